@@ -1,0 +1,62 @@
+"""The daemon's local socket protocol: length-prefixed frames.
+
+A request is one JSON frame ``{"op": ..., ...}``. A reply is one JSON frame
+``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``; a successful query
+reply is followed by one frame holding an Arrow IPC stream.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+
+import pyarrow as pa
+
+_LEN = struct.Struct("!I")
+MAX_FRAME = 1 << 31
+
+
+class ProtocolError(RuntimeError):
+    pass
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = sock.recv(min(n, 1 << 20))
+        if not chunk:
+            raise ProtocolError("connection closed mid-message")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def send_frame(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(_LEN.pack(len(payload)) + payload)
+
+
+def recv_frame(sock: socket.socket) -> bytes:
+    (n,) = _LEN.unpack(_recv_exact(sock, _LEN.size))
+    if n > MAX_FRAME:
+        raise ProtocolError(f"frame of {n} bytes is too large")
+    return _recv_exact(sock, n)
+
+
+def send_json(sock: socket.socket, obj: dict) -> None:
+    send_frame(sock, json.dumps(obj, default=str).encode())
+
+
+def recv_json(sock: socket.socket) -> dict:
+    return json.loads(recv_frame(sock))
+
+
+def table_to_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def bytes_to_table(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()

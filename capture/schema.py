@@ -1,0 +1,144 @@
+"""The on-disk schema, versioned and migrated forward automatically.
+
+Internally events live in ``raw_events`` with ENUM columns (compact, fast to
+filter). Researchers and scripts use the documented, stable ``events`` view,
+whose columns only ever gain new ones at the end:
+
+============  =============  ===============================================
+column        type           meaning
+============  =============  ===============================================
+ts            TIMESTAMPTZ    when it happened, UTC, microseconds
+utc_offset    INTEGER        the worker's local UTC offset then, in seconds
+kind          VARCHAR        key_down, key_up, mouse_down, mouse_up, scroll,
+                             move, focus, idle_start, idle_end, pause,
+                             resume, start, stop
+key_class     VARCHAR        letter, digit, punctuation, space, enter, tab,
+                             backspace, modifier, navigation, function, other
+button        VARCHAR        left, middle, right, back, forward, other
+x, y          INTEGER        pointer position (mouse_down/up, scroll)
+dx, dy        INTEGER        scroll steps
+distance      DOUBLE         pointer travel in pixels during the second
+                             starting at ts (move)
+app           VARCHAR        focused application (focus)
+title         VARCHAR        window title, only where the title policy allows
+pid           INTEGER        process id of the focused app, where known
+worker        VARCHAR        pseudonymous worker id ('local' when captured here)
+============  =============  ===============================================
+"""
+
+from __future__ import annotations
+
+from .keys import KEY_CLASSES
+
+# Append-only: the ENUM order is what is stored on disk.
+EVENT_KINDS = (
+    "key_down",
+    "key_up",
+    "mouse_down",
+    "mouse_up",
+    "scroll",
+    "move",
+    "focus",
+    "idle_start",
+    "idle_end",
+    "pause",
+    "resume",
+    "start",
+    "stop",
+)
+BUTTONS = ("left", "middle", "right", "back", "forward", "other")
+
+
+def _enum(values: tuple[str, ...]) -> str:
+    # The values are our own constants (never user input), quoted as SQL literals.
+    return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+_V1 = [
+    f"CREATE TYPE event_kind AS {_enum(EVENT_KINDS)}",
+    f"CREATE TYPE key_class AS {_enum(KEY_CLASSES)}",
+    f"CREATE TYPE mouse_button AS {_enum(BUTTONS)}",
+    """CREATE TABLE raw_events (
+        ts TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        kind event_kind NOT NULL,
+        key_class key_class,
+        button mouse_button,
+        x INTEGER,
+        y INTEGER,
+        dx INTEGER,
+        dy INTEGER,
+        distance DOUBLE,
+        app VARCHAR,
+        title VARCHAR,
+        pid INTEGER,
+        worker VARCHAR NOT NULL DEFAULT 'local',
+        batch_id UBIGINT NOT NULL
+    )""",
+    # One row per stored batch: a batch whose id is already here is not stored
+    # again, so a retried write can never duplicate events.
+    """CREATE TABLE batches (
+        batch_id UBIGINT NOT NULL,
+        source VARCHAR NOT NULL,
+        n_rows INTEGER NOT NULL,
+        written_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE consent_log (
+        ts TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,
+        text_version VARCHAR NOT NULL,
+        worker VARCHAR NOT NULL DEFAULT 'local'
+    )""",
+    """CREATE VIEW events AS
+        SELECT ts, utc_offset, kind::VARCHAR AS kind, key_class::VARCHAR AS key_class,
+               button::VARCHAR AS button, x, y, dx, dy, distance, app, title, pid, worker
+        FROM raw_events""",
+]
+
+# MIGRATIONS[i] takes a database from version i to version i + 1.
+MIGRATIONS: list[list[str]] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer Workprint than this one."""
+
+
+def current_version(con) -> int:
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND schema_name = 'main'"
+    ).fetchall()[0][0]
+    if not has_meta:
+        return 0
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def migrate(con) -> int:
+    """Bring the schema up to SCHEMA_VERSION, one transaction per step.
+
+    Raises SchemaTooNewError rather than touching a database from the future.
+    Returns the version found before migrating.
+    """
+    found = current_version(con)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"database schema version {found} is newer than this Workprint "
+            f"understands ({SCHEMA_VERSION}); upgrade Workprint"
+        )
+    for version in range(found, SCHEMA_VERSION):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if version == 0:
+                con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            for statement in MIGRATIONS[version]:
+                con.execute(statement)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)",
+                {"v": str(version + 1)},
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return found

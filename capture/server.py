@@ -1,0 +1,117 @@
+"""The daemon's local query and control socket.
+
+DuckDB lets one process open a file for writing, and while it does nobody else
+can open it, even read-only. So while capture runs, the daemon is the only
+process that opens the database, and dashboards, the CLI and scripts send it
+read-only queries over a Unix socket. The socket sits in a folder only this
+user can enter, and every connection's peer credentials are checked: other
+users of the machine cannot reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import socketserver
+import struct
+import threading
+from pathlib import Path
+
+import duckdb
+
+from . import protocol
+
+log = logging.getLogger("workprint.server")
+
+# Statement types a reader may run: nothing that writes, attaches or configures.
+_READ_ONLY = {"SELECT", "EXPLAIN"}
+
+
+def check_read_only(sql: str) -> None:
+    """Raise PermissionError unless every statement in ``sql`` only reads."""
+    statements = duckdb.extract_statements(sql)
+    if not statements:
+        raise ValueError("empty query")
+    for statement in statements:
+        kind = statement.type.name
+        if kind not in _READ_ONLY:
+            raise PermissionError(f"only read-only queries are served here, not {kind}")
+
+
+def peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return uid
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        sock = self.request
+        if peer_uid(sock) != os.getuid():
+            log.warning("refused a connection from another user")
+            return
+        daemon = self.server.daemon_ref
+        try:
+            request = protocol.recv_json(sock)
+        except (protocol.ProtocolError, ValueError, OSError):
+            return
+        op = request.get("op")
+        try:
+            if op == "query":
+                table = self._query(daemon, request.get("sql", ""), request.get("params") or {})
+                protocol.send_json(sock, {"ok": True})
+                protocol.send_frame(sock, protocol.table_to_bytes(table))
+                return
+            handler = daemon.control_ops().get(op)
+            if handler is None:
+                raise ValueError(f"unknown operation {op!r}")
+            protocol.send_json(sock, {"ok": True, **(handler() or {})})
+        except Exception as exc:  # noqa: BLE001 - every error goes back to the caller
+            try:
+                protocol.send_json(sock, {"ok": False, "error": str(exc), "type": type(exc).__name__})
+            except OSError:
+                pass
+
+    @staticmethod
+    def _query(daemon, sql: str, params: dict):
+        check_read_only(sql)
+        cursor = daemon.db.cursor()
+        try:
+            return cursor.sql(sql, params=params or None).to_arrow_table()
+        finally:
+            cursor.close()
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class QueryServer:
+    """Serves ``daemon`` (which has ``db`` and ``control_ops()``) on ``path``."""
+
+    def __init__(self, path: Path, daemon) -> None:
+        self.path = path
+        if path.exists() or path.is_symlink():
+            path.unlink()  # a stale socket from a killed daemon; we hold the lock
+        old = os.umask(0o177)
+        try:
+            self._server = _Server(str(path), _Handler)
+        finally:
+            os.umask(old)
+        self._server.daemon_ref = daemon
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="workprint-server", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass

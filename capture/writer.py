@@ -1,0 +1,195 @@
+"""The writer thread: drain the queue, track idle time, flush batches.
+
+Flushes at least every ``flush_interval`` seconds. A failed write (disk full,
+file locked, database invalidated) keeps the batch, with its id, in a bounded
+buffer and retries with the same id, so nothing is lost and nothing is stored
+twice. Only when the buffer is full are the newest events dropped, and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+from . import events as ev
+from . import store
+
+log = logging.getLogger("workprint.writer")
+
+
+class IdleTracker:
+    """Turns gaps in input into idle_start / idle_end events.
+
+    An idle period starts at the last input before a gap of at least
+    ``threshold_s`` and ends at the first input after it, so it covers exactly
+    the time without input. It is only noticed once the threshold has passed.
+    """
+
+    def __init__(self, threshold_s: float, now_ns: int) -> None:
+        self.threshold_ns = int(threshold_s * 1e9)
+        self.last_input_ns = now_ns
+        self.idle = False
+        self.suspended = False
+
+    def observe(self, rows: list[tuple]) -> list[tuple]:
+        """Rows in time order; returns them with idle markers merged in."""
+        out = []
+        for row in rows:
+            kind = row[1]
+            if kind in ev.INPUT_KINDS:
+                if self.idle:
+                    out.append((row[0], ev.IDLE_END))
+                    self.idle = False
+                self.last_input_ns = max(self.last_input_ns, row[0])
+            elif kind == ev.PAUSE or kind == ev.STOP:
+                if self.idle:
+                    out.append((row[0], ev.IDLE_END))
+                    self.idle = False
+                self.suspended = True
+            elif kind == ev.RESUME or kind == ev.START:
+                self.suspended = False
+                self.last_input_ns = row[0]
+            out.append(row)
+        return out
+
+    def tick(self, now_ns: int) -> tuple | None:
+        if self.idle or self.suspended:
+            return None
+        if now_ns - self.last_input_ns >= self.threshold_ns:
+            self.idle = True
+            return (self.last_input_ns, ev.IDLE_START)
+        return None
+
+
+@dataclass
+class WriterStats:
+    events_written: int = 0
+    batches_written: int = 0
+    last_flush: float | None = None
+    buffered: int = 0
+    dropped: int = 0
+    last_error: str | None = None
+    failures: int = 0
+
+
+class Writer(threading.Thread):
+    """Drains ``recorder.queue`` into the database held by ``db``."""
+
+    def __init__(
+        self,
+        recorder,
+        db,
+        *,
+        flush_interval: float = 1.0,
+        idle_threshold: float = 180.0,
+        max_buffer: int = 1_000_000,
+        source: str = "capture",
+        final_retry: float = 10.0,
+    ) -> None:
+        super().__init__(name="workprint-writer", daemon=True)
+        self.recorder = recorder
+        self.db = db
+        self.flush_interval = flush_interval
+        self.max_buffer = max_buffer
+        self.source = source
+        self.final_retry = final_retry
+        self.idle = IdleTracker(idle_threshold, time.time_ns())
+        self.offsets = ev.OffsetCache()
+        self.stats = WriterStats()
+        self._pending: list[tuple[int, list[tuple]]] = []  # (batch id, rows)
+        self._halt = threading.Event()
+        self._retry_at = 0.0
+        self._backoff = 0.5
+
+    # --- thread ---------------------------------------------------------------
+    def run(self) -> None:
+        while not self._halt.wait(self.flush_interval):
+            self.cycle(time.time_ns())
+        # Final drain after the daemon queued its stop marker; give a failing
+        # disk a little while to recover before giving up on what is left.
+        self.cycle(time.time_ns(), final=True)
+        deadline = time.monotonic() + self.final_retry
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.5)
+            self._flush(force=True)
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._halt.set()
+        self.join(timeout)
+
+    # --- one flush ------------------------------------------------------------
+    def cycle(self, now_ns: int, final: bool = False) -> None:
+        self.recorder.flush_move(0 if final else now_ns)
+        rows = self._drain()
+        rows.sort(key=lambda r: r[0])
+        rows = self.idle.observe(rows)
+        marker = None if final else self.idle.tick(now_ns)
+        if marker:
+            rows.append(marker)
+        if rows:
+            self._buffer(rows)
+        self._flush(force=final)
+
+    def _drain(self) -> list[tuple]:
+        q = self.recorder.queue
+        rows = []
+        try:
+            while True:
+                rows.append(q.get_nowait())
+        except queue.Empty:
+            return rows
+
+    def _buffer(self, rows: list[tuple]) -> None:
+        room = self.max_buffer - self.stats.buffered
+        if len(rows) > room:
+            self.stats.dropped += len(rows) - max(room, 0)
+            log.warning(
+                "write buffer full (%d events waiting): dropped %d new events",
+                self.stats.buffered,
+                len(rows) - max(room, 0),
+            )
+            rows = rows[: max(room, 0)]
+        if rows:
+            self._pending.append((store.new_batch_id(), rows))
+            self.stats.buffered += len(rows)
+
+    def _flush(self, force: bool = False) -> None:
+        if not self._pending or (not force and time.monotonic() < self._retry_at):
+            return
+        self.offsets.refresh()
+        while self._pending:
+            batch_id, rows = self._pending[0]
+            try:
+                con = self.db.writer()
+                table = ev.to_table(rows, self.offsets)
+                written = store.write_batch(con, batch_id, table, self.source)
+            except Exception as exc:  # noqa: BLE001 - any failure keeps the batch
+                self._failed(exc)
+                return
+            self._pending.pop(0)
+            self.stats.buffered -= len(rows)
+            self.stats.events_written += written
+            self.stats.batches_written += 1
+            self.stats.last_flush = time.time()
+            self._backoff = 0.5
+            if self.stats.last_error:
+                log.warning("writing works again; %d events were kept and are now stored", len(rows))
+                self.stats.last_error = None
+            log.debug("flushed batch %d rows=%d", batch_id, written)
+
+    def _failed(self, exc: Exception) -> None:
+        self.stats.failures += 1
+        message = f"{type(exc).__name__}: {exc}"
+        if message != self.stats.last_error:
+            log.warning(
+                "could not write to the database (%s); keeping %d events in memory and retrying",
+                message,
+                self.stats.buffered,
+            )
+        self.stats.last_error = message
+        self.db.reset()
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, 5.0)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set up and run Workprint.
+#   ./run.sh dashboard   set up .venv if needed, then: streamlit run app.py
+#   ./run.sh test        also install the system packages the tests drive
+#                        (Xvfb, xdotool, openbox, Chromium), then run every test
+# Anything after the command is passed on (to streamlit, or to pytest).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SYSTEM_PACKAGES=(xvfb xdotool openbox x11-utils chromium util-linux)
+VENV=.venv
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "need root to run: $*" >&2; exit 1
+  fi
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "$@"
+}
+
+ensure_python() {
+  if ! command -v python3 >/dev/null; then apt_install python3 python3-venv; fi
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "Workprint needs Python 3.11 or newer (found $(python3 --version))" >&2; exit 1; }
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
+  fi
+  # Reinstall only when requirements.txt changed since the last install.
+  local stamp="$VENV/.requirements.sha256"
+  local want; want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_system_packages() {
+  local missing=()
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+case "${1:-}" in
+  dashboard)
+    shift
+    ensure_python
+    exec "$VENV/bin/streamlit" run app.py "$@"
+    ;;
+  test)
+    shift
+    ensure_system_packages
+    ensure_python
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh dashboard | ./run.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
