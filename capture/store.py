@@ -165,7 +165,7 @@ def record_consent(con, accepted: bool, worker: str = "local") -> None:
 def consent_given(con, worker: str = "local") -> bool:
     """True if the worker's latest consent action is an accept."""
     rows = con.execute(
-        "SELECT action FROM consent_log WHERE worker = $w ORDER BY ts DESC LIMIT 1", {"w": worker}
+        "SELECT action FROM consent_log WHERE worker = $w ORDER BY ts DESC, rowid DESC LIMIT 1", {"w": worker}
     ).fetchall()
     return bool(rows) and rows[0][0] == "accept"
 

@@ -33,13 +33,21 @@ class IdleTracker:
         self.last_input_ns = now_ns
         self.idle = False
         self.suspended = False
+        self.paused = False
 
     def observe(self, rows: list[tuple]) -> list[tuple]:
-        """Rows in time order; returns them with idle markers merged in."""
+        """Rows in time order; returns them with idle markers merged in.
+
+        Input stamped between a pause and its resume is dropped here: the
+        recorder's paused flag is checked without a lock, so a keystroke racing
+        the pause command could otherwise slip in.
+        """
         out = []
         for row in rows:
             kind = row[1]
             if kind in ev.INPUT_KINDS:
+                if self.paused:
+                    continue
                 if self.idle:
                     out.append((row[0], ev.IDLE_END))
                     self.idle = False
@@ -49,8 +57,9 @@ class IdleTracker:
                     out.append((row[0], ev.IDLE_END))
                     self.idle = False
                 self.suspended = True
+                self.paused = kind == ev.PAUSE
             elif kind == ev.RESUME or kind == ev.START:
-                self.suspended = False
+                self.suspended = self.paused = False
                 self.last_input_ns = row[0]
             out.append(row)
         return out

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import XSession  # noqa: E402
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a fresh database in a private temp folder."""
+    return tmp_path / "workprint.duckdb"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """Keep tests off the user's own database and socket folder.
+
+    The socket folder is short on purpose: Unix socket paths are limited to
+    108 bytes, which pytest's tmp_path can exceed.
+    """
+    run_dir = tempfile.mkdtemp(prefix="wp-")
+    monkeypatch.setenv("WORKPRINT_DB", str(tmp_path / "default.duckdb"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", run_dir)
+    monkeypatch.delenv("WORKPRINT_BACKEND", raising=False)
+    monkeypatch.delenv("WORKPRINT_REPLAY", raising=False)
+    yield
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def xsession(tmp_path_factory):
+    """A real X server with openbox, for the module's tests."""
+    session = XSession(tmp_path_factory.mktemp("x")).start()
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def consented(db: Path) -> Path:
+    from helpers import cli
+
+    cli("consent", "--accept", "--db", str(db))
+    return db

@@ -1,0 +1,176 @@
+"""Running the real daemon and a real X session from tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from capture import client, config
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m capture ARGS`` as a user would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "capture", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"capture {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+class DaemonProcess:
+    """``python -m capture run`` in a subprocess, waited on until it answers."""
+
+    def __init__(self, db: Path, *args: str, env: dict | None = None) -> None:
+        self.db = db
+        self.paths = config.paths(db)
+        self.args = ["--db", str(db), *args]
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: float = 20) -> "DaemonProcess":
+        self.stderr_path = self.db.with_name(self.db.name + f".stderr-{time.time_ns()}")
+        self._stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "capture", "run", *self.args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.stderr()}")
+            try:
+                client.request(self.paths, "status", timeout=2)
+                return self
+            except (client.NotRunning, OSError):
+                time.sleep(0.05)
+        raise AssertionError(f"daemon did not answer within {wait}s: {self.stderr()}")
+
+    def stderr(self) -> str:
+        self._stderr.flush()
+        return self.stderr_path.read_text()
+
+    def status(self) -> dict:
+        return client.request(self.paths, "status")
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout)
+        self._stderr.close()
+        return code
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        self._stderr.close()
+
+    def __enter__(self) -> "DaemonProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+
+
+def rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
+    """Query a database file directly, read-only, as a researcher's script would."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+class XSession:
+    """A real X server (Xvfb) with a window manager (openbox)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen] = []
+        self.display: str | None = None
+
+    def start(self) -> "XSession":
+        for tool in ("Xvfb", "openbox", "xdotool", "xterm"):
+            if not shutil.which(tool):
+                raise RuntimeError(f"{tool} is not installed: run ./run.sh test, which installs it")
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            pass_fds=(write_fd,),
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as fh:
+            number = fh.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        self.procs.append(xvfb)
+        self.display = f":{number}"
+        self.env = {**os.environ, "DISPLAY": self.display}
+        self.procs.append(subprocess.Popen(["openbox"], env=self.env, stderr=subprocess.DEVNULL))
+        self.wait_for(lambda: "_NET_ACTIVE_WINDOW" in self.run("xprop", "-root", "_NET_SUPPORTED"), "openbox")
+        return self
+
+    def run(self, *cmd: str, timeout: float = 60) -> str:
+        return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout, check=True).stdout
+
+    def window(self, wm_class: str) -> str:
+        """Open an xterm whose WM_CLASS class is ``wm_class``; return its window id."""
+        proc = subprocess.Popen(
+            ["xterm", "-class", wm_class, "-title", wm_class, "-e", "cat > /dev/null"],
+            env=self.env,
+            stderr=subprocess.DEVNULL,
+        )
+        self.procs.append(proc)
+        found: list[str] = []
+
+        def appeared():
+            result = subprocess.run(
+                ["xdotool", "search", "--class", wm_class], env=self.env, capture_output=True, text=True
+            )
+            found[:] = result.stdout.split()
+            return bool(found)
+
+        self.wait_for(appeared, f"window {wm_class}")
+        return found[0]
+
+    @staticmethod
+    def wait_for(predicate, what: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if predicate():
+                    return
+            except subprocess.CalledProcessError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        self.procs.clear()

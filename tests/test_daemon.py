@@ -1,0 +1,147 @@
+"""The daemon as a user drives it from the command line (replay backend)."""
+
+import json
+import os
+import socket
+import time
+
+import pytest
+
+from capture import client, config
+from helpers import DaemonProcess, cli, rows
+
+REPLAY = ("--backend", "replay")
+
+
+def _recording(path, n, span_s=1.0):
+    """A replay file of n key presses/releases spread over span_s seconds."""
+    with open(path, "w") as fh:
+        for i in range(n):
+            kind = "key_down" if i % 2 == 0 else "key_up"
+            fh.write(json.dumps({"t": span_s * i / n, "kind": kind, "key_class": "letter"}) + "\n")
+    return path
+
+
+def test_run_refuses_without_consent(db):
+    """Nothing may be captured before the worker has said yes."""
+    result = cli("run", "--db", str(db), *REPLAY, check=False)
+    assert result.returncode == 2
+    assert "consent --accept" in result.stderr
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_withdrawn_consent_blocks_the_next_start(consented):
+    cli("consent", "--withdraw", "--db", str(consented))
+    result = cli("run", "--db", str(consented), *REPLAY, check=False)
+    assert result.returncode == 2 and "consent" in result.stderr
+
+
+def test_consent_text_says_what_is_recorded(db):
+    out = cli("consent", "--db", str(db)).stdout
+    assert "never which character" in out and "consent --accept" in out
+    assert not db.exists(), "showing the text must not create anything"
+
+
+def test_second_daemon_on_the_same_database_refuses(consented):
+    with DaemonProcess(consented, *REPLAY) as first:
+        result = cli("run", "--db", str(consented), *REPLAY, check=False)
+        assert result.returncode == 4
+        assert f"pid {first.proc.pid}" in result.stderr and "already running" in result.stderr
+        assert first.status()["running"]
+
+
+def test_stop_flushes_every_event(consented, tmp_path):
+    """Stopping must lose nothing that was captured before the stop."""
+    recording = _recording(tmp_path / "r.jsonl", 600, span_s=1.0)
+    with DaemonProcess(consented, *REPLAY, "--replay", f"file={recording}", "--flush-interval", "5") as daemon:
+        time.sleep(1.5)
+        cli("stop", "--db", str(consented))
+        assert daemon.proc.wait(30) == 0
+    counts = dict(rows(consented, "SELECT kind, count(*) FROM events GROUP BY kind"))
+    assert counts["key_down"] == 300 and counts["key_up"] == 300
+    assert counts["start"] == 1 and counts["stop"] == 1
+
+
+def test_status_pause_resume(consented):
+    """While paused, not one input event may be stored; status must say paused."""
+    with DaemonProcess(consented, *REPLAY, "--replay", "rate=300"):
+        time.sleep(1)
+        assert "capturing" in cli("status", "--db", str(consented)).stdout
+        assert "paused" in cli("pause", "--db", str(consented)).stdout
+        assert "already paused" in cli("pause", "--db", str(consented)).stdout
+        status = json.loads(cli("status", "--json", "--db", str(consented)).stdout)
+        assert status["running"] and status["paused"]
+        time.sleep(1.5)
+        cli("resume", "--db", str(consented))
+        time.sleep(1)
+        live = json.loads(cli("status", "--json", "--db", str(consented)).stdout)
+        assert live["events_stored"] > 0 and live["last_flush"]
+    (pause_ts,), (resume_ts,) = rows(consented, "SELECT ts FROM events WHERE kind IN ('pause','resume') ORDER BY ts")
+    inside = rows(
+        consented,
+        "SELECT count(*) FROM events WHERE ts > $a AND ts < $b AND kind NOT IN ('pause','resume','focus')",
+        {"a": pause_ts, "b": resume_ts},
+    )
+    assert inside == [(0,)]
+    after = rows(consented, "SELECT count(*) FROM events WHERE ts > $b AND kind = 'key_down'", {"b": resume_ts})
+    assert after[0][0] > 50
+    offline = cli("status", "--db", str(consented)).stdout
+    assert "not running" in offline and "consent: True" in offline
+
+
+def test_withdrawing_consent_stops_a_running_daemon(consented):
+    with DaemonProcess(consented, *REPLAY, "--replay", "rate=50") as daemon:
+        out = cli("consent", "--withdraw", "--db", str(consented)).stdout
+        assert "withdrawn" in out
+        assert daemon.proc.wait(30) == 0
+    assert rows(consented, "SELECT action FROM consent_log ORDER BY ts DESC LIMIT 1") == [("withdraw",)]
+
+
+def test_control_commands_without_a_daemon_say_so(db):
+    for command in ("stop", "pause", "resume"):
+        result = cli(command, "--db", str(db), check=False)
+        assert result.returncode == 1 and "no capture daemon is running" in result.stderr
+
+
+def test_readers_get_data_through_the_daemon_and_cannot_write(consented):
+    """While capture runs, readers go through its socket, read-only."""
+    with DaemonProcess(consented, *REPLAY, "--replay", "rate=100") as daemon:
+        time.sleep(1.5)
+        table = client.read(daemon.paths, "SELECT count(*) AS n FROM events WHERE kind = $k", {"k": "key_down"})
+        assert table.column("n")[0].as_py() > 0
+        for sql in ("DELETE FROM raw_events", "DROP TABLE raw_events", "ATTACH '/tmp/x.duckdb'",
+                    "SELECT 1; DELETE FROM raw_events", "COPY raw_events TO '/tmp/out.csv'"):
+            with pytest.raises(client.DaemonError, match="read-only"):
+                client.read(daemon.paths, sql)
+        with pytest.raises(client.DaemonError, match="no_such_table"):
+            client.read(daemon.paths, "SELECT * FROM no_such_table")
+    assert rows(consented, "SELECT count(*) FROM events")[0][0] > 0
+
+
+def test_reader_opens_the_file_when_no_daemon_runs(consented):
+    table = client.read(config.paths(consented), "SELECT count(*) AS n FROM consent_log")
+    assert table.column("n")[0].as_py() == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_socket_is_unreachable_for_other_users(consented):
+    """Another user of the machine must not be able to read someone's activity."""
+    with DaemonProcess(consented, *REPLAY) as daemon:
+        sock_path = daemon.paths.socket
+        assert sock_path.stat().st_mode & 0o777 == 0o600
+        assert sock_path.parent.stat().st_mode & 0o777 == 0o700
+        pid = os.fork()
+        if pid == 0:  # child: become 'nobody' and try
+            code = 1
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX)
+                try:
+                    s.connect(str(sock_path))
+                except PermissionError:
+                    code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0

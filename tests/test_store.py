@@ -1,0 +1,126 @@
+"""The database file: schema, idempotent batches, and never losing a bad file."""
+
+import re
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from capture import events as ev
+from capture import schema, store
+
+
+def _table(n=3):
+    t = time.time_ns()
+    return ev.to_table([(t + i, ev.KEY_DOWN, ev.KEY_CLASS_INDEX["letter"]) for i in range(n)])
+
+
+def test_events_view_has_documented_columns(db):
+    """Researchers' scripts rely on the view's columns: each must be documented, in order."""
+    con = store.open_writable(db)
+    cols = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+    documented = re.findall(r"^(\w+(?:, \w+)?)\s{2,}[A-Z]+", schema.__doc__, re.M)
+    names = [n for group in documented for n in group.split(", ")]
+    assert cols[:8] == ["ts", "utc_offset", "kind", "key_class", "button", "x", "y", "dx"]
+    assert names == cols
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name='events'").fetchall())
+    assert types["ts"] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_batch_written_twice_is_stored_once(db):
+    """A retried write (after an error the writer could not read) must not duplicate events."""
+    con = store.open_writable(db)
+    table = _table(5)
+    assert store.write_batch(con, 42, table, "test") == 5
+    assert store.write_batch(con, 42, table, "test") == 0
+    assert con.execute("SELECT count(*) FROM events").fetchall()[0][0] == 5
+    assert con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == 1
+
+
+def test_reopen_does_not_migrate_again(db):
+    store.open_writable(db).close()
+    con = store.open_writable(db)
+    assert schema.current_version(con) == schema.SCHEMA_VERSION
+    assert con.execute("SELECT count(*) FROM meta").fetchall()[0][0] == 1
+
+
+def test_corrupt_file_is_set_aside_not_overwritten(db):
+    """A damaged database is the worker's data: keep every byte, start fresh beside it."""
+    garbage = b"not a database " * 1000
+    db.write_bytes(garbage)
+    con = store.open_writable(db)
+    con.execute("SELECT count(*) FROM events").fetchall()
+    aside = list(db.parent.glob(db.name + ".corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+
+
+def test_truncated_file_is_set_aside(db):
+    con = store.open_writable(db)
+    store.write_batch(con, 1, _table(1000), "test")
+    con.close()
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:
+        fh.truncate(size // 3)
+    store.open_writable(db).close()
+    aside = list(db.parent.glob(db.name + ".corrupt-*"))
+    assert len(aside) == 1 and aside[0].stat().st_size == size // 3
+
+
+def test_corrupt_file_can_be_refused_instead(db):
+    db.write_bytes(b"junk")
+    with pytest.raises(store.CorruptError, match="not a readable Workprint database"):
+        store.open_writable(db, set_aside_corrupt=False)
+    assert db.read_bytes() == b"junk"
+
+
+def test_unopenable_path_is_refused_untouched(db):
+    db.mkdir()
+    with pytest.raises(store.UnreadableError, match=str(db)):
+        store.open_writable(db)
+    assert db.is_dir() and not list(db.parent.glob("*.corrupt-*"))
+
+
+def test_locked_file_is_reported_not_set_aside(db):
+    """A file held by another process is healthy: it must never be renamed as corrupt."""
+    store.open_writable(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(store.LockedError, match="in use by another process"):
+            store.open_writable(db)
+        with pytest.raises(store.LockedError):
+            store.open_read_only(db)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not list(db.parent.glob("*.corrupt-*"))
+
+
+def test_database_from_newer_version_is_refused(db):
+    con = store.open_writable(db)
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(schema.SchemaTooNewError, match="upgrade Workprint"):
+        store.open_writable(db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT value FROM meta").fetchall() == [("999",)]
+
+
+def test_missing_database_read_says_nothing_captured(db):
+    with pytest.raises(store.StoreError, match="nothing has been captured"):
+        store.open_read_only(db)
+
+
+def test_consent_follows_latest_action(db):
+    con = store.open_writable(db)
+    assert not store.consent_given(con)
+    store.record_consent(con, True)
+    assert store.consent_given(con)
+    store.record_consent(con, False)
+    assert not store.consent_given(con)

@@ -1,0 +1,177 @@
+"""Recorder and writer: pause, titles, pointer travel, idle periods, and keeping
+events through write failures."""
+
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+
+from capture import events as ev
+from capture import store
+from capture.recorder import Recorder
+from capture.writer import IdleTracker, Writer
+
+S = 1_000_000_000
+LETTER = ev.KEY_CLASS_INDEX["letter"]
+
+
+def _drain(recorder):
+    out = []
+    while not recorder.queue.empty():
+        out.append(recorder.queue.get())
+    return out
+
+
+def test_paused_recorder_drops_input_and_marks_the_pause():
+    """While paused, no input may be recorded at all."""
+    rec = Recorder()
+    rec.key(True, LETTER)
+    rec.set_paused(True)
+    rec.key(True, LETTER)
+    rec.button(True, 0, 1, 1)
+    rec.scroll(0, 1, 1, 1)
+    rec.move(1, 1)
+    rec.move(50, 50)
+    rec.focus("Firefox", None, 1)
+    rec.set_paused(False)
+    kinds = [r[1] for r in _drain(rec)]
+    assert kinds == [ev.KEY_DOWN, ev.PAUSE, ev.RESUME, ev.FOCUS]
+
+
+def test_titles_are_dropped_unless_allowed():
+    rec = Recorder(store_titles=False)
+    rec.focus("Firefox", "Bank statement - Firefox", 7)
+    assert _drain(rec)[0][2:] == ("Firefox", None, 7)
+    rec = Recorder(store_titles=True)
+    rec.focus("Firefox", "Inbox", 7)
+    assert _drain(rec)[0][2:] == ("Firefox", "Inbox", 7)
+
+
+def test_pointer_path_is_reduced_to_distance():
+    rec = Recorder()
+    points = [(0, 0), (3, 4), (6, 8), (6, 20)]
+    for x, y in points:
+        rec.move(x, y)
+    rec.flush_move(0)
+    rows = _drain(rec)
+    assert len(rows) == 1 and rows[0][1] == ev.MOVE
+    assert rows[0][2] == pytest.approx(5 + 5 + 12)
+    assert rows[0][0] % S == 0  # stamped at the start of its second
+
+
+def test_input_racing_a_pause_is_dropped_by_the_writer():
+    """A keystroke stamped after the pause marker must never be stored."""
+    idle = IdleTracker(threshold_s=10, now_ns=0)
+    out = idle.observe([(1 * S, ev.PAUSE), (2 * S, ev.KEY_DOWN, LETTER), (3 * S, ev.RESUME), (4 * S, ev.KEY_UP, LETTER)])
+    assert [r[1] for r in out] == [ev.PAUSE, ev.RESUME, ev.KEY_UP]
+
+
+def test_idle_period_covers_exactly_the_time_without_input():
+    idle = IdleTracker(threshold_s=10, now_ns=0)
+    assert idle.observe([(1 * S, ev.KEY_DOWN, LETTER), (2 * S, ev.KEY_UP, LETTER)])
+    assert idle.tick(11 * S) is None  # only 9 s since the last input
+    assert idle.tick(12 * S) == (2 * S, ev.IDLE_START)
+    assert idle.tick(13 * S) is None  # reported once
+    out = idle.observe([(30 * S, ev.MOUSE_DOWN, 0, 1, 1)])
+    assert out[0] == (30 * S, ev.IDLE_END) and out[1][1] == ev.MOUSE_DOWN
+
+
+def test_pause_closes_an_idle_period_and_suspends_detection():
+    idle = IdleTracker(threshold_s=10, now_ns=0)
+    assert idle.tick(10 * S) == (0, ev.IDLE_START)
+    out = idle.observe([(15 * S, ev.PAUSE)])
+    assert [r[1] for r in out] == [ev.IDLE_END, ev.PAUSE]
+    assert idle.tick(100 * S) is None
+    idle.observe([(200 * S, ev.RESUME)])
+    assert idle.tick(205 * S) is None
+    assert idle.tick(210 * S) == (200 * S, ev.IDLE_START)
+
+
+def test_writer_stores_what_was_recorded(db):
+    rec = Recorder()
+    database = store.Database(db)
+    writer = Writer(rec, database, idle_threshold=3600)
+    rec.key(True, LETTER)
+    rec.key(False, LETTER)
+    rec.focus("Code", None, None)
+    writer.cycle(time.time_ns())
+    con = database.cursor()
+    assert con.execute("SELECT kind, key_class, app FROM events ORDER BY ts").fetchall() == [
+        ("key_down", "letter", None),
+        ("key_up", "letter", None),
+        ("focus", None, "Code"),
+    ]
+    assert writer.stats.events_written == 3
+
+
+@pytest.fixture
+def held(db):
+    """Another process holding the database file (DuckDB's exclusive lock)."""
+    store.open_writable(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(db)!r}, read_only=True); print('ok', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "ok"
+
+    def release():
+        holder.stdin.close()
+        holder.wait(10)
+
+    yield release
+    if holder.poll() is None:
+        holder.kill()
+
+
+def test_writer_keeps_events_while_the_file_is_locked(db, held):
+    """A locked file must delay writes, not lose them or write them twice."""
+    rec = Recorder()
+    writer = Writer(rec, store.Database(db), idle_threshold=3600)
+    for _ in range(50):
+        rec.key(True, LETTER)
+    writer.cycle(time.time_ns())
+    assert writer.stats.buffered == 50 and "lock" in writer.stats.last_error.lower()
+    for _ in range(30):
+        rec.key(False, LETTER)
+    writer.cycle(time.time_ns())
+    held()
+    writer._retry_at = 0
+    writer.cycle(time.time_ns())
+    assert writer.stats.buffered == 0 and writer.stats.last_error is None
+    con = store.Database(db)
+    writer.db.close()
+    counts = dict(con.cursor().execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall())
+    assert counts == {"key_down": 50, "key_up": 30}
+
+
+def test_full_buffer_drops_new_events_and_counts_them(db, held):
+    rec = Recorder()
+    writer = Writer(rec, store.Database(db), idle_threshold=3600, max_buffer=40)
+    for _ in range(25):
+        rec.key(True, LETTER)
+    writer.cycle(time.time_ns())
+    for _ in range(25):
+        rec.key(True, LETTER)
+    writer.cycle(time.time_ns())
+    assert writer.stats.buffered == 40 and writer.stats.dropped == 10
+
+
+def test_offsets_follow_the_local_time_zone(monkeypatch):
+    """Days and hours are the worker's local ones: the offset must be right per event."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    offsets = ev.OffsetCache()
+    offsets.refresh()
+    winter = 1_700_000_000 * S  # 2023-11-14
+    summer = 1_690_000_000 * S  # 2023-07-22
+    assert offsets(winter) == 3600 and offsets(summer) == 7200
+    # Across the 2023-10-29 01:00 UTC switch back to CET.
+    assert offsets(1_698_541_140 * S) == 7200 and offsets(1_698_541_200 * S) == 3600
+    monkeypatch.setenv("TZ", "UTC")
+    offsets.refresh()
+    assert math.isclose(offsets(winter), 0)
+    monkeypatch.undo()
+    time.tzset()
