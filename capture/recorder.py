@@ -67,8 +67,8 @@ class Recorder:
                 self._move_sec = sec
             self._move_dist += math.hypot(x - last[0], y - last[1])
 
-    def focus(self, app: str | None, title: str | None, pid: int | None) -> None:
-        """The focused window changed (or its title did)."""
+    def focus(self, app: str | None, title: str | None, pid: int | None, t_ns: int | None = None) -> None:
+        """The focused window changed (or its title did), now or at ``t_ns``."""
         if not self.store_titles:
             title = None
         current = (app, title, pid)
@@ -76,7 +76,7 @@ class Recorder:
             return
         self._focus = current
         if not self.paused:
-            self.queue.put((time.time_ns(), FOCUS, app, title, pid))
+            self.queue.put((t_ns or time.time_ns(), FOCUS, app, title, pid))
 
     # --- control, called by the daemon ---------------------------------------
     def flush_move(self, now_ns: int | None = None) -> None:

@@ -20,12 +20,14 @@ import logging
 import os
 import select
 import threading
+import time
 
 from ..events import BUTTON_INDEX, KEY_CLASS_INDEX
 from ..keys import class_of_keysym
 
 log = logging.getLogger("workprint.x11")
 
+NO_FOCUS_SETTLE_NS = 500_000_000
 _BUTTON_NAMES = {"left": "left", "middle": "middle", "right": "right", "button8": "back", "button9": "forward"}
 
 
@@ -149,6 +151,7 @@ class _FocusWatcher(threading.Thread):
         self._pid = atom("_NET_WM_PID")
         self._utf8 = atom("UTF8_STRING")
         self._watched = None
+        self._none_since: int | None = None
 
     def stop(self) -> None:
         self._halt.set()
@@ -165,7 +168,8 @@ class _FocusWatcher(threading.Thread):
             fd = self._display.fileno()
             while not self._halt.is_set():
                 if not self._display.pending_events():
-                    select.select([fd], [], [], 0.25)
+                    select.select([fd], [], [], 0.1)
+                self._settle_no_focus()
                 while self._display.pending_events():
                     event = self._display.next_event()
                     if event.type == Xlib.X.PropertyNotify and event.atom in (self._active, self._net_name, Xlib.Xatom.WM_NAME):
@@ -178,6 +182,12 @@ class _FocusWatcher(threading.Thread):
             except Exception:  # noqa: BLE001
                 pass
 
+    def _settle_no_focus(self) -> None:
+        since = self._none_since
+        if since is not None and time.time_ns() - since > NO_FOCUS_SETTLE_NS:
+            self._none_since = None
+            self.recorder.focus(None, None, None, t_ns=since)
+
     def _report(self) -> None:
         import Xlib.error
         import Xlib.X
@@ -186,8 +196,12 @@ class _FocusWatcher(threading.Thread):
             prop = self._root.get_full_property(self._active, Xlib.X.AnyPropertyType)
             wid = prop.value[0] if prop and len(prop.value) else 0
             if not wid:
-                self.recorder.focus(None, None, None)
+                # Window managers clear the active window for a moment while
+                # switching; only a lasting "nothing focused" is recorded.
+                if self._none_since is None:
+                    self._none_since = time.time_ns()
                 return
+            self._none_since = None
             window = self._display.create_resource_object("window", wid)
             if self._watched != wid:
                 # Title changes arrive as PropertyNotify on the window itself.
