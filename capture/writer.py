@@ -169,6 +169,7 @@ class Writer(threading.Thread):
         if not self._pending or (not force and time.monotonic() < self._retry_at):
             return
         self.offsets.refresh()
+        waiting = self.stats.buffered
         while self._pending:
             batch_id, rows = self._pending[0]
             try:
@@ -185,7 +186,7 @@ class Writer(threading.Thread):
             self.stats.last_flush = time.time()
             self._backoff = 0.5
             if self.stats.last_error:
-                log.warning("writing works again; %d events were kept and are now stored", len(rows))
+                log.warning("writing works again; the %d events kept in memory are being stored", waiting)
                 self.stats.last_error = None
             log.debug("flushed batch %d rows=%d", batch_id, written)
 

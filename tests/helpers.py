@@ -65,7 +65,8 @@ class DaemonProcess:
         raise AssertionError(f"daemon did not answer within {wait}s: {self.stderr()}")
 
     def stderr(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text()
 
     def status(self) -> dict:

@@ -1,0 +1,76 @@
+"""Bad states get clear errors and keep data: a full disk, a corrupt file,
+the X server going away."""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from helpers import DaemonProcess, XSession, cli, rows
+
+
+def _recording(path, n, span_s):
+    with open(path, "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"t": span_s * i / n, "kind": "key_down" if i % 2 == 0 else "key_up",
+                                 "key_class": "letter"}) + "\n")
+    return path
+
+
+def _prlimit(pid: int, fsize: str) -> None:
+    subprocess.run(["prlimit", "--pid", str(pid), f"--fsize={fsize}"], check=True)
+
+
+@pytest.mark.slow
+def test_full_disk_keeps_events_in_memory_and_writes_them_later(consented, tmp_path):
+    """Writes failing (here: the file size limit, as on a full disk) must delay
+    events, warn, and store every one once writing works again."""
+    rec = _recording(tmp_path / "rec.jsonl", 2000, span_s=4.0)
+    with DaemonProcess(consented, "--backend", "replay", "--replay", f"file={rec}", "--flush-interval", "0.3") as daemon:
+        time.sleep(0.5)
+        _prlimit(daemon.proc.pid, "1:unlimited")
+        time.sleep(2.0)
+        status = daemon.status()
+        assert status["buffered"] > 0 and status["last_error"], status
+        _prlimit(daemon.proc.pid, "unlimited:unlimited")
+        time.sleep(4.0)
+        status = daemon.status()
+        assert status["buffered"] == 0 and status["last_error"] is None, status
+        assert daemon.stop() == 0
+        # The warning given while writes failed could not reach stderr either
+        # (the size limit covers every file); status reported it above.
+        assert "writing works again" in daemon.stderr()
+    counts = dict(rows(consented, "SELECT kind, count(*) FROM events GROUP BY kind"))
+    assert counts["key_down"] == 1000 and counts["key_up"] == 1000
+
+
+def test_corrupt_database_is_set_aside_and_reported(consented):
+    garbage = b"\x00garbage" * 4096
+    consented.write_bytes(garbage)
+    result = cli("run", "--db", str(consented), "--backend", "replay", check=False)
+    aside = list(consented.parent.glob(consented.name + ".corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+    assert "moved to" in result.stderr and str(aside[0]) in result.stderr
+    # Consent was recorded in the damaged file, so capture asks for it again.
+    assert result.returncode == 2 and "consent" in result.stderr
+
+
+@pytest.mark.x11
+def test_x_server_going_away_flushes_and_exits_clearly(consented, tmp_path):
+    session = XSession(tmp_path).start()
+    try:
+        window = session.window("WorkprintGone")
+        session.run("xdotool", "windowactivate", "--sync", window)
+        daemon = DaemonProcess(consented, "--backend", "x11", "--flush-interval", "10", env={"DISPLAY": session.display})
+        daemon.start()
+        session.run("xdotool", "type", "--delay", "10", "abcdef")
+        time.sleep(0.5)
+        session.procs[0].kill()  # Xvfb
+        code = daemon.proc.wait(30)
+    finally:
+        session.stop()
+    assert code == 3
+    assert "X server went away" in daemon.stderr() and "flushed" in daemon.stderr()
+    counts = dict(rows(consented, "SELECT kind, count(*) FROM events GROUP BY kind"))
+    assert counts["key_down"] == 6 and counts["stop"] == 1
