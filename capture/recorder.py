@@ -38,6 +38,7 @@ class Recorder:
         self._move_lock = threading.Lock()
         self._move_sec = 0
         self._move_dist = 0.0
+        self._move_first_ns = 0
         self._last_xy: tuple[int, int] | None = None
         self._focus: tuple[str | None, str | None, int | None] | None = None
 
@@ -65,6 +66,8 @@ class Recorder:
             if sec != self._move_sec:
                 self._emit_move()
                 self._move_sec = sec
+            if self._move_dist == 0:
+                self._move_first_ns = t
             self._move_dist += math.hypot(x - last[0], y - last[1])
 
     def focus(self, app: str | None, title: str | None, pid: int | None, t_ns: int | None = None) -> None:
@@ -88,7 +91,7 @@ class Recorder:
 
     def _emit_move(self) -> None:
         if self._move_dist > 0:
-            self.queue.put((self._move_sec * _NS, MOVE, round(self._move_dist, 1)))
+            self.queue.put((self._move_first_ns, MOVE, round(self._move_dist, 1)))
         self._move_dist = 0.0
 
     def mark(self, kind: int) -> None:

@@ -17,8 +17,8 @@ key_class     VARCHAR        letter, digit, punctuation, space, enter, tab,
 button        VARCHAR        left, middle, right, back, forward, other
 x, y          INTEGER        pointer position (mouse_down/up, scroll)
 dx, dy        INTEGER        scroll steps
-distance      DOUBLE         pointer travel in pixels during the second
-                             starting at ts (move)
+distance      DOUBLE         pointer travel in pixels within one wall-clock
+                             second, stamped at its first movement (move)
 app           VARCHAR        focused application (focus)
 title         VARCHAR        window title, only where the title policy allows
 pid           INTEGER        process id of the focused app, where known
