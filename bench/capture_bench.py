@@ -112,7 +112,7 @@ def flush_throughput(tmp: Path) -> None:
     letter = ev.KEY_CLASS_INDEX["letter"]
 
     def make(n):
-        return [(t_ns + i * 1000, ev.KEY_DOWN if i % 2 == 0 else ev.KEY_UP, letter) for i in range(n)]
+        return [(t_ns + i * 1000, ev.KEY_DOWN if i % 2 == 0 else ev.KEY_UP, letter, i // 2) for i in range(n)]
 
     for label, size, repeats in (("1-second batches of 2,000", 2000, 200), ("batches of 200,000", 200_000, 5)):
         batch = make(size)

@@ -5,7 +5,7 @@ Callbacks enqueue small tuples, cheapest to build on the hot path:
 ========================  ==========================================
 kind                      tuple
 ========================  ==========================================
-key_down, key_up          (t_ns, kind, key_class_index)
+key_down, key_up          (t_ns, kind, key_class_index, key_seq)
 mouse_down, mouse_up      (t_ns, kind, button_index, x, y)
 scroll                    (t_ns, kind, dx, dy, x, y)
 move                      (t_ns, kind, distance)
@@ -61,6 +61,7 @@ ARROW_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("pid", pa.int32()),
         ("worker", pa.string()),
+        ("key_seq", pa.int64()),
     ]
 )
 _KINDS = pa.array(EVENT_KINDS)
@@ -105,13 +106,14 @@ def to_table(rows: list[tuple], offset_of=None, worker: str = "local") -> pa.Tab
     app = [None] * n
     title = [None] * n
     pid = [None] * n
+    seq = [None] * n
     for i, row in enumerate(rows):
         t_ns, kind = row[0], row[1]
         ts[i] = t_ns // 1000
         offs[i] = offset_of(t_ns)
         kinds[i] = kind
         if kind <= KEY_UP:
-            key_class[i] = row[2]
+            key_class[i], seq[i] = row[2], row[3]
         elif kind <= MOUSE_UP:
             button[i], x[i], y[i] = row[2], row[3], row[4]
         elif kind == SCROLL:
@@ -135,5 +137,6 @@ def to_table(rows: list[tuple], offset_of=None, worker: str = "local") -> pa.Tab
         pa.array(title, pa.string()),
         pa.array(pid, pa.int32()),
         pa.array([worker] * n, pa.string()),
+        pa.array(seq, pa.int64()),
     ]
     return pa.Table.from_arrays(columns, schema=ARROW_SCHEMA)

@@ -43,9 +43,10 @@ class Recorder:
         self._focus: tuple[str | None, str | None, int | None] | None = None
 
     # --- input, called from listener threads -------------------------------
-    def key(self, pressed: bool, key_class: int) -> None:
+    def key(self, pressed: bool, key_class: int, seq: int) -> None:
+        """A key went down or up; ``seq`` is the same for a press and its release."""
         if not self.paused:
-            self.queue.put((time.time_ns(), KEY_DOWN if pressed else KEY_UP, key_class))
+            self.queue.put((time.time_ns(), KEY_DOWN if pressed else KEY_UP, key_class, seq))
 
     def button(self, pressed: bool, button: int, x: int, y: int) -> None:
         if not self.paused:

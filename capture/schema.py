@@ -23,6 +23,8 @@ app           VARCHAR        focused application (focus)
 title         VARCHAR        window title, only where the title policy allows
 pid           INTEGER        process id of the focused app, where known
 worker        VARCHAR        pseudonymous worker id ('local' when captured here)
+key_seq       BIGINT         pairs a key_up with its key_down (a counter)
+case_id       VARCHAR        the case an imported event belongs to
 ============  =============  ===============================================
 """
 
@@ -95,8 +97,86 @@ _V1 = [
         FROM raw_events""",
 ]
 
+# Version 2: what the analytics need.
+# - key_seq pairs a key_up with its key_down (a counter, never the key), and
+#   case_id groups imported events into their case (an event log's case, a
+#   typing study's sentence).
+# - spans: intervals, derived from raw_events for capture (focus: which app
+#   had focus; active: capture running and not idle) and written directly by
+#   importers of interval data (ActivityWatch) and event logs (zero-length
+#   focus spans, one per event, grouped by case_id).
+# - keystrokes: each key press paired with its release.
+# - hourly: per worker, UTC hour and app: focus and active seconds, input
+#   counts. Small enough to aggregate a thousand workers' year quickly.
+# - input_totals: coarse input counts over periods (ActivityWatch's 5-second
+#   os.hid.input totals), kept apart from exact events.
+_V2 = [
+    "ALTER TABLE raw_events ADD COLUMN key_seq BIGINT",
+    "ALTER TABLE raw_events ADD COLUMN case_id VARCHAR",
+    "CREATE TYPE span_kind AS ENUM ('focus', 'active')",
+    """CREATE TABLE spans (
+        worker VARCHAR NOT NULL,
+        kind span_kind NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        stop TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        app VARCHAR,
+        title VARCHAR,
+        case_id VARCHAR,
+        source VARCHAR NOT NULL,
+        batch_id UBIGINT
+    )""",
+    """CREATE TABLE keystrokes (
+        worker VARCHAR NOT NULL,
+        case_id VARCHAR,
+        press TIMESTAMPTZ NOT NULL,
+        release TIMESTAMPTZ,
+        utc_offset INTEGER NOT NULL,
+        key_class key_class NOT NULL,
+        source VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE hourly (
+        worker VARCHAR NOT NULL,
+        hour TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        app VARCHAR,
+        focus_s DOUBLE NOT NULL,
+        active_s DOUBLE NOT NULL,
+        switches INTEGER NOT NULL,
+        key_downs INTEGER NOT NULL,
+        clicks INTEGER NOT NULL,
+        source VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE input_totals (
+        worker VARCHAR NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        duration_s DOUBLE NOT NULL,
+        presses INTEGER,
+        clicks INTEGER,
+        delta_x INTEGER,
+        delta_y INTEGER,
+        scroll_x INTEGER,
+        scroll_y INTEGER,
+        source VARCHAR NOT NULL,
+        batch_id UBIGINT
+    )""",
+    # Where incremental derivation resumes, per worker.
+    """CREATE TABLE derive_state (
+        worker VARCHAR NOT NULL,
+        step VARCHAR NOT NULL,
+        since TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (worker, step)
+    )""",
+    "DROP VIEW events",
+    """CREATE VIEW events AS
+        SELECT ts, utc_offset, kind::VARCHAR AS kind, key_class::VARCHAR AS key_class,
+               button::VARCHAR AS button, x, y, dx, dy, distance, app, title, pid, worker,
+               key_seq, case_id
+        FROM raw_events""",
+]
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

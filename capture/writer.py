@@ -14,8 +14,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from . import derive, store
 from . import events as ev
-from . import store
 
 log = logging.getLogger("workprint.writer")
 
@@ -82,6 +82,7 @@ class WriterStats:
     dropped: int = 0
     last_error: str | None = None
     failures: int = 0
+    derive_error: str | None = None
 
 
 class Writer(threading.Thread):
@@ -97,6 +98,7 @@ class Writer(threading.Thread):
         max_buffer: int = 1_000_000,
         source: str = "capture",
         final_retry: float = 10.0,
+        worker: str = "local",
     ) -> None:
         super().__init__(name="workprint-writer", daemon=True)
         self.recorder = recorder
@@ -105,6 +107,7 @@ class Writer(threading.Thread):
         self.max_buffer = max_buffer
         self.source = source
         self.final_retry = final_retry
+        self.worker = worker
         self.idle = IdleTracker(idle_threshold, time.time_ns())
         self.offsets = ev.OffsetCache()
         self.stats = WriterStats()
@@ -189,6 +192,19 @@ class Writer(threading.Thread):
                 log.warning("writing works again; the %d events kept in memory are being stored", waiting)
                 self.stats.last_error = None
             log.debug("flushed batch %d rows=%d", batch_id, written)
+        self._derive()
+
+    def _derive(self) -> None:
+        # The events are safely stored by now; a failure here only delays the
+        # derived tables, which the next flush rebuilds from where they stood.
+        try:
+            derive.refresh(self.db.writer(), self.worker)
+        except Exception as exc:  # noqa: BLE001
+            if self.stats.derive_error != str(exc):
+                log.warning("could not update the derived tables: %s", exc)
+            self.stats.derive_error = str(exc)
+        else:
+            self.stats.derive_error = None
 
     def _failed(self, exc: Exception) -> None:
         self.stats.failures += 1

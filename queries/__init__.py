@@ -8,14 +8,17 @@ the same whether the capture daemon is running or not.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import polars as pl
-
 from capture import client, config
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _HERE = Path(__file__).resolve().parent
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$")
@@ -60,7 +63,7 @@ def catalog() -> dict[str, Query]:
     return found
 
 
-def run(name: str, db: str | Path | None = None, **params) -> pl.DataFrame:
+def run(name: str, db: str | Path | None = None, **params) -> "pl.DataFrame":
     """Run the named query with ``params``; raises KeyError/ValueError naming what is wrong."""
     queries = catalog()
     if name not in queries:
@@ -72,5 +75,17 @@ def run(name: str, db: str | Path | None = None, **params) -> pl.DataFrame:
     extra = sorted(set(params) - set(query.params))
     if extra:
         raise ValueError(f"query {name!r} takes no parameter(s): {', '.join(extra)}")
+    import polars as pl  # not at import time: the capture daemon needs only sql()
+
     table = client.read(config.paths(db), query.sql, params)
     return pl.from_arrow(table)
+
+
+def execute(con, name: str, params: dict):
+    """Run a named statement on ``con`` (a writable connection), passing only the
+    parameters it uses. For the derived-table upkeep, which writes."""
+    try:
+        query = catalog()[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r}") from None
+    return con.execute(query.sql, {p: params[p] for p in query.params})

@@ -28,7 +28,7 @@ def _recording(path):
     with open(path, "w") as fh:
         for i in range(n):
             kind = "key_down" if i % 2 == 0 else "key_up"
-            fh.write(json.dumps({"t": i / RATE, "kind": kind, "key_class": "letter"}) + "\n")
+            fh.write(json.dumps({"t": i / RATE, "kind": kind, "key_class": "letter", "key_seq": i // 2}) + "\n")
     return n
 
 

@@ -14,7 +14,7 @@ from capture import schema, store
 
 def _table(n=3):
     t = time.time_ns()
-    return ev.to_table([(t + i, ev.KEY_DOWN, ev.KEY_CLASS_INDEX["letter"]) for i in range(n)])
+    return ev.to_table([(t + i, ev.KEY_DOWN, ev.KEY_CLASS_INDEX["letter"], i) for i in range(n)])
 
 
 def test_events_view_has_documented_columns(db):

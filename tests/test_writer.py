@@ -27,9 +27,9 @@ def _drain(recorder):
 def test_paused_recorder_drops_input_and_marks_the_pause():
     """While paused, no input may be recorded at all."""
     rec = Recorder()
-    rec.key(True, LETTER)
+    rec.key(True, LETTER, 1)
     rec.set_paused(True)
-    rec.key(True, LETTER)
+    rec.key(True, LETTER, 1)
     rec.button(True, 0, 1, 1)
     rec.scroll(0, 1, 1, 1)
     rec.move(1, 1)
@@ -67,13 +67,13 @@ def test_pointer_path_is_reduced_to_distance():
 def test_input_racing_a_pause_is_dropped_by_the_writer():
     """A keystroke stamped after the pause marker must never be stored."""
     idle = IdleTracker(threshold_s=10, now_ns=0)
-    out = idle.observe([(1 * S, ev.PAUSE), (2 * S, ev.KEY_DOWN, LETTER), (3 * S, ev.RESUME), (4 * S, ev.KEY_UP, LETTER)])
+    out = idle.observe([(1 * S, ev.PAUSE), (2 * S, ev.KEY_DOWN, LETTER, 1), (3 * S, ev.RESUME), (4 * S, ev.KEY_UP, LETTER, 1)])
     assert [r[1] for r in out] == [ev.PAUSE, ev.RESUME, ev.KEY_UP]
 
 
 def test_idle_period_covers_exactly_the_time_without_input():
     idle = IdleTracker(threshold_s=10, now_ns=0)
-    assert idle.observe([(1 * S, ev.KEY_DOWN, LETTER), (2 * S, ev.KEY_UP, LETTER)])
+    assert idle.observe([(1 * S, ev.KEY_DOWN, LETTER, 1), (2 * S, ev.KEY_UP, LETTER, 1)])
     assert idle.tick(11 * S) is None  # only 9 s since the last input
     assert idle.tick(12 * S) == (2 * S, ev.IDLE_START)
     assert idle.tick(13 * S) is None  # reported once
@@ -96,8 +96,8 @@ def test_writer_stores_what_was_recorded(db):
     rec = Recorder()
     database = store.Database(db)
     writer = Writer(rec, database, idle_threshold=3600)
-    rec.key(True, LETTER)
-    rec.key(False, LETTER)
+    rec.key(True, LETTER, 1)
+    rec.key(False, LETTER, 1)
     rec.focus("Code", None, None)
     writer.cycle(time.time_ns())
     con = database.cursor()
@@ -135,11 +135,11 @@ def test_writer_keeps_events_while_the_file_is_locked(db, held):
     rec = Recorder()
     writer = Writer(rec, store.Database(db), idle_threshold=3600)
     for _ in range(50):
-        rec.key(True, LETTER)
+        rec.key(True, LETTER, 1)
     writer.cycle(time.time_ns())
     assert writer.stats.buffered == 50 and "lock" in writer.stats.last_error.lower()
     for _ in range(30):
-        rec.key(False, LETTER)
+        rec.key(False, LETTER, 1)
     writer.cycle(time.time_ns())
     held()
     writer._retry_at = 0
@@ -155,10 +155,10 @@ def test_full_buffer_drops_new_events_and_counts_them(db, held):
     rec = Recorder()
     writer = Writer(rec, store.Database(db), idle_threshold=3600, max_buffer=40)
     for _ in range(25):
-        rec.key(True, LETTER)
+        rec.key(True, LETTER, 1)
     writer.cycle(time.time_ns())
     for _ in range(25):
-        rec.key(True, LETTER)
+        rec.key(True, LETTER, 1)
     writer.cycle(time.time_ns())
     assert writer.stats.buffered == 40 and writer.stats.dropped == 10
 

@@ -75,16 +75,18 @@ class Backend:
         interval = 1.0 / rate
         due = time.monotonic()
         x, y = 400, 300
+        seq = 0
         recorder.focus(_APPS[0], "replay", 1000)
         while True:
             roll = rng.random()
             if roll < 0.80:  # a keystroke: down now, up next tick
                 cls = KEY_CLASS_INDEX[rng.choice(_TYPING)]
-                recorder.key(True, cls)
+                seq += 1
+                recorder.key(True, cls, seq)
                 due += interval
                 if not self._pace(due):
                     return
-                recorder.key(False, cls)
+                recorder.key(False, cls, seq)
             elif roll < 0.86:
                 x, y = rng.randint(0, 1279), rng.randint(0, 799)
                 recorder.move(x, y)
@@ -120,7 +122,7 @@ class Backend:
 def _feed(recorder, rec: dict) -> None:
     kind = rec["kind"]
     if kind in ("key_down", "key_up"):
-        recorder.key(kind == "key_down", KEY_CLASS_INDEX[rec.get("key_class") or "other"])
+        recorder.key(kind == "key_down", KEY_CLASS_INDEX[rec.get("key_class") or "other"], rec.get("key_seq"))
     elif kind in ("mouse_down", "mouse_up"):
         recorder.button(kind == "mouse_down", BUTTON_INDEX[rec.get("button") or "left"], rec.get("x", 0), rec.get("y", 0))
     elif kind == "scroll":

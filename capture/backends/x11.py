@@ -111,7 +111,8 @@ def _key_listener_class():
         def __init__(self, recorder):
             super().__init__()
             self._recorder = recorder
-            self._pressed: dict[int, int] = {}
+            self._pressed: dict[int, tuple[int, int]] = {}  # keycode -> (class, seq)
+            self._seq = 0
 
         # Overrides pynput's private hook to see the X keycode, which pairs a
         # release with its press; pynput's public callbacks hide it.
@@ -122,13 +123,16 @@ def _key_listener_class():
                 keysym = self._keycode_to_keysym(display, keycode, index)
                 if keysym in keypad:
                     keysym = self._keycode_to_keysym(display, keycode, bool(event.state & numlock_mask(display)))
-                cls = self._pressed[keycode] = classify(keysym)
-                self._recorder.key(True, cls)
+                self._seq += 1
+                cls = classify(keysym)
+                self._pressed[keycode] = (cls, self._seq)
+                self._recorder.key(True, cls, self._seq)
             elif event.type == release:
-                cls = self._pressed.pop(keycode, None)
-                if cls is None:
-                    cls = classify(self._keycode_to_keysym(display, keycode, 0))
-                self._recorder.key(False, cls)
+                pressed = self._pressed.pop(keycode, None)
+                if pressed is None:  # pressed before capture started
+                    self._seq += 1
+                    pressed = (classify(self._keycode_to_keysym(display, keycode, 0)), self._seq)
+                self._recorder.key(False, *pressed)
 
     return KeyListener
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up bench/.aw-venv: a venv of its own (never the project's .venv) holding
+# ActivityWatch's Python server, aw-server 0.12.0 from PyPI (the only 0.12 release),
+# for bench/aw_server_bench.py. Idempotent: skips the install when the venv already
+# has the pinned versions. Prints the venv's python on stdout at the end.
+#
+#   bash bench/aw_env.sh            # -> /work/main/bench/.aw-venv/bin/python
+#   AW_BASE_PYTHON=python3.11 bash bench/aw_env.sh
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$HERE/.aw-venv"
+BASE="${AW_BASE_PYTHON:-}"
+if [ -z "$BASE" ]; then
+  for c in python3.11 /root/.pyenv/versions/3.11.7/bin/python python3; do
+    if command -v "$c" >/dev/null 2>&1; then BASE="$c"; break; fi
+  done
+fi
+
+# aw-server 0.12.0 only says flask>=2.2,<3 and werkzeug>=2.3.3,<3; left alone pip
+# picks combinations that do not start, so everything that matters is pinned.
+PINS=(
+  aw-server==0.12.0 aw-core==0.5.18 aw-client==0.5.15
+  peewee==3.19.0 Flask==2.2.5 Werkzeug==2.3.8 flask-restx==1.3.2 flask-cors==6.0.5
+)
+
+CHECK='
+import importlib.metadata as m, sys
+want = dict(p.split("==") for p in sys.argv[1:])
+have = {k: m.version(k) for k in want}
+sys.exit(0 if all(have[k] == v for k, v in want.items()) else 1)
+'
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "$CHECK" "${PINS[@]}" 2>/dev/null; then
+  echo "aw-env: $VENV already set up" >&2
+else
+  echo "aw-env: creating $VENV with $BASE" >&2
+  "$BASE" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
+  "$VENV/bin/python" -c "$CHECK" "${PINS[@]}"
+  "$VENV/bin/python" -c 'import aw_server, aw_datastore, aw_query' # imports cleanly
+fi
+echo "$VENV/bin/python"

@@ -1,0 +1,128 @@
+-- Derived tables, rebuilt incrementally per worker from $since on.
+-- capture/derive.py runs these in one transaction after every flush and import.
+-- Reads raw_events and spans; writes spans, keystrokes and hourly.
+
+-- name: derive_clear_spans
+-- Drop the captured spans that will be rebuilt (imported spans are kept).
+DELETE FROM spans WHERE worker = $worker AND source = 'capture' AND start >= $since;
+
+-- name: derive_spans
+-- Focus spans run from a focus event to the next focus, pause, stop or start;
+-- active spans from start, resume or idle_end to the next idle_start, pause,
+-- stop or start. Neither outlives the last event of its run of the daemon, so
+-- a daemon killed without a stop event leaves no span running on.
+INSERT INTO spans
+WITH ev AS (
+    SELECT ts, utc_offset, kind, app, title,
+           sum(CASE WHEN kind = 'start' THEN 1 ELSE 0 END) OVER (ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run
+    FROM raw_events
+    WHERE worker = $worker AND ts >= $since
+),
+runs AS (
+    SELECT run, max(ts) AS run_end FROM ev GROUP BY run
+),
+focus_marks AS (
+    SELECT ev.*, lead(ts) OVER (ORDER BY ts, kind) AS next_ts
+    FROM ev WHERE kind IN ('focus', 'pause', 'stop', 'start')
+),
+active_marks AS (
+    SELECT ev.*, lead(ts) OVER (ORDER BY ts, kind) AS next_ts
+    FROM ev WHERE kind IN ('start', 'resume', 'idle_end', 'idle_start', 'pause', 'stop')
+)
+SELECT $worker, 'focus', m.ts, least(coalesce(m.next_ts, r.run_end), r.run_end), m.utc_offset,
+       m.app, m.title, NULL, 'capture', NULL
+FROM focus_marks m JOIN runs r USING (run)
+WHERE m.kind = 'focus' AND m.app IS NOT NULL
+UNION ALL
+SELECT $worker, 'active', m.ts, least(coalesce(m.next_ts, r.run_end), r.run_end), m.utc_offset,
+       NULL, NULL, NULL, 'capture', NULL
+FROM active_marks m JOIN runs r USING (run)
+WHERE m.kind IN ('start', 'resume', 'idle_end');
+
+-- name: derive_clear_keystrokes
+-- Drop the keystrokes that will be paired again.
+DELETE FROM keystrokes WHERE worker = $worker AND press >= $since;
+
+-- name: derive_keystrokes
+-- Pair each key_down with the key_up of the same key_seq (and case). A press
+-- whose release has not been seen yet keeps a NULL release until the next
+-- rebuild; releases are looked for up to a minute before $since.
+INSERT INTO keystrokes
+WITH k AS (
+    SELECT ts, utc_offset, kind, key_class, key_seq, case_id
+    FROM raw_events
+    WHERE worker = $worker AND ts >= $since - INTERVAL 1 MINUTE AND kind IN ('key_down', 'key_up')
+),
+downs AS (
+    SELECT * FROM k WHERE kind = 'key_down' AND ts >= $since
+),
+ups AS (
+    SELECT key_seq, case_id, min(ts) AS release FROM k WHERE kind = 'key_up' AND key_seq IS NOT NULL GROUP BY ALL
+)
+SELECT $worker, d.case_id, d.ts, u.release, d.utc_offset, d.key_class,
+       CASE WHEN d.case_id IS NULL THEN 'capture' ELSE 'import' END
+FROM downs d LEFT JOIN ups u
+  ON u.key_seq = d.key_seq AND u.case_id IS NOT DISTINCT FROM d.case_id AND u.release >= d.ts;
+
+-- name: derive_clear_hourly
+-- Drop the hours that will be rebuilt.
+DELETE FROM hourly WHERE worker = $worker AND hour >= date_trunc('hour', $since);
+
+-- name: derive_hourly
+-- Per worker, UTC hour and app: seconds in focus, seconds in focus while
+-- active, switches into the app, key presses and clicks while it had focus.
+INSERT INTO hourly
+WITH f AS (
+    SELECT start, stop, app, utc_offset FROM spans
+    WHERE worker = $worker AND kind = 'focus' AND stop >= date_trunc('hour', $since)
+),
+a AS (
+    SELECT start, stop FROM spans
+    WHERE worker = $worker AND kind = 'active' AND stop >= date_trunc('hour', $since)
+),
+pieces AS (  -- focus spans cut at hour boundaries
+    SELECT app, utc_offset, h AS hour,
+           greatest(start, h) AS s, least(stop, h + INTERVAL 1 HOUR) AS e, start = greatest(start, h) AS first_piece
+    FROM f, unnest(generate_series(date_trunc('hour', start), date_trunc('hour', stop), INTERVAL 1 HOUR)) AS g(h)
+),
+active_pieces AS (  -- the same, intersected with active spans
+    SELECT p.app, p.hour, greatest(p.s, a.start) AS s, least(p.e, a.stop) AS e
+    FROM pieces p JOIN a ON a.start < p.e AND a.stop > p.s
+),
+focus_h AS (
+    SELECT app, hour, any_value(utc_offset) AS utc_offset,
+           sum(epoch(e) - epoch(s)) AS focus_s, count(*) FILTER (WHERE first_piece) AS switches
+    FROM pieces WHERE hour >= date_trunc('hour', $since) GROUP BY ALL
+),
+active_h AS (
+    SELECT app, hour, sum(epoch(e) - epoch(s)) AS active_s FROM active_pieces
+    WHERE hour >= date_trunc('hour', $since) GROUP BY ALL
+),
+inputs AS (
+    SELECT f.app, date_trunc('hour', e.ts) AS hour,
+           count(*) FILTER (WHERE e.kind = 'key_down') AS key_downs,
+           count(*) FILTER (WHERE e.kind = 'mouse_down') AS clicks
+    FROM (SELECT ts, kind FROM raw_events
+          WHERE worker = $worker AND ts >= date_trunc('hour', $since) AND kind IN ('key_down', 'mouse_down')) e
+    ASOF JOIN f ON e.ts >= f.start
+    WHERE e.ts < f.stop
+    GROUP BY ALL
+)
+SELECT $worker, fh.hour, fh.utc_offset, fh.app, fh.focus_s, coalesce(ah.active_s, 0), fh.switches::INTEGER,
+       coalesce(i.key_downs, 0)::INTEGER, coalesce(i.clicks, 0)::INTEGER, 'derived'
+FROM focus_h fh
+LEFT JOIN active_h ah USING (app, hour)
+LEFT JOIN inputs i USING (app, hour);
+
+-- name: derive_next_since_spans
+-- Where the next rebuild of spans and hourly starts: the newest focus or
+-- active span, whichever started first, as either may still grow.
+SELECT least(
+           (SELECT max(start) FROM spans WHERE worker = $worker AND source = 'capture' AND kind = 'focus'),
+           (SELECT max(start) FROM spans WHERE worker = $worker AND source = 'capture' AND kind = 'active')
+       ) AS next_since;
+
+-- name: derive_next_since_keys
+-- Where the next pairing of keystrokes starts: a minute before the newest key.
+SELECT max(ts) - INTERVAL 1 MINUTE AS next_since
+FROM raw_events WHERE worker = $worker AND ts >= $since AND kind IN ('key_down', 'key_up');
