@@ -167,6 +167,11 @@ _V2 = [
         since TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (worker, step)
     )""",
+    # Who is in which team; a worker not listed here is in no team.
+    """CREATE TABLE workers (
+        worker VARCHAR PRIMARY KEY,
+        team VARCHAR
+    )""",
     "DROP VIEW events",
     """CREATE VIEW events AS
         SELECT ts, utc_offset, kind::VARCHAR AS kind, key_class::VARCHAR AS key_class,

@@ -118,30 +118,48 @@ def new_batch_id() -> int:
     return time.time_ns()
 
 
-def write_batch(con, batch_id: int, table: pa.Table, source: str) -> int:
-    """Store ``table`` (columns of raw_events, minus batch_id) once.
+# Tables a batch may go to, and the statement that inserts it (no SQL is
+# built from input: the target picks one of these).
+_INSERTS = {
+    "raw_events": "INSERT INTO raw_events BY NAME SELECT * FROM _incoming",
+    "spans": "INSERT INTO spans BY NAME SELECT * FROM _incoming",
+    "input_totals": "INSERT INTO input_totals BY NAME SELECT * FROM _incoming",
+    "keystrokes": "INSERT INTO keystrokes BY NAME SELECT * FROM _incoming",
+    "hourly": "INSERT INTO hourly BY NAME SELECT * FROM _incoming",
+}
+_WITH_BATCH_ID = {"raw_events", "spans", "input_totals"}
 
-    Returns the rows written: 0 if this batch id was already stored. The batch
-    and its rows commit together or not at all.
+
+def _insert(con, batch_id: int, table: pa.Table, source: str, target: str) -> int:
+    if target not in _INSERTS:
+        raise ValueError(f"cannot write batches to {target!r}")
+    seen = con.execute("SELECT count(*) FROM batches WHERE batch_id = $id", {"id": batch_id}).fetchall()[0][0]
+    if seen:
+        return 0
+    if target in _WITH_BATCH_ID:
+        table = table.append_column("batch_id", pa.array([batch_id] * table.num_rows, pa.uint64()))
+    con.register("_incoming", table)
+    try:
+        con.execute(_INSERTS[target])
+    finally:
+        con.unregister("_incoming")
+    con.execute(
+        "INSERT INTO batches VALUES ($id, $source, $n, now())",
+        {"id": batch_id, "source": source, "n": table.num_rows},
+    )
+    return table.num_rows
+
+
+def write_batches(con, batches: list[tuple[int, pa.Table, str]], source: str) -> int:
+    """Store several (batch id, table, target table) together: all or nothing.
+
+    A batch whose id is already stored is skipped, so writing the same batches
+    again (a retry, or importing the same file twice) stores them once.
+    Returns the rows written.
     """
     con.execute("BEGIN TRANSACTION")
     try:
-        seen = con.execute(
-            "SELECT count(*) FROM batches WHERE batch_id = $id", {"id": batch_id}
-        ).fetchall()[0][0]
-        if seen:
-            con.execute("ROLLBACK")
-            return 0
-        incoming = table.append_column("batch_id", pa.array([batch_id] * table.num_rows, pa.uint64()))
-        con.register("_incoming", incoming)
-        try:
-            con.execute("INSERT INTO raw_events BY NAME SELECT * FROM _incoming")
-        finally:
-            con.unregister("_incoming")
-        con.execute(
-            "INSERT INTO batches VALUES ($id, $source, $n, now())",
-            {"id": batch_id, "source": source, "n": table.num_rows},
-        )
+        written = sum(_insert(con, batch_id, table, source, target) for batch_id, table, target in batches)
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -149,7 +167,15 @@ def write_batch(con, batch_id: int, table: pa.Table, source: str) -> int:
         except duckdb.Error:
             pass
         raise
-    return table.num_rows
+    return written
+
+
+def write_batch(con, batch_id: int, table: pa.Table, source: str) -> int:
+    """Store ``table`` (events in events.ARROW_SCHEMA) once; see write_batches.
+
+    Returns the rows written: 0 if this batch id was already stored.
+    """
+    return write_batches(con, [(batch_id, table, "raw_events")], source)
 
 
 CONSENT_TEXT_VERSION = "1"

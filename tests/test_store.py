@@ -124,3 +124,23 @@ def test_consent_follows_latest_action(db):
     assert store.consent_given(con)
     store.record_consent(con, False)
     assert not store.consent_given(con)
+
+
+def test_version_1_database_is_migrated_forward_keeping_its_events(db):
+    """A worker upgrading Workprint keeps every event captured by the old version."""
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for statement in schema.MIGRATIONS[0]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO raw_events (ts, utc_offset, kind, key_class, batch_id) "
+        "VALUES ('2026-01-01 10:00:00+00', 3600, 'key_down', 'letter', 7)"
+    )
+    con.close()
+    con = store.open_writable(db)
+    assert schema.current_version(con) == schema.SCHEMA_VERSION
+    assert con.execute("SELECT kind, key_class, utc_offset, key_seq, case_id FROM events").fetchall() == [
+        ("key_down", "letter", 3600, None, None)
+    ]
+    assert con.execute("SELECT count(*) FROM spans").fetchall() == [(0,)]
