@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("pause", parents=[common], help="stop recording input until resumed")
     sub.add_parser("resume", parents=[common], help="record input again")
 
+    # import and demo live in their own modules, imported when used.
+    from . import demo, importers
+
+    importers.add_parser(sub, common)
+    demo.add_parser(sub, common)
+
     consent = sub.add_parser("consent", parents=[common], help="show, give or withdraw consent")
     group = consent.add_mutually_exclusive_group()
     group.add_argument("--accept", action="store_true", help="consent to capture")
@@ -202,7 +208,21 @@ def cmd_consent(args, paths: config.Paths) -> int:
     return 0
 
 
+def cmd_import(args, paths: config.Paths) -> int:
+    from . import importers
+
+    return importers.run(args, paths)
+
+
+def cmd_demo(args, paths: config.Paths) -> int:
+    from . import demo
+
+    return demo.run(args, paths)
+
+
 COMMANDS = {
+    "import": cmd_import,
+    "demo": cmd_demo,
     "run": cmd_run,
     "stop": cmd_stop,
     "status": cmd_status,
