@@ -172,6 +172,24 @@ _V2 = [
         worker VARCHAR PRIMARY KEY,
         team VARCHAR
     )""",
+    # Apps (and titles) to categories: user-editable regular expressions,
+    # matched case-insensitively, lowest priority number first.
+    """CREATE TABLE category_rules (
+        priority INTEGER NOT NULL,
+        pattern VARCHAR NOT NULL,
+        category VARCHAR NOT NULL
+    )""",
+    """INSERT INTO category_rules VALUES
+        (10, 'zoom|teams|meet|webex|skype|jitsi', 'Meetings'),
+        (20, 'slack|signal|discord|mattermost|telegram|whatsapp|element', 'Chat'),
+        (30, 'outlook|thunderbird|mail|evolution|geary', 'Email'),
+        (40, 'code|pycharm|jetbrains|intellij|vim|emacs|sublime|eclipse|android studio|xcode|dbeaver', 'Development'),
+        (50, 'terminal|alacritty|kitty|konsole|xterm|iterm|tmux|wezterm|gnome-terminal', 'Terminal'),
+        (60, 'word|writer|excel|calc|powerpoint|impress|libreoffice|sheets|docs|obsidian|notion|onenote|evince|acrobat|pdf', 'Documents'),
+        (70, 'jira|confluence|asana|trello|linear|figma|miro', 'Planning & design'),
+        (80, 'firefox|chrome|chromium|safari|edge|brave|browser|opera', 'Web'),
+        (90, 'spotify|youtube|netflix|music|vlc', 'Media'),
+        (100, 'nautilus|finder|explorer|dolphin|thunar|files', 'Files')""",
     "DROP VIEW events",
     """CREATE VIEW events AS
         SELECT ts, utc_offset, kind::VARCHAR AS kind, key_class::VARCHAR AS key_class,

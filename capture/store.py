@@ -98,7 +98,16 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
         log.warning("%s; it was moved to %s and a new database started", error, moved)
         con = duckdb.connect(str(path))
     schema.migrate(con)
+    _install_macros(con)
     return con
+
+
+def _install_macros(con) -> None:
+    import queries  # the query layer owns the SQL; imported late to keep start-up lean
+
+    for name in queries.catalog():
+        if name.startswith("macro_"):
+            queries.execute(con, name, {})
 
 
 def open_read_only(path: Path):

@@ -6,7 +6,8 @@ GROUP BY kind
 ORDER BY n DESC;
 
 -- name: recent_events
--- The newest $limit events, newest first (what a worker sees as "a live sample").
+-- The newest events, newest first (what a worker sees as "a live sample").
+-- $limit: how many (default: 20)
 SELECT ts, kind, key_class, button, app
 FROM events
 ORDER BY ts DESC

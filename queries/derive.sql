@@ -4,6 +4,8 @@
 
 -- name: derive_clear_spans
 -- Drop the captured spans that will be rebuilt (imported spans are kept).
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 DELETE FROM spans WHERE worker = $worker AND source = 'capture' AND start >= $since;
 
 -- name: derive_spans
@@ -11,6 +13,8 @@ DELETE FROM spans WHERE worker = $worker AND source = 'capture' AND start >= $si
 -- active spans from start, resume or idle_end to the next idle_start, pause,
 -- stop or start. Neither outlives the last event of its run of the daemon, so
 -- a daemon killed without a stop event leaves no span running on.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 INSERT INTO spans
 WITH ev AS (
     SELECT ts, utc_offset, kind, app, title,
@@ -41,12 +45,16 @@ WHERE m.kind IN ('start', 'resume', 'idle_end');
 
 -- name: derive_clear_keystrokes
 -- Drop the keystrokes that will be paired again.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 DELETE FROM keystrokes WHERE worker = $worker AND press >= $since;
 
 -- name: derive_keystrokes
 -- Pair each key_down with the key_up of the same key_seq (and case). A press
 -- whose release has not been seen yet keeps a NULL release until the next
 -- rebuild; releases are looked for up to a minute before $since.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 INSERT INTO keystrokes
 WITH k AS (
     SELECT ts, utc_offset, kind, key_class, key_seq, case_id
@@ -66,11 +74,15 @@ FROM downs d LEFT JOIN ups u
 
 -- name: derive_clear_hourly
 -- Drop the hours that will be rebuilt.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 DELETE FROM hourly WHERE worker = $worker AND hour >= date_trunc('hour', $since);
 
 -- name: derive_hourly
 -- Per worker, UTC hour and app: seconds in focus, seconds in focus while
 -- active, switches into the app, key presses and clicks while it had focus.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 INSERT INTO hourly
 WITH f AS (
     SELECT start, stop, app, utc_offset FROM spans
@@ -117,6 +129,7 @@ LEFT JOIN inputs i USING (app, hour);
 -- name: derive_next_since_spans
 -- Where the next rebuild of spans and hourly starts: the newest focus or
 -- active span, whichever started first, as either may still grow.
+-- $worker: the worker whose tables are rebuilt
 SELECT least(
            (SELECT max(start) FROM spans WHERE worker = $worker AND source = 'capture' AND kind = 'focus'),
            (SELECT max(start) FROM spans WHERE worker = $worker AND source = 'capture' AND kind = 'active')
@@ -124,5 +137,7 @@ SELECT least(
 
 -- name: derive_next_since_keys
 -- Where the next pairing of keystrokes starts: a minute before the newest key.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
 SELECT max(ts) - INTERVAL 1 MINUTE AS next_since
 FROM raw_events WHERE worker = $worker AND ts >= $since AND kind IN ('key_down', 'key_up');

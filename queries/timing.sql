@@ -1,0 +1,91 @@
+-- Typing and timing distributions. Reads keystrokes, spans and raw_events
+-- through the macros in macros.sql.
+
+-- name: typing_summary
+-- Typing at a glance: mean and median inter-key interval (ms, between
+-- presses inside a typing session), mean hold time (ms), rollover (share of
+-- keystrokes pressed before the previous key was released), backspace share
+-- of keystrokes, and words per minute (mean over workers of the mean over
+-- their typing sessions of at least $min_keys keys).
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
+-- $min_keys: typing sessions with fewer keys are left out of WPM (default: 5)
+WITH k AS (
+    SELECT * FROM keystroke_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+),
+wpm AS (
+    SELECT avg(worker_wpm) AS wpm FROM (
+        SELECT worker, avg(wpm) AS worker_wpm
+        FROM bursts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+        WHERE keys >= $min_keys::INTEGER AND wpm IS NOT NULL
+        GROUP BY worker
+    )
+)
+SELECT avg(iki_ms) AS iki_mean_ms,
+       median(iki_ms) AS iki_median_ms,
+       avg(hold_ms) AS hold_mean_ms,
+       count(*) FILTER (WHERE iki_ms IS NOT NULL AND press < prev_release)
+           / nullif(count(*) FILTER (WHERE iki_ms IS NOT NULL), 0) AS rollover,
+       count(*) FILTER (WHERE key_class = 'backspace') / nullif(count(*), 0) AS backspace_share,
+       any_value(wpm.wpm) AS wpm,
+       count(*) AS keystrokes
+FROM k, wpm;
+
+-- name: distribution
+-- A histogram of one timing $measure (see measure_values: iki, hold,
+-- click_interval, dwell, session, burst, pause) on log-spaced bins, ten per
+-- decade, with each bin's share and the cumulative share (the ECDF).
+-- $measure: iki, hold, click_interval, dwell, session, burst or pause
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
+WITH v AS (
+    SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+    WHERE v > 0
+),
+b AS (
+    SELECT floor(log10(v) * 10) AS bin, count(*) AS n FROM v GROUP BY bin
+)
+SELECT pow(10, bin / 10) AS lo, pow(10, (bin + 1) / 10) AS hi, n,
+       n / sum(n) OVER () AS share,
+       sum(n) OVER (ORDER BY bin ROWS UNBOUNDED PRECEDING) / sum(n) OVER () AS cum_share
+FROM b ORDER BY bin;
+
+-- name: percentiles
+-- Count, mean and percentiles (10, 25, 50, 75, 90, 99) of one timing $measure.
+-- $measure: iki, hold, click_interval, dwell, session, burst or pause
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
+SELECT count(*) AS n, avg(v) AS mean,
+       quantile_cont(v, 0.10) AS p10, quantile_cont(v, 0.25) AS p25, quantile_cont(v, 0.50) AS p50,
+       quantile_cont(v, 0.75) AS p75, quantile_cont(v, 0.90) AS p90, quantile_cont(v, 0.99) AS p99
+FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE);
+
+-- name: measure_sample
+-- Up to $n values of one timing $measure, sampled reproducibly, for
+-- comparing two periods (effect size, Kolmogorov-Smirnov test).
+-- $measure: iki, hold, click_interval, dwell, session, burst or pause
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
+-- $n: at most this many values (default: 20000)
+SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+ORDER BY hash(v, worker) LIMIT $n::INTEGER;
+
+-- name: typing_bursts
+-- Typing bursts per local day: how many, their mean length (keys and
+-- seconds) and mean WPM.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
+SELECT CAST(start AS DATE) AS day, count(*) AS bursts, avg(keys) AS mean_keys,
+       avg(seconds) AS mean_s, avg(wpm) FILTER (WHERE keys >= 5) AS mean_wpm
+FROM bursts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+GROUP BY day ORDER BY day;
