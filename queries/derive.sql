@@ -92,10 +92,20 @@ a AS (
     SELECT start, stop FROM spans
     WHERE worker = $worker AND kind = 'active' AND stop >= date_trunc('hour', $since)
 ),
-pieces AS (  -- focus spans cut at hour boundaries
-    SELECT app, utc_offset, h AS hour,
+offset_changes AS (  -- the moments the local UTC offset changed (DST, travel)
+    SELECT ts, utc_offset FROM (
+        SELECT ts, utc_offset, lag(utc_offset) OVER (ORDER BY ts) AS before
+        FROM raw_events WHERE worker = $worker AND ts >= date_trunc('hour', $since) - INTERVAL 1 DAY
+    ) WHERE before IS DISTINCT FROM utc_offset
+),
+cut AS (  -- focus spans cut at hour boundaries
+    SELECT app, utc_offset AS span_offset, h AS hour,
            greatest(start, h) AS s, least(stop, h + INTERVAL 1 HOUR) AS e, start = greatest(start, h) AS first_piece
     FROM f, unnest(generate_series(date_trunc('hour', start), date_trunc('hour', stop), INTERVAL 1 HOUR)) AS g(h)
+),
+pieces AS (  -- each piece takes the offset in force when it began, so days split at local midnight
+    SELECT cut.*, coalesce(o.utc_offset, cut.span_offset) AS utc_offset
+    FROM cut ASOF LEFT JOIN offset_changes o ON cut.s >= o.ts
 ),
 active_pieces AS (  -- the same, intersected with active spans
     SELECT p.app, p.hour, greatest(p.s, a.start) AS s, least(p.e, a.stop) AS e

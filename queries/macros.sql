@@ -136,3 +136,20 @@ SELECT worker, epoch(start) - epoch(lag(stop) OVER (PARTITION BY worker, case_id
 FROM bursts(p_start, p_end, p_worker, p_pause_s)
 WHERE p_measure = 'pause' AND case_id IS NULL
 QUALIFY epoch(start) - epoch(lag(stop) OVER (PARTITION BY worker, case_id ORDER BY start)) IS NOT NULL;
+
+-- name: macro_ngrams
+-- Every run of 2 to 5 consecutive steps inside a session (see
+-- session_steps): the sequence ('A > B > C'), its length, when it started and
+-- how long it took (start of the first step to the end of the last).
+CREATE OR REPLACE MACRO ngrams(p_start, p_end, p_worker, p_gap) AS TABLE
+WITH s AS (
+    SELECT worker, session, start, stop,
+           list(app) OVER w AS apps, list(stop) OVER w AS stops
+    FROM session_steps(p_start, p_end, p_worker, p_gap)
+    WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq ROWS BETWEEN CURRENT ROW AND 4 FOLLOWING)
+)
+SELECT worker, session, start, n,
+       array_to_string(list_slice(apps, 1, n), ' > ') AS sequence,
+       epoch(stops[n]) - epoch(start) AS seconds
+FROM s, range(2, 6) AS r(n)
+WHERE len(apps) >= n;

@@ -54,3 +54,124 @@ SELECT 'start' AS role, first_app AS app, count(*) AS n FROM ends GROUP BY first
 UNION ALL
 SELECT 'end', last_app, count(*) FROM ends GROUP BY last_app
 ORDER BY role DESC, n DESC, app;
+
+-- name: sequences
+-- Frequent sequences of $min_n to $max_n apps in a row (n-grams within
+-- sessions), with how often each occurred and the time they took.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $session_gap: seconds without activity that end a session (default: 180)
+-- $min_n: shortest sequence (default: 2)
+-- $max_n: longest sequence, at most 5 (default: 5)
+-- $limit: how many of the most frequent (default: 50)
+SELECT sequence, n AS length, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s
+FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+WHERE n BETWEEN $min_n::INTEGER AND $max_n::INTEGER
+GROUP BY sequence, n
+ORDER BY occurrences DESC, total_s DESC, sequence
+LIMIT $limit::INTEGER;
+
+-- name: automation_candidates
+-- Sequences of 3 to 5 steps that recur at least $min_count times, ranked by
+-- the total time they cost: the routines most worth automating.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $session_gap: seconds without activity that end a session (default: 180)
+-- $min_count: fewest occurrences to count as recurring (default: 5)
+-- $limit: how many candidates (default: 20)
+SELECT sequence, n AS length, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
+       count(DISTINCT CAST(start AS DATE)) AS days
+FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+WHERE n >= 3
+GROUP BY sequence, n
+HAVING count(*) >= $min_count::INTEGER
+ORDER BY total_s DESC, sequence
+LIMIT $limit::INTEGER;
+
+-- name: sequence_occurrences
+-- When one $sequence ('A > B > C') happened: each occurrence's start (UTC and
+-- local) and duration, newest first. The drill-down behind sequences,
+-- automation candidates and ping-pong loops.
+-- $sequence: the apps in order, joined by ' > '
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $session_gap: seconds without activity that end a session (default: 180)
+SELECT g.start, CAST(g.start + to_seconds(coalesce(sp.utc_offset, 0)) AS TIMESTAMP) AS local_start, g.seconds
+FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
+ASOF LEFT JOIN (SELECT worker, start, utc_offset FROM spans WHERE kind = 'focus') sp
+    ON sp.worker = g.worker AND g.start >= sp.start
+WHERE g.sequence = $sequence
+ORDER BY g.start DESC;
+
+-- name: ping_pong
+-- Ping-pong loops: going from one app to another and straight back
+-- (A > B > A), per pair of apps, with the time the loops took.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $session_gap: seconds without activity that end a session (default: 180)
+SELECT split_part(sequence, ' > ', 1) AS app, split_part(sequence, ' > ', 2) AS other,
+       sequence, count(*) AS loops, sum(seconds) AS total_s, avg(seconds) AS mean_s
+FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+WHERE n = 3 AND split_part(sequence, ' > ', 1) = split_part(sequence, ' > ', 3)
+GROUP BY ALL
+ORDER BY loops DESC, total_s DESC, sequence;
+
+-- name: rework
+-- Returns to an app already used earlier in the same session (after working
+-- elsewhere), per app: how often, and in how many sessions.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $session_gap: seconds without activity that end a session (default: 180)
+WITH s AS (
+    SELECT worker, session, app,
+           row_number() OVER (PARTITION BY worker, session, app ORDER BY start, seq) AS visit
+    FROM session_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+)
+SELECT app, count(*) FILTER (WHERE visit > 1) AS returns,
+       count(DISTINCT (worker, session)) FILTER (WHERE visit > 1) AS sessions_with_returns,
+       count(DISTINCT (worker, session)) AS sessions
+FROM s GROUP BY app
+HAVING count(*) FILTER (WHERE visit > 1) > 0
+ORDER BY returns DESC, app;
+
+-- name: focus_sessions
+-- Stretches of at least $min_s seconds in one app (or, with $by =
+-- 'category', one category) without switching away: consecutive focus spans
+-- of the same app or category less than 5 s apart are one stretch.
+-- $start: from this time (default: -infinity)
+-- $end: until this time (default: infinity)
+-- $worker: one worker's id, or null for every worker (default: null)
+-- $min_s: shortest stretch that counts (default: 600)
+-- $by: 'app' or 'category' (default: app)
+WITH f AS (
+    SELECT s.worker, greatest(s.start, $start::TIMESTAMPTZ) AS start, least(s.stop, $end::TIMESTAMPTZ) AS stop,
+           s.utc_offset,
+           CASE WHEN $by = 'category' THEN coalesce(c.category, 'Other') ELSE s.app END AS label
+    FROM spans s
+    LEFT JOIN (
+        SELECT a.app, arg_min(r.category, r.priority) AS category
+        FROM (SELECT DISTINCT app FROM spans WHERE kind = 'focus') a
+        JOIN category_rules r ON regexp_matches(a.app, r.pattern, 'i') GROUP BY a.app
+    ) c ON c.app = s.app
+    WHERE s.kind = 'focus' AND s.app IS NOT NULL AND s.stop > $start::TIMESTAMPTZ AND s.start < $end::TIMESTAMPTZ
+      AND ($worker IS NULL OR s.worker = $worker)
+),
+marked AS (
+    SELECT *, CASE WHEN label IS NOT DISTINCT FROM lag(label) OVER w
+                        AND epoch(start) - epoch(lag(stop) OVER w) < 5 THEN 0 ELSE 1 END AS is_new
+    FROM f WINDOW w AS (PARTITION BY worker ORDER BY start)
+),
+runs AS (
+    SELECT *, sum(is_new) OVER (PARTITION BY worker ORDER BY start ROWS UNBOUNDED PRECEDING) AS run FROM marked
+)
+SELECT worker, label, min(start) AS start, max(stop) AS stop,
+       CAST(min(start) + to_seconds(any_value(utc_offset)) AS TIMESTAMP) AS local_start,
+       epoch(max(stop)) - epoch(min(start)) AS seconds
+FROM runs GROUP BY worker, label, run
+HAVING epoch(max(stop)) - epoch(min(start)) >= $min_s::DOUBLE
+ORDER BY start;

@@ -1,0 +1,276 @@
+"""The named queries, each on a small database whose answers were worked out by hand."""
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import queries
+from capture import derive, store
+from capture import events as ev
+from queries import stats
+from test_derive import DAY, LETTER, S, T0, _write
+from helpers import ROOT
+
+
+@pytest.fixture(scope="module")
+def day_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("q") / "day.duckdb"
+    con = store.open_writable(db)
+    _write(con, DAY, 1)
+    derive.refresh(con, "local")
+    con.close()
+    return db
+
+
+def run(db, name, **params):
+    return queries.run(name, db=db, **params)
+
+
+# What each public query must return on DAY (hand-computed; see test_derive.DAY).
+def check_app_time(db):
+    assert run(db, "app_time").rows() == [("Code", 3704.0), ("Firefox", 195.0)]
+    # Active: Code 1-10 (9 s) inside active 0-12, 205-300 inside 200-300, 400-4000; Firefox 10-12 and 200-205.
+    assert run(db, "app_time", active_only=True).rows() == [("Code", 3704.0), ("Firefox", 7.0)]
+    start = (T0 + 400 * S) / S
+    window = run(db, "app_time", start=dt.datetime.fromtimestamp(start, dt.timezone.utc), end="infinity")
+    assert window.rows() == [("Code", 3600.0)]
+
+
+def check_category_time(db):
+    assert run(db, "category_time").rows() == [("Development", 3704.0, 1), ("Web", 7.0, 1)]
+
+
+def check_app_categories(db):
+    assert run(db, "app_categories").rows() == [("Code", "Development"), ("Firefox", "Web")]
+
+
+def check_daily_activity(db):
+    row = run(db, "daily_activity").row(0, named=True)
+    assert row["day"] == dt.date(2026, 1, 1) and row["active_s"] == 3711.0 and row["idle_s"] == 188.0
+    assert (row["switches"], row["key_downs"], row["clicks"]) == (4, 4, 1)
+
+
+def check_hourly_activity(db):
+    assert run(db, "hourly_activity").select("hour_of_day", "active_s").rows() == [(10, 3311.0), (11, 400.0)]
+
+
+def check_weekday_hour_heatmap(db):
+    frame = run(db, "weekday_hour_heatmap")
+    assert frame["weekday"].to_list() == [4, 4]  # 2026-01-01 is a Thursday
+    assert frame["active_min"].round(3).to_list() == [round(3311 / 60, 3), round(400 / 60, 3)]
+
+
+def check_weekly_trend(db):
+    assert run(db, "weekly_trend").select("active_h", "days").rows() == [(3711 / 3600, 1)]
+
+
+def check_timeline(db):
+    frame = run(db, "timeline")
+    assert frame.filter(pl.col("kind") == "focus")["app"].to_list() == ["Code", "Firefox", "Code", "Code"]
+    assert frame["seconds"].sum() == 9 + 195 + 95 + 3600 + 12 + 100 + 3600
+
+
+def check_transitions(db):
+    assert_frame_equal(
+        run(db, "transitions"),
+        pl.DataFrame({"src": ["Code"], "dst": ["Firefox"], "n": [1], "mean_s": [9.0], "median_s": [9.0]}),
+    )
+
+
+def check_variants(db):
+    # Sessions: [0,12] (Code > Firefox) and [200,300]+[400,4000] merged (gap 100 s < 180 s): Code.
+    assert run(db, "variants").select("variant", "n").rows() == [("Code", 1), ("Code > Firefox", 1)]
+    # With a 60 s session gap the last two runs are separate sessions: Code twice.
+    assert run(db, "variants", session_gap=60).select("variant", "n").rows() == [("Code", 2), ("Code > Firefox", 1)]
+
+
+def check_start_end_activities(db):
+    assert run(db, "start_end_activities").rows() == [("start", "Code", 2), ("end", "Code", 1), ("end", "Firefox", 1)]
+
+
+def check_typing_summary(db):
+    row = run(db, "typing_summary").row(0, named=True)
+    assert row["iki_mean_ms"] == pytest.approx(525, abs=0.01)  # 1000 and 50 ms inside the first burst
+    assert row["hold_mean_ms"] == pytest.approx(112.5, abs=0.01)
+    assert row["rollover"] == 0.5 and row["backspace_share"] == 0.0 and row["keystrokes"] == 4
+    assert row["wpm"] is None  # no burst of 5 keys
+
+
+def check_distribution(db):
+    frame = run(db, "distribution", measure="dwell")
+    assert frame["n"].sum() == 4 and frame["cum_share"].to_list()[-1] == pytest.approx(1.0)
+    assert all((frame["lo"] < frame["hi"]).to_list())
+
+
+def check_percentiles(db):
+    row = run(db, "percentiles", measure="hold").row(0, named=True)
+    assert row["n"] == 4 and row["p50"] == pytest.approx(100, abs=0.01) and row["mean"] == pytest.approx(112.5, abs=0.01)
+
+
+def check_measure_sample(db):
+    assert sorted(run(db, "measure_sample", measure="dwell")["v"].to_list()) == [9.0, 95.0, 195.0, 3600.0]
+    assert run(db, "measure_sample", measure="dwell", n=2).height == 2
+
+
+def check_typing_bursts(db):
+    assert run(db, "typing_bursts").select("bursts", "mean_keys").rows() == [(2, 2.0)]
+
+
+def check_sequences(db):
+    assert run(db, "sequences").select("sequence", "occurrences", "total_s").rows() == [("Code > Firefox", 1, 204.0)]
+
+
+def check_automation_candidates(db):
+    assert run(db, "automation_candidates", min_count=1).height == 0  # no run of 3 steps
+
+
+def check_sequence_occurrences(db):
+    assert run(db, "sequence_occurrences", sequence="Code > Firefox").select("seconds").rows() == [(204.0,)]
+
+
+def check_ping_pong(db):
+    assert run(db, "ping_pong").height == 0
+
+
+def check_rework(db):
+    assert run(db, "rework").height == 0
+
+
+def check_focus_sessions(db):
+    assert run(db, "focus_sessions").select("label", "seconds").rows() == [("Code", 3600.0)]
+    by_category = run(db, "focus_sessions", by="category", min_s=100)
+    assert by_category.select("label", "seconds").rows() == [("Web", 195.0), ("Development", 3600.0)]
+
+
+def check_event_counts(db):
+    counts = dict(run(db, "event_counts").select("kind", "n").rows())
+    assert counts["key_down"] == 4 and counts["focus"] == 4 and counts["start"] == 1
+
+
+def check_recent_events(db):
+    frame = run(db, "recent_events", limit=3)
+    assert frame["kind"].to_list() == ["stop", "key_up", "key_down"]
+
+
+CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
+
+
+def test_every_query_has_a_check():
+    """A query without a hand-worked check is a query nobody knows to be right."""
+    assert sorted(CHECKS) == queries.public_names()
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_query(day_db, name):
+    CHECKS[name](day_db)
+
+
+def test_every_query_answers_on_an_empty_database(db):
+    store.open_writable(db).close()
+    for name in queries.public_names():
+        params = {"measure": "iki"} if "measure" in queries.catalog()[name].params else {}
+        if name == "sequence_occurrences":
+            params = {"sequence": "A > B"}
+        frame = run(db, name, **params)
+        assert frame.height <= 1, name  # aggregates without rows give one row of nulls
+
+
+def test_unknown_query_and_parameters_are_named():
+    with pytest.raises(KeyError, match="no query named 'nope'"):
+        queries.run("nope")
+    with pytest.raises(ValueError, match="takes no parameter.*colour"):
+        queries.run("app_time", colour="red")
+    with pytest.raises(ValueError, match="needs parameter.*measure"):
+        queries.run("percentiles")
+
+
+def _offset_day(con, offsets, batch):
+    """Focus on one app with hourly keystrokes, the offset changing as given."""
+    rows = [(T0, ev.START), (T0 + S, ev.FOCUS, "Code", None, 1)]
+    for h in range(1, 30):
+        rows.append((T0 + h * 3600 * S, ev.KEY_DOWN, LETTER, h))
+    rows.append((T0 + 30 * 3600 * S, ev.STOP))
+    table = ev.to_table(rows)
+    # Stamp each event with the offset in force then.
+    offs = [offsets(r[0]) for r in rows]
+    table = table.set_column(1, "utc_offset", __import__("pyarrow").array(offs, __import__("pyarrow").int32()))
+    store.write_batch(con, batch, table, "test")
+    derive.refresh(con, "local")
+
+
+def test_days_follow_local_time_across_a_travel_offset_change(db):
+    """Day boundaries are the worker's local midnight, even when the offset changes mid-span."""
+    con = store.open_writable(db)
+    change = T0 + 12 * 3600 * S  # 2026-01-01 22:00 UTC: flies from UTC+1 to UTC-5
+    _offset_day(con, lambda t: 3600 if t < change else -5 * 3600, 1)
+    con.close()
+    days = dict(run(db, "daily_activity").select("day", "active_s").rows())
+    # Active 10:00 UTC (11:00 local) .. 22:00 UTC at +1 => 13 h on Jan 1 (local 11:00-24:00 is 13 h,
+    # minus the first second before focus), then at -5 the rest (22:00 UTC = 17:00 local) stays on Jan 1
+    # until 05:00 UTC Jan 2 (= midnight local), and the last 11 h fall on Jan 2.
+    assert set(days) == {dt.date(2026, 1, 1), dt.date(2026, 1, 2)}
+    assert days[dt.date(2026, 1, 2)] == pytest.approx(11 * 3600, abs=2)
+    assert sum(days.values()) == pytest.approx(30 * 3600 - 1, abs=2)
+
+
+def test_days_follow_a_dst_change(db):
+    """Berlin leaves summer time on 2026-10-25 at 01:00 UTC: the local day still ends at midnight."""
+    import zoneinfo
+
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    start = int(dt.datetime(2026, 10, 24, 12, tzinfo=dt.timezone.utc).timestamp()) * S
+
+    def offset(t):
+        return int(dt.datetime.fromtimestamp(t / S, berlin).utcoffset().total_seconds())
+
+    con = store.open_writable(db)
+    rows = [(start, ev.START), (start + S, ev.FOCUS, "Code", None, 1)]
+    rows += [(start + h * 3600 * S, ev.KEY_DOWN, LETTER, h) for h in range(1, 24)]
+    rows.append((start + 24 * 3600 * S, ev.STOP))
+    import pyarrow as pa
+
+    table = ev.to_table(rows).set_column(1, "utc_offset", pa.array([offset(r[0]) for r in rows], pa.int32()))
+    store.write_batch(con, 1, table, "test")
+    derive.refresh(con, "local")
+    con.close()
+    days = dict(run(db, "daily_activity").select("day", "active_s").rows())
+    # 12:00 UTC Oct 24 = 14:00 CEST; local midnight Oct 25 = 22:00 UTC Oct 24 => 10 h on Oct 24.
+    assert days[dt.date(2026, 10, 24)] == pytest.approx(10 * 3600 - 1, abs=2)
+    assert days[dt.date(2026, 10, 25)] == pytest.approx(14 * 3600, abs=2)
+    hours = run(db, "hourly_activity").filter(pl.col("day") == dt.date(2026, 10, 25))["hour_of_day"].to_list()
+    assert hours[:4] == [0, 1, 2, 3] and len(hours) == 14  # the 02:00 hour happens twice, in one row
+
+
+def test_cli_lists_and_runs_queries(day_db):
+    out = subprocess.run([sys.executable, "-m", "queries", "list"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "app_time" in out and "--param active_only" in out and "derive_spans" not in out
+    base = [sys.executable, "-m", "queries", "run", "app_time", "--db", str(day_db), "--param", "active_only=true"]
+    csv = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert csv.splitlines() == ["app,seconds", "Code,3704.0", "Firefox,7.0"]
+    js = subprocess.run([*base, "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert json.loads(js) == [{"app": "Code", "seconds": 3704.0}, {"app": "Firefox", "seconds": 7.0}]
+    parquet = subprocess.run([*base, "--format", "parquet"], cwd=ROOT, capture_output=True, check=True).stdout
+    assert pl.read_parquet(io.BytesIO(parquet)).rows() == [("Code", 3704.0), ("Firefox", 7.0)]
+    bad = subprocess.run([*base[:-2], "--param", "start=yesterday"], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "yesterday" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_comparison_says_what_changed_in_plain_words():
+    rng = np.random.default_rng(7)
+    before = rng.lognormal(np.log(245), 0.5, 4000)
+    after = rng.lognormal(np.log(200), 0.5, 4000)
+    result = stats.compare(before, after)
+    assert result.cliffs_delta < -0.147 and result.p_value < 0.001
+    text = result.sentence("Inter-key intervals", "ms", "last week", "this week")
+    assert text.startswith("Inter-key intervals were shorter in this week") and "unlikely to be chance" in text
+    same = stats.compare(before, rng.lognormal(np.log(245), 0.5, 4000))
+    assert same.magnitude == "negligible" and "about the same" in same.sentence("Holds", "ms")
+    with pytest.raises(ValueError, match="at least 2 values"):
+        stats.compare([1.0], [1.0, 2.0])
