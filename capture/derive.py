@@ -22,6 +22,9 @@ _STEPS = {
         "derive_next_since_spans",
     ),
     "keys": (("derive_clear_keystrokes", "derive_keystrokes"), "derive_next_since_keys"),
+    # After keys: a burst is rebuilt from its first press, which may precede
+    # the keystrokes just rebuilt, so bursts keep their own resume point.
+    "bursts": (("derive_clear_bursts", "derive_bursts"), "derive_next_since_bursts"),
 }
 
 

@@ -126,6 +126,10 @@ _V2 = [
         source VARCHAR NOT NULL,
         batch_id UBIGINT
     )""",
+    # new_burst: this press starts a typing burst (the first of its case, or,
+    # for captured typing, after a pause of more than 2 s); inside a burst,
+    # iki_ms is the time since the previous press and rollover says it came
+    # before the previous key was released (both NULL on a burst's first key).
     """CREATE TABLE keystrokes (
         worker VARCHAR NOT NULL,
         case_id VARCHAR,
@@ -133,7 +137,21 @@ _V2 = [
         release TIMESTAMPTZ,
         utc_offset INTEGER NOT NULL,
         key_class key_class NOT NULL,
-        source VARCHAR NOT NULL
+        source VARCHAR NOT NULL,
+        iki_ms DOUBLE,
+        new_burst BOOLEAN NOT NULL,
+        rollover BOOLEAN
+    )""",
+    # Typing bursts: runs of keystrokes (see keystrokes.new_burst).
+    """CREATE TABLE bursts (
+        worker VARCHAR NOT NULL,
+        case_id VARCHAR,
+        start TIMESTAMPTZ NOT NULL,
+        stop TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        keys INTEGER NOT NULL,
+        printable INTEGER NOT NULL,
+        backspaces INTEGER NOT NULL
     )""",
     """CREATE TABLE hourly (
         worker VARCHAR NOT NULL,

@@ -50,9 +50,12 @@ WHERE m.kind IN ('start', 'resume', 'idle_end');
 DELETE FROM keystrokes WHERE worker = $worker AND press >= $since;
 
 -- name: derive_keystrokes
--- Pair each key_down with the key_up of the same key_seq (and case). A press
--- whose release has not been seen yet keeps a NULL release until the next
--- rebuild; releases are looked for up to a minute before $since.
+-- Pair each key_down with the key_up of the same key_seq (and case), and
+-- note the interval since the previous press, whether it starts a burst
+-- (first of its case, or captured typing after a pause over 2 s) and whether
+-- it rolled over the previous key. A press whose release has not been seen
+-- yet keeps a NULL release until the next rebuild; releases and previous
+-- presses are looked for up to a minute before $since.
 -- $worker: the worker whose tables are rebuilt
 -- $since: rebuild from this time on
 INSERT INTO keystrokes
@@ -61,16 +64,54 @@ WITH k AS (
     FROM raw_events
     WHERE worker = $worker AND ts >= $since - INTERVAL 1 MINUTE AND kind IN ('key_down', 'key_up')
 ),
-downs AS (
-    SELECT * FROM k WHERE kind = 'key_down' AND ts >= $since
-),
 ups AS (
     SELECT key_seq, case_id, min(ts) AS release FROM k WHERE kind = 'key_up' AND key_seq IS NOT NULL GROUP BY ALL
+),
+paired AS (
+    SELECT d.ts AS press, u.release, d.utc_offset, d.key_class, d.case_id
+    FROM k d LEFT JOIN ups u
+      ON u.key_seq = d.key_seq AND u.case_id IS NOT DISTINCT FROM d.case_id AND u.release >= d.ts
+    WHERE d.kind = 'key_down'
+),
+steps AS (
+    SELECT *, (epoch_us(press) - epoch_us(lag(press) OVER w)) / 1000 AS gap_ms, lag(release) OVER w AS prev_release
+    FROM paired WINDOW w AS (PARTITION BY case_id ORDER BY press)
+),
+marked AS (
+    SELECT *, gap_ms IS NULL OR (case_id IS NULL AND gap_ms > 2000) AS new_burst FROM steps
 )
-SELECT $worker, d.case_id, d.ts, u.release, d.utc_offset, d.key_class,
-       CASE WHEN d.case_id IS NULL THEN 'capture' ELSE 'import' END
-FROM downs d LEFT JOIN ups u
-  ON u.key_seq = d.key_seq AND u.case_id IS NOT DISTINCT FROM d.case_id AND u.release >= d.ts;
+-- The interval and rollover only mean something inside a burst.
+SELECT $worker, case_id, press, release, utc_offset, key_class,
+       CASE WHEN case_id IS NULL THEN 'capture' ELSE 'import' END,
+       CASE WHEN NOT new_burst THEN gap_ms END,
+       new_burst,
+       CASE WHEN NOT new_burst THEN press < prev_release END
+FROM marked WHERE press >= $since;
+
+-- name: derive_clear_bursts
+-- Drop the bursts that will be rebuilt: the newest one may still grow.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
+DELETE FROM bursts WHERE worker = $worker AND start >= $since;
+
+-- name: derive_bursts
+-- Typing bursts from keystrokes: each new_burst press starts one.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
+INSERT INTO bursts
+SELECT $worker, case_id, min(press), max(press), any_value(utc_offset), count(*),
+       count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space')),
+       count(*) FILTER (WHERE key_class = 'backspace')
+FROM (
+    SELECT *, sum(new_burst::INTEGER) OVER (PARTITION BY case_id ORDER BY press ROWS UNBOUNDED PRECEDING) AS burst
+    FROM keystrokes WHERE worker = $worker AND press >= $since
+)
+GROUP BY case_id, burst;
+
+-- name: derive_next_since_bursts
+-- Where the next rebuild of bursts starts: the newest burst, which may grow.
+-- $worker: the worker whose tables are rebuilt
+SELECT max(start) AS next_since FROM bursts WHERE worker = $worker;
 
 -- name: derive_clear_hourly
 -- Drop the hours that will be rebuilt.

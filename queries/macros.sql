@@ -24,6 +24,27 @@ SELECT f.worker, f.app, sum(epoch(least(f.e, a.stop)) - epoch(greatest(f.s, a.st
 FROM f JOIN a ON a.worker = f.worker AND a.start < f.e AND a.stop > f.s
 WHERE p_active_only GROUP BY ALL;
 
+-- name: macro_app_seconds
+-- focus_seconds, fast over long ranges: whole UTC hours inside the range come
+-- from the hourly rollup (derived from the same spans, so the sums agree),
+-- and only the partial hours at either end are summed from spans.
+CREATE OR REPLACE MACRO app_seconds(p_start, p_end, p_active_only, p_worker) AS TABLE
+WITH bounds AS (
+    SELECT CASE WHEN date_trunc('hour', p_start) = p_start THEN p_start
+                ELSE date_trunc('hour', p_start) + INTERVAL 1 HOUR END AS h0,
+           date_trunc('hour', p_end) AS h1
+),
+whole AS (
+    SELECT worker, app, CASE WHEN p_active_only THEN active_s ELSE focus_s END AS seconds
+    FROM hourly, bounds
+    WHERE h0 < h1 AND hour >= h0 AND hour < h1 AND (p_worker IS NULL OR worker = p_worker)
+)
+SELECT worker, app, seconds FROM whole
+UNION ALL
+SELECT worker, app, seconds FROM bounds, focus_seconds(p_start, CASE WHEN h0 < h1 THEN h0 ELSE p_end END, p_active_only, p_worker)
+UNION ALL
+SELECT worker, app, seconds FROM bounds, focus_seconds(h1, p_end, p_active_only, p_worker) WHERE h0 < h1;
+
 -- name: macro_session_steps
 -- The focus steps in [p_start, p_end) with their session: the case for
 -- imported event logs, else a run of active spans merged across gaps shorter
@@ -58,62 +79,32 @@ marked AS (
 SELECT worker, session, start, stop, app, seq FROM marked
 WHERE NOT (session NOT LIKE 'case:%' AND prev IS NOT DISTINCT FROM app);
 
--- name: macro_keystroke_steps
--- Keystrokes pressed in [p_start, p_end), each with the interval since the
--- previous press (ms) and the previous key's release, inside its typing
--- session: the sentence (case) for imported typing studies, else a burst of
--- captured typing that a pause longer than p_pause_s seconds ends. burst
--- numbers the session within its worker and case.
-CREATE OR REPLACE MACRO keystroke_steps(p_start, p_end, p_worker, p_pause_s) AS TABLE
-WITH k AS (
-    SELECT worker, case_id, press, release, key_class,
-           lag(press) OVER w AS prev_press, lag(release) OVER w AS prev_release
-    FROM keystrokes
-    WHERE press >= p_start AND press < p_end AND (p_worker IS NULL OR worker = p_worker)
-    WINDOW w AS (PARTITION BY worker, case_id ORDER BY press)
-),
-gaps AS (
-    SELECT *, (epoch_us(press) - epoch_us(prev_press)) / 1000 AS gap_ms,
-           CASE WHEN prev_press IS NULL OR (case_id IS NULL AND epoch(press) - epoch(prev_press) > p_pause_s)
-                THEN 1 ELSE 0 END AS is_new
-    FROM k
-)
-SELECT worker, case_id, press, release, key_class,
-       CASE WHEN is_new = 0 THEN gap_ms END AS iki_ms,
-       CASE WHEN is_new = 0 THEN prev_release END AS prev_release,
-       (epoch_us(release) - epoch_us(press)) / 1000 AS hold_ms,
-       sum(is_new) OVER (PARTITION BY worker, case_id ORDER BY press ROWS UNBOUNDED PRECEDING) AS burst
-FROM gaps;
-
--- name: macro_bursts
--- Typing sessions (see keystroke_steps) with their keys, duration and a
+-- name: macro_burst_wpm
+-- Typing bursts started in [p_start, p_end) with their duration and a
 -- words-per-minute estimate from key classes alone: (printable presses -
 -- backspaces - 1) over the time from first to last press, x 60 / 5.
-CREATE OR REPLACE MACRO bursts(p_start, p_end, p_worker, p_pause_s) AS TABLE
-SELECT worker, case_id, burst, min(press) AS start, max(press) AS stop, count(*) AS keys,
-       epoch(max(press)) - epoch(min(press)) AS seconds,
-       count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space')) AS printable,
-       count(*) FILTER (WHERE key_class = 'backspace') AS backspaces,
-       CASE WHEN epoch(max(press)) - epoch(min(press)) > 0 THEN
-           (count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space'))
-            - count(*) FILTER (WHERE key_class = 'backspace') - 1)
-           / (epoch(max(press)) - epoch(min(press))) * 60 / 5
-       END AS wpm
-FROM keystroke_steps(p_start, p_end, p_worker, p_pause_s)
-GROUP BY worker, case_id, burst;
+CREATE OR REPLACE MACRO burst_wpm(p_start, p_end, p_worker) AS TABLE
+SELECT worker, case_id, start, stop, utc_offset, keys, printable, backspaces,
+       epoch(stop) - epoch(start) AS seconds,
+       CASE WHEN stop > start THEN (printable - backspaces - 1) / (epoch(stop) - epoch(start)) * 60 / 5 END AS wpm
+FROM bursts
+WHERE start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker);
 
 -- name: macro_measure_values
 -- One value per observation of a timing measure, in its natural unit:
--- 'iki' and 'hold' (ms, from keystroke_steps), 'click_interval' (s between
--- consecutive clicks within 60 s), 'dwell' (s per focus span), 'session'
--- (s per session of activity, see session_steps), 'burst' (s per typing
--- burst), 'pause' (s between typing bursts, captured typing only).
-CREATE OR REPLACE MACRO measure_values(p_measure, p_start, p_end, p_worker, p_pause_s) AS TABLE
-SELECT worker, iki_ms AS v FROM keystroke_steps(p_start, p_end, p_worker, p_pause_s)
-WHERE p_measure = 'iki' AND iki_ms IS NOT NULL
+-- 'iki' (ms between presses inside a burst), 'hold' (ms from press to
+-- release), 'click_interval' (s between consecutive clicks within 60 s),
+-- 'dwell' (s per focus span), 'session' (s per session of activity, see
+-- session_steps, with the default 180 s gap), 'burst' (s per typing burst of
+-- more than one key), 'pause' (s between captured typing bursts).
+CREATE OR REPLACE MACRO measure_values(p_measure, p_start, p_end, p_worker) AS TABLE
+SELECT worker, iki_ms AS v FROM keystrokes
+WHERE p_measure = 'iki' AND NOT new_burst AND press >= p_start AND press < p_end
+  AND (p_worker IS NULL OR worker = p_worker)
 UNION ALL
-SELECT worker, hold_ms FROM keystroke_steps(p_start, p_end, p_worker, p_pause_s)
-WHERE p_measure = 'hold' AND hold_ms IS NOT NULL
+SELECT worker, (epoch_us(release) - epoch_us(press)) / 1000 FROM keystrokes
+WHERE p_measure = 'hold' AND release IS NOT NULL AND press >= p_start AND press < p_end
+  AND (p_worker IS NULL OR worker = p_worker)
 UNION ALL
 SELECT worker, gap FROM (
     SELECT worker, epoch(ts) - epoch(lag(ts) OVER (PARTITION BY worker ORDER BY ts)) AS gap
@@ -126,30 +117,39 @@ SELECT worker, epoch(least(stop, p_end)) - epoch(greatest(start, p_start)) FROM 
 WHERE p_measure = 'dwell' AND kind = 'focus' AND stop > p_start AND start < p_end AND stop > start
   AND (p_worker IS NULL OR worker = p_worker)
 UNION ALL
-SELECT worker, epoch(max(stop)) - epoch(min(start)) FROM session_steps(p_start, p_end, p_worker, p_pause_s)
+SELECT worker, epoch(max(stop)) - epoch(min(start)) FROM session_steps(p_start, p_end, p_worker, 180)
 WHERE p_measure = 'session' GROUP BY worker, session
 UNION ALL
-SELECT worker, seconds FROM bursts(p_start, p_end, p_worker, p_pause_s)
+SELECT worker, seconds FROM burst_wpm(p_start, p_end, p_worker)
 WHERE p_measure = 'burst' AND keys > 1
 UNION ALL
-SELECT worker, epoch(start) - epoch(lag(stop) OVER (PARTITION BY worker, case_id ORDER BY start))
-FROM bursts(p_start, p_end, p_worker, p_pause_s)
-WHERE p_measure = 'pause' AND case_id IS NULL
-QUALIFY epoch(start) - epoch(lag(stop) OVER (PARTITION BY worker, case_id ORDER BY start)) IS NOT NULL;
+SELECT worker, gap FROM (
+    SELECT worker, epoch(start) - epoch(lag(stop) OVER (PARTITION BY worker ORDER BY start)) AS gap
+    FROM bursts
+    WHERE p_measure = 'pause' AND case_id IS NULL AND start >= p_start AND start < p_end
+      AND (p_worker IS NULL OR worker = p_worker)
+) WHERE gap IS NOT NULL;
 
 -- name: macro_ngrams
 -- Every run of 2 to 5 consecutive steps inside a session (see
--- session_steps): the sequence ('A > B > C'), its length, when it started and
--- how long it took (start of the first step to the end of the last).
+-- session_steps): its length n, its apps a1..a5 (NULL past n), when it
+-- started and how long it took (start of the first step to the end of the
+-- last). Grouping on the app columns, and joining them into text only for
+-- the rows shown, keeps a year of steps fast.
 CREATE OR REPLACE MACRO ngrams(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH s AS (
-    SELECT worker, session, start, stop,
-           list(app) OVER w AS apps, list(stop) OVER w AS stops
+    SELECT worker, session, start, app AS a1,
+           lead(app, 1) OVER w AS a2, lead(app, 2) OVER w AS a3, lead(app, 3) OVER w AS a4, lead(app, 4) OVER w AS a5,
+           lead(stop, 1) OVER w AS e2, lead(stop, 2) OVER w AS e3, lead(stop, 3) OVER w AS e4, lead(stop, 4) OVER w AS e5
     FROM session_steps(p_start, p_end, p_worker, p_gap)
-    WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq ROWS BETWEEN CURRENT ROW AND 4 FOLLOWING)
+    WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
 )
-SELECT worker, session, start, n,
-       array_to_string(list_slice(apps, 1, n), ' > ') AS sequence,
-       epoch(stops[n]) - epoch(start) AS seconds
-FROM s, range(2, 6) AS r(n)
-WHERE len(apps) >= n;
+SELECT worker, session, start, 2 AS n, a1, a2, NULL::VARCHAR AS a3, NULL::VARCHAR AS a4, NULL::VARCHAR AS a5,
+       epoch(e2) - epoch(start) AS seconds
+FROM s WHERE a2 IS NOT NULL
+UNION ALL
+SELECT worker, session, start, 3, a1, a2, a3, NULL, NULL, epoch(e3) - epoch(start) FROM s WHERE a3 IS NOT NULL
+UNION ALL
+SELECT worker, session, start, 4, a1, a2, a3, a4, NULL, epoch(e4) - epoch(start) FROM s WHERE a4 IS NOT NULL
+UNION ALL
+SELECT worker, session, start, 5, a1, a2, a3, a4, a5, epoch(e5) - epoch(start) FROM s WHERE a5 IS NOT NULL;

@@ -11,7 +11,7 @@
 -- $active_only: count only active time (default: false)
 -- $worker: one worker's id, or null for every worker (default: null)
 SELECT app, sum(seconds) AS seconds
-FROM focus_seconds($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $active_only::BOOLEAN, $worker)
+FROM app_seconds($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $active_only::BOOLEAN, $worker)
 GROUP BY app ORDER BY seconds DESC, app;
 
 -- name: category_time
@@ -23,7 +23,7 @@ GROUP BY app ORDER BY seconds DESC, app;
 -- $worker: one worker's id, or null for every worker (default: null)
 WITH per_app AS (
     SELECT app, sum(seconds) AS seconds
-    FROM focus_seconds($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $active_only::BOOLEAN, $worker)
+    FROM app_seconds($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $active_only::BOOLEAN, $worker)
     GROUP BY app
 ),
 categorised AS (

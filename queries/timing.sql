@@ -3,31 +3,32 @@
 
 -- name: typing_summary
 -- Typing at a glance: mean and median inter-key interval (ms, between
--- presses inside a typing session), mean hold time (ms), rollover (share of
--- keystrokes pressed before the previous key was released), backspace share
--- of keystrokes, and words per minute (mean over workers of the mean over
--- their typing sessions of at least $min_keys keys).
+-- presses inside a typing burst: a sentence of a typing study, or captured
+-- typing without a pause over 2 s), mean hold time (ms), rollover (share of
+-- keystrokes inside a burst pressed before the previous key was released),
+-- backspace share of keystrokes, and words per minute (mean over workers of
+-- the mean over their bursts of at least $min_keys keys).
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
--- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
--- $min_keys: typing sessions with fewer keys are left out of WPM (default: 5)
+-- $min_keys: bursts with fewer keys are left out of WPM (default: 5)
 WITH k AS (
-    SELECT * FROM keystroke_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+    SELECT iki_ms, new_burst, rollover, key_class, (epoch_us(release) - epoch_us(press)) / 1000 AS hold_ms
+    FROM keystrokes
+    WHERE press >= $start::TIMESTAMPTZ AND press < $end::TIMESTAMPTZ AND ($worker IS NULL OR worker = $worker)
 ),
 wpm AS (
     SELECT avg(worker_wpm) AS wpm FROM (
         SELECT worker, avg(wpm) AS worker_wpm
-        FROM bursts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+        FROM burst_wpm($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
         WHERE keys >= $min_keys::INTEGER AND wpm IS NOT NULL
         GROUP BY worker
     )
 )
-SELECT avg(iki_ms) AS iki_mean_ms,
-       median(iki_ms) AS iki_median_ms,
+SELECT avg(iki_ms) FILTER (WHERE NOT new_burst) AS iki_mean_ms,
+       median(iki_ms) FILTER (WHERE NOT new_burst) AS iki_median_ms,
        avg(hold_ms) AS hold_mean_ms,
-       count(*) FILTER (WHERE iki_ms IS NOT NULL AND press < prev_release)
-           / nullif(count(*) FILTER (WHERE iki_ms IS NOT NULL), 0) AS rollover,
+       count(*) FILTER (WHERE NOT new_burst AND rollover) / nullif(count(*) FILTER (WHERE NOT new_burst), 0) AS rollover,
        count(*) FILTER (WHERE key_class = 'backspace') / nullif(count(*), 0) AS backspace_share,
        any_value(wpm.wpm) AS wpm,
        count(*) AS keystrokes
@@ -41,9 +42,8 @@ FROM k, wpm;
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
--- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
 WITH v AS (
-    SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+    SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
     WHERE v > 0
 ),
 b AS (
@@ -60,11 +60,11 @@ FROM b ORDER BY bin;
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
--- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
-SELECT count(*) AS n, avg(v) AS mean,
-       quantile_cont(v, 0.10) AS p10, quantile_cont(v, 0.25) AS p25, quantile_cont(v, 0.50) AS p50,
-       quantile_cont(v, 0.75) AS p75, quantile_cont(v, 0.90) AS p90, quantile_cont(v, 0.99) AS p99
-FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE);
+SELECT n, mean, q[1] AS p10, q[2] AS p25, q[3] AS p50, q[4] AS p75, q[5] AS p90, q[6] AS p99
+FROM (
+    SELECT count(*) AS n, avg(v) AS mean, quantile_cont(v, [0.10, 0.25, 0.50, 0.75, 0.90, 0.99]) AS q
+    FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
+);
 
 -- name: measure_sample
 -- Up to $n values of one timing $measure, sampled reproducibly, for
@@ -73,19 +73,17 @@ FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
--- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
 -- $n: at most this many values (default: 20000)
-SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
 ORDER BY hash(v, worker) LIMIT $n::INTEGER;
 
 -- name: typing_bursts
 -- Typing bursts per local day: how many, their mean length (keys and
--- seconds) and mean WPM.
+-- seconds) and mean WPM (bursts of at least 5 keys).
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
--- $pause_s: a pause longer than this many seconds ends a typing burst (default: 2)
-SELECT CAST(start AS DATE) AS day, count(*) AS bursts, avg(keys) AS mean_keys,
+SELECT CAST(start + to_seconds(utc_offset) AS DATE) AS day, count(*) AS bursts, avg(keys) AS mean_keys,
        avg(seconds) AS mean_s, avg(wpm) FILTER (WHERE keys >= 5) AS mean_wpm
-FROM bursts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $pause_s::DOUBLE)
+FROM burst_wpm($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
 GROUP BY day ORDER BY day;

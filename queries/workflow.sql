@@ -65,12 +65,16 @@ ORDER BY role DESC, n DESC, app;
 -- $min_n: shortest sequence (default: 2)
 -- $max_n: longest sequence, at most 5 (default: 5)
 -- $limit: how many of the most frequent (default: 50)
-SELECT sequence, n AS length, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s
-FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-WHERE n BETWEEN $min_n::INTEGER AND $max_n::INTEGER
-GROUP BY sequence, n
-ORDER BY occurrences DESC, total_s DESC, sequence
-LIMIT $limit::INTEGER;
+SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, mean_s
+FROM (
+    SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s
+    FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    WHERE n BETWEEN $min_n::INTEGER AND $max_n::INTEGER
+    GROUP BY n, a1, a2, a3, a4, a5
+    ORDER BY occurrences DESC, total_s DESC
+    LIMIT $limit::INTEGER
+)
+ORDER BY occurrences DESC, total_s DESC, sequence;
 
 -- name: automation_candidates
 -- Sequences of 3 to 5 steps that recur at least $min_count times, ranked by
@@ -81,14 +85,18 @@ LIMIT $limit::INTEGER;
 -- $session_gap: seconds without activity that end a session (default: 180)
 -- $min_count: fewest occurrences to count as recurring (default: 5)
 -- $limit: how many candidates (default: 20)
-SELECT sequence, n AS length, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
-       count(DISTINCT CAST(start AS DATE)) AS days
-FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-WHERE n >= 3
-GROUP BY sequence, n
-HAVING count(*) >= $min_count::INTEGER
-ORDER BY total_s DESC, sequence
-LIMIT $limit::INTEGER;
+SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, mean_s, days
+FROM (
+    SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
+           count(DISTINCT CAST(start AS DATE)) AS days
+    FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    WHERE n >= 3
+    GROUP BY n, a1, a2, a3, a4, a5
+    HAVING count(*) >= $min_count::INTEGER
+    ORDER BY total_s DESC
+    LIMIT $limit::INTEGER
+)
+ORDER BY total_s DESC, sequence;
 
 -- name: sequence_occurrences
 -- When one $sequence ('A > B > C') happened: each occurrence's start (UTC and
@@ -99,11 +107,15 @@ LIMIT $limit::INTEGER;
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
+WITH wanted AS (SELECT string_split($sequence, ' > ') AS apps)
 SELECT g.start, CAST(g.start + to_seconds(coalesce(sp.utc_offset, 0)) AS TIMESTAMP) AS local_start, g.seconds
 FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
+CROSS JOIN wanted
 ASOF LEFT JOIN (SELECT worker, start, utc_offset FROM spans WHERE kind = 'focus') sp
     ON sp.worker = g.worker AND g.start >= sp.start
-WHERE g.sequence = $sequence
+WHERE g.n = len(wanted.apps) AND g.a1 = wanted.apps[1] AND g.a2 = wanted.apps[2]
+  AND g.a3 IS NOT DISTINCT FROM wanted.apps[3] AND g.a4 IS NOT DISTINCT FROM wanted.apps[4]
+  AND g.a5 IS NOT DISTINCT FROM wanted.apps[5]
 ORDER BY g.start DESC;
 
 -- name: ping_pong
@@ -113,11 +125,11 @@ ORDER BY g.start DESC;
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
-SELECT split_part(sequence, ' > ', 1) AS app, split_part(sequence, ' > ', 2) AS other,
-       sequence, count(*) AS loops, sum(seconds) AS total_s, avg(seconds) AS mean_s
+SELECT a1 AS app, a2 AS other, concat_ws(' > ', a1, a2, a3) AS sequence,
+       count(*) AS loops, sum(seconds) AS total_s, avg(seconds) AS mean_s
 FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-WHERE n = 3 AND split_part(sequence, ' > ', 1) = split_part(sequence, ' > ', 3)
-GROUP BY ALL
+WHERE n = 3 AND a1 = a3
+GROUP BY a1, a2, a3
 ORDER BY loops DESC, total_s DESC, sequence;
 
 -- name: rework
