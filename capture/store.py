@@ -223,6 +223,10 @@ class Database:
     def _open(self):
         if self._base is None:
             self._base = open_writable(self.path)
+            # The daemon runs all day: hand freed memory back to the system
+            # promptly instead of keeping DuckDB's default 128 MiB cache.
+            self._base.execute("SET allocator_flush_threshold = '1MB'")
+            self._base.execute("SET allocator_bulk_deallocation_flush_threshold = '1MB'")
             self._writer = self._base.cursor()
         return self._base
 

@@ -99,6 +99,7 @@ class Writer(threading.Thread):
         source: str = "capture",
         final_retry: float = 10.0,
         worker: str = "local",
+        derive_interval: float = 10.0,
     ) -> None:
         super().__init__(name="workprint-writer", daemon=True)
         self.recorder = recorder
@@ -108,6 +109,11 @@ class Writer(threading.Thread):
         self.source = source
         self.final_retry = final_retry
         self.worker = worker
+        # Derived tables (spans, keystrokes, hourly) lag events by up to this
+        # long; deriving after every 1 s flush would cost several times the
+        # CPU of capture itself.
+        self.derive_interval = derive_interval
+        self._derive_at = 0.0
         self.idle = IdleTracker(idle_threshold, time.time_ns())
         self.offsets = ev.OffsetCache()
         self.stats = WriterStats()
@@ -192,9 +198,11 @@ class Writer(threading.Thread):
                 log.warning("writing works again; the %d events kept in memory are being stored", waiting)
                 self.stats.last_error = None
             log.debug("flushed batch %d rows=%d", batch_id, written)
-        self._derive()
+        if force or time.monotonic() >= self._derive_at:
+            self._derive()
 
     def _derive(self) -> None:
+        self._derive_at = time.monotonic() + self.derive_interval
         # The events are safely stored by now; a failure here only delays the
         # derived tables, which the next flush rebuilds from where they stood.
         try:
