@@ -158,7 +158,8 @@ def cmd_status(args, paths: config.Paths) -> int:
     elif status["running"]:
         state = "paused" if status["paused"] else "capturing"
         print(f"running ({state}) since {status['since']}, pid {status['pid']}, backend {status['backend']}")
-        print(f"events stored: {status['events_stored']}, last flush: {status['last_flush'] or 'not yet'}")
+        stored = "unknown (the database cannot be read now)" if status["events_stored"] is None else status["events_stored"]
+        print(f"events stored: {stored}, last flush: {status['last_flush'] or 'not yet'}")
         if status["buffered"] or status["dropped"] or status["last_error"]:
             print(f"waiting to be written: {status['buffered']}, dropped: {status['dropped']}, "
                   f"last error: {status['last_error']}")

@@ -197,11 +197,14 @@ class Daemon:
 
     def status(self) -> dict:
         stats = self.writer.stats
-        cursor = self.db.cursor()
         try:
-            stored = cursor.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
-        finally:
-            cursor.close()
+            cursor = self.db.cursor()
+            try:
+                stored = cursor.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
+            finally:
+                cursor.close()
+        except Exception:  # noqa: BLE001 - status must answer even when the file cannot be read
+            stored = None
         last_flush = (
             dt.datetime.fromtimestamp(stats.last_flush, dt.timezone.utc).isoformat() if stats.last_flush else None
         )
