@@ -234,9 +234,11 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())
     args = _parser().parse_args(argv)
+    if args.command in ("run", "status", "stop", "pause", "resume") and "pandas" not in sys.modules:
+        # These never need pandas (imports and the demo use polars, which
+        # probes for it): keep the daemon lean and the commands quick.
+        sys.meta_path.insert(0, _NoPandas())
     try:
         paths = config.paths(args.db)
     except PermissionError as exc:

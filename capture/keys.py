@@ -115,6 +115,7 @@ def class_of_js_keycode(code: int) -> str:
         return NAV
     if 112 <= code <= 135:
         return FUNCTION
-    if 106 <= code <= 111 or 186 <= code <= 192 or 219 <= code <= 222:
+    # 59 ; 61 = 173 - 163 # are Firefox's codes for keys others number 186-189.
+    if 106 <= code <= 111 or 186 <= code <= 192 or 219 <= code <= 222 or code in (59, 61, 163, 173):
         return PUNCT
     return OTHER

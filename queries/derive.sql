@@ -75,7 +75,7 @@ paired AS (
 ),
 steps AS (
     SELECT *, (epoch_us(press) - epoch_us(lag(press) OVER w)) / 1000 AS gap_ms, lag(release) OVER w AS prev_release
-    FROM paired WINDOW w AS (PARTITION BY case_id ORDER BY press)
+    FROM paired WINDOW w AS (PARTITION BY case_id ORDER BY press, release)
 ),
 marked AS (
     SELECT *, gap_ms IS NULL OR (case_id IS NULL AND gap_ms > 2000) AS new_burst FROM steps
@@ -103,7 +103,7 @@ SELECT $worker, case_id, min(press), max(press), any_value(utc_offset), count(*)
        count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space')),
        count(*) FILTER (WHERE key_class = 'backspace')
 FROM (
-    SELECT *, sum(new_burst::INTEGER) OVER (PARTITION BY case_id ORDER BY press ROWS UNBOUNDED PRECEDING) AS burst
+    SELECT *, sum(new_burst::INTEGER) OVER (PARTITION BY case_id ORDER BY press, release ROWS UNBOUNDED PRECEDING) AS burst
     FROM keystrokes WHERE worker = $worker AND press >= $since
 )
 GROUP BY case_id, burst;

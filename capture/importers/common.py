@@ -1,0 +1,139 @@
+"""What every importer shares: the error type, content-derived batch ids,
+timestamps, writing a prepared import in one transaction, and its summary.
+
+An importer's ``load(args)`` reads and validates its whole input without
+touching the database and returns a :class:`Prepared`; :func:`write` then
+writes it with one call of ``store.write_batches`` (all tables, one
+transaction) and refreshes the derived tables of the workers it touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from .. import derive
+from .. import store
+
+UTC = dt.timezone.utc
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+
+class BadInput(ValueError):
+    """The input cannot be imported. The message names the file, the line or
+    event, and what is wrong; nothing has been written."""
+
+
+def batch_id(content: bytes, target: str, *context: str) -> int:
+    """A batch id that depends only on the content and how it is imported.
+
+    Importing the same bytes the same way again gives the same id, which
+    store.write_batches skips: an import is stored once. The top bit is
+    cleared so the id also fits a signed 64-bit integer.
+    """
+    digest = hashlib.sha256(content)
+    for part in (target, *context):
+        digest.update(b"\0" + part.encode("utf-8"))
+    return int.from_bytes(digest.digest()[:8], "big") >> 1
+
+
+def parse_timestamp(text) -> tuple[int, int]:
+    """(microseconds since the epoch, UTC offset in seconds) of an ISO 8601 text.
+
+    Accepts ``Z`` and ``+HH:MM`` offsets and any number of fractional digits
+    (beyond microseconds they are dropped). A time without an offset is taken
+    as UTC, as ActivityWatch does. Raises ValueError for anything else.
+    """
+    if not isinstance(text, str):
+        raise ValueError("not a string")
+    value = dt.datetime.fromisoformat(text.strip())
+    offset = value.utcoffset()
+    if offset is None:
+        value, offset = value.replace(tzinfo=UTC), dt.timedelta(0)
+    return (value - EPOCH) // dt.timedelta(microseconds=1), int(offset.total_seconds())
+
+
+def us_to_datetime(us: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=us)
+
+
+@dataclass
+class Prepared:
+    """A validated import, ready to write.
+
+    ``batches`` are (batch id, Arrow table, target table); ``workers`` maps each
+    worker to the earliest time written for it (where its derived tables must
+    be rebuilt from); ``first``/``last`` bound the data in microseconds.
+    """
+
+    label: str
+    source: str
+    batches: list[tuple[int, pa.Table, str]]
+    workers: dict[str, int]
+    first: int | None = None
+    last: int | None = None
+    skipped: int = 0
+    skipped_what: str = "rows"
+    notes: list[str] = field(default_factory=list)
+    row_labels: dict[str, str] = field(default_factory=dict)
+
+
+def known_batches(con, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = con.execute("SELECT batch_id FROM batches WHERE list_contains($ids, batch_id)", {"ids": ids}).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def write(con, prepared: Prepared) -> str:
+    """Write ``prepared`` (batches already stored are skipped) and refresh the
+    derived tables of its workers; returns the one-line summary.
+
+    Raises duckdb errors from the write, after which nothing was stored.
+    """
+    known = known_batches(con, [b[0] for b in prepared.batches])
+    # Two identical files in one import are one batch.
+    new = list({b[0]: b for b in prepared.batches if b[0] not in known}.values())
+    if not new:
+        return f"{prepared.label}: already imported, nothing written"
+    store.write_batches(con, new, prepared.source)
+    written: dict[str, int] = {}
+    for _, table, target in new:
+        written[target] = written.get(target, 0) + table.num_rows
+    new_workers = _workers_of(new) or set(prepared.workers)
+    for worker in sorted(new_workers):
+        derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
+    return summary(prepared, written, new_workers, partly_known=bool(known))
+
+
+def _workers_of(batches) -> set[str]:
+    workers: set[str] = set()
+    for _, table, _target in batches:
+        if "worker" in table.column_names:
+            workers.update(table.column("worker").unique().to_pylist())
+    return workers
+
+
+def summary(prepared: Prepared, written: dict[str, int], workers: set[str], partly_known: bool) -> str:
+    parts = [f"{prepared.row_labels.get(t, t)} {n:,}" for t, n in written.items()]
+    names = sorted(workers)
+    if len(names) <= 3:
+        who = f"worker{'s' if len(names) > 1 else ''} {', '.join(names)}"
+    else:
+        who = f"{len(names):,} workers ({names[0]} .. {names[-1]})"
+    line = f"{prepared.label}: imported {'; '.join(parts)}; {who}"
+    if prepared.first is not None:
+        line += f"; {_fmt(prepared.first)} to {_fmt(prepared.last)} UTC"
+    line += f"; skipped {prepared.skipped:,} {prepared.skipped_what}"
+    if partly_known:
+        line += " (part of it was already imported and was not written again)"
+    return line
+
+
+def _fmt(us: int) -> str:
+    return us_to_datetime(us).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,210 @@
+"""python -m capture import keystrokes FILE_OR_DIR --format aalto136m
+
+The "136 Million Keystrokes" study (Dhakal et al., CHI 2018): one
+tab-separated latin-1 file per participant (``<ID>_keystrokes.txt``), given
+as a .tar.gz, a folder of them, or one file. Each participant becomes worker
+``p<PARTICIPANT_ID>``, each TEST_SECTION_ID (a typed sentence) its own case,
+and each keystroke a key_down at PRESS_TIME and a key_up at RELEASE_TIME,
+paired by key_seq = KEYSTROKE_ID. Keys are reduced to their class, from
+LETTER (BKSP, SHIFT or a character) or, where LETTER is empty or another key
+name, from the JavaScript KEYCODE. The characters, the SENTENCE and the
+USER_INPUT columns are never stored. Malformed rows (wrong number of
+fields, a time or id that is not a number or out of range, a release before
+its press, a key with neither) are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tarfile
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from ..events import ARROW_SCHEMA, KEY_CLASS_INDEX
+from ..keys import KEY_CLASSES, class_of_js_keycode
+from ..schema import EVENT_KINDS
+
+from .common import BadInput, Prepared, batch_id
+
+NEEDED = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME", "LETTER", "KEYCODE")
+NUMBERS = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME")
+MEMBER_SUFFIX = "_keystrokes.txt"
+SOURCE = "aalto136m"
+_NAMED = {"BKSP": "backspace", "SHIFT": "modifier"}
+_CONTROL = {"\b": "backspace", "\x7f": "backspace", "\t": "tab", "\n": "enter", "\r": "enter"}
+MAX_MS = 10**13  # epoch milliseconds in the year 2286: beyond it, not a time (and µs would overflow)
+OUT_SCHEMA = ARROW_SCHEMA.append(pa.field("case_id", pa.string()))
+
+
+def add_parser(isub, common) -> None:
+    parser = isub.add_parser("keystrokes", parents=[common], help="a keystroke study (the Aalto 136M format)",
+                             description=__doc__.split("\n\n", 1)[1],
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", metavar="FILE_OR_DIR", help="a .tar.gz, a folder of *_keystrokes.txt, or one file")
+    parser.add_argument("--format", required=True, choices=("aalto136m",), help="the study's file format")
+
+
+def _class_of_letter(letter: str) -> str | None:
+    """The class of a LETTER value; None where only KEYCODE can tell."""
+    if letter in _NAMED:
+        return _NAMED[letter]
+    if len(letter) != 1:
+        return None  # empty, or a key name (CAPS_LOCK, ARW_LEFT, ...): KEYCODE is exact for those
+    if letter in _CONTROL:
+        return _CONTROL[letter]
+    if letter == " ":
+        return "space"
+    category = unicodedata.category(letter)
+    if category[0] == "L":
+        return "letter"
+    if category == "Nd":
+        return "digit"
+    return "punctuation" if category[0] in "PSN" else "other"
+
+
+def _files(source: str) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """(name, content) of every keystroke file in ``source``, and notes."""
+    path = Path(source)
+    if path.is_dir():
+        found = sorted(p for p in path.rglob(f"*{MEMBER_SUFFIX}") if p.is_file())
+        if not found:
+            raise BadInput(f"{source}: no *{MEMBER_SUFFIX} files in this folder")
+        return [(p.name, p.read_bytes()) for p in found], []
+    if not path.exists():
+        raise BadInput(f"{source}: no such file or folder")
+    if path.name.endswith((".tar.gz", ".tgz", ".tar")) or tarfile.is_tarfile(path):
+        return _archive(path)
+    return [(path.name, path.read_bytes())], []
+
+
+def _archive(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
+    files, others = [], []
+    try:
+        with tarfile.open(path) as archive:
+            for member in archive:
+                name = member.name.rsplit("/", 1)[-1]
+                if not member.isfile():
+                    continue
+                if name.endswith(MEMBER_SUFFIX) and not name.startswith("."):
+                    files.append((f"{path.name}:{member.name}", archive.extractfile(member).read()))
+                else:
+                    others.append(member.name)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise BadInput(f"{path.name}: not a readable .tar.gz archive ({exc})") from None
+    if not files:
+        raise BadInput(f"{path.name}: no *{MEMBER_SUFFIX} files in the archive")
+    notes = [f"ignored {len(others)} other file(s) in the archive: {', '.join(others[:3])}"] if others else []
+    return sorted(files), notes
+
+
+def _parse(name: str, content: bytes):
+    """The valid rows of one file (a polars frame) and the skipped ones as
+    {reason: (count, first line)}. Raises BadInput if the header lacks a column."""
+
+    lines = content.decode("latin-1").split("\n")
+    header = lines[0].rstrip("\r").split("\t")
+    missing = [c for c in NEEDED if c not in header]
+    if missing:
+        raise BadInput(f"{name}: line 1: not an Aalto 136M keystrokes file (no column {', '.join(missing)})")
+    fields = pl.col("line").str.split("\t")
+    rows = (
+        pl.DataFrame({"line": lines[1:]}).with_row_index("lineno", offset=2)
+        .with_columns(pl.col("line").str.strip_suffix("\r"))
+        .filter(pl.col("line").str.strip_chars() != "")
+        .with_columns(n_fields=fields.list.len(),
+                      **{c: fields.list.get(header.index(c), null_on_oob=True) for c in NEEDED})
+        .drop("line")  # SENTENCE and USER_INPUT go no further than this
+        .with_columns(*(pl.col(c).str.strip_chars().cast(pl.Int64, strict=False) for c in (*NUMBERS, "KEYCODE")))
+    )
+    letters = rows["LETTER"].unique().to_list()
+    codes = [c for c in rows["KEYCODE"].unique().to_list() if c is not None]
+    rows = rows.with_columns(
+        key_class=pl.coalesce(
+            pl.col("LETTER").replace_strict(letters, [_class_of_letter(v or "") for v in letters],
+                                            return_dtype=pl.String),
+            pl.col("KEYCODE").replace_strict(codes, [class_of_js_keycode(c) for c in codes],
+                                             default=None, return_dtype=pl.String),
+        )
+    ).drop("LETTER")
+    reason = (
+        pl.when(pl.col("n_fields") != len(header)).then(pl.lit("wrong number of fields"))
+        .when(pl.any_horizontal(pl.col(c).is_null() for c in NUMBERS)).then(pl.lit("an id or time is not a number"))
+        .when(~pl.all_horizontal(pl.col(c).is_between(0, MAX_MS) for c in ("PRESS_TIME", "RELEASE_TIME")))
+        .then(pl.lit("a time out of range"))
+        .when(pl.col("RELEASE_TIME") < pl.col("PRESS_TIME")).then(pl.lit("released before pressed"))
+        .when(pl.col("key_class").is_null()).then(pl.lit("no LETTER or KEYCODE"))
+    )
+    rows = rows.with_columns(reason=reason)
+    bad = rows.filter(pl.col("reason").is_not_null()).group_by("reason").agg(pl.len(), pl.col("lineno").min())
+    skipped = {r: (n, f"{name} line {line}") for r, n, line in bad.iter_rows()}
+    return rows.filter(pl.col("reason").is_null()), skipped
+
+
+def _table(rows) -> pa.Table:
+    """key_down and key_up events of one file's rows, in time order."""
+
+    common = dict(
+        worker=pl.lit("p") + pl.col("PARTICIPANT_ID").cast(pl.String),
+        key_seq=pl.col("KEYSTROKE_ID"),
+        case_id=pl.col("TEST_SECTION_ID").cast(pl.String),
+        key_class=pl.col("key_class").replace_strict(KEY_CLASS_INDEX, return_dtype=pl.Int8),
+    )
+    ms = 1000  # the study's times are epoch milliseconds
+    events = pl.concat([
+        rows.select(ts=pl.col("PRESS_TIME") * ms, kind=pl.lit(EVENT_KINDS.index("key_down"), pl.Int8), **common),
+        rows.select(ts=pl.col("RELEASE_TIME") * ms, kind=pl.lit(EVENT_KINDS.index("key_up"), pl.Int8), **common),
+    ]).sort("ts", "kind", maintain_order=True)
+    n = events.height
+    columns = {field.name: pa.nulls(n, field.type) for field in OUT_SCHEMA}
+    columns.update(
+        ts=events["ts"].to_arrow().cast(OUT_SCHEMA.field("ts").type),
+        utc_offset=pa.array([0] * n, pa.int32()),
+        kind=pa.DictionaryArray.from_arrays(events["kind"].to_arrow(), pa.array(EVENT_KINDS)),
+        key_class=pa.DictionaryArray.from_arrays(events["key_class"].to_arrow(), pa.array(KEY_CLASSES)),
+        worker=events["worker"].to_arrow().cast(pa.string()),
+        key_seq=events["key_seq"].to_arrow(),
+        case_id=events["case_id"].to_arrow().cast(pa.string()),
+    )
+    return pa.Table.from_pydict(columns, schema=OUT_SCHEMA)
+
+
+def load(args) -> Prepared:
+    """Read and validate every file; raises BadInput for an unreadable source
+    or a file without the study's columns. Malformed rows are only counted."""
+
+    try:
+        files, notes = _files(args.source)
+    except OSError as exc:
+        raise BadInput(f"{args.source}: cannot read ({exc})") from None
+    batches, workers, skipped = [], {}, {}
+    first = last = None
+    for name, content in files:
+        rows, bad = _parse(name, content)
+        for reason, (n, where) in bad.items():
+            count, seen = skipped.get(reason, (0, where))
+            skipped[reason] = (count + n, seen)
+        if rows.height == 0:
+            continue
+        table = _table(rows)
+        batches.append((batch_id(content, "raw_events", SOURCE), table, "raw_events"))
+        for worker, start in rows.group_by("PARTICIPANT_ID").agg(start=pl.col("PRESS_TIME").min()).iter_rows():
+            key = f"p{worker}"
+            workers[key] = min(workers.get(key, start * 1000), start * 1000)
+        lo, hi = rows["PRESS_TIME"].min() * 1000, rows["RELEASE_TIME"].max() * 1000
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
+    if not batches:
+        raise BadInput(f"{Path(args.source).name}: no valid keystrokes in {len(files)} file(s)")
+    n_skipped = sum(n for n, _ in skipped.values())
+    if n_skipped:
+        notes.insert(0, "skipped malformed rows: " + "; ".join(
+            f"{n:,} {reason} (first: {where})" for reason, (n, where) in sorted(skipped.items())))
+    return Prepared(
+        label=Path(args.source).name, source=f"import:keystrokes:{SOURCE}", batches=batches, workers=workers,
+        first=first, last=last, skipped=n_skipped, skipped_what="malformed rows", notes=notes,
+        row_labels={"raw_events": "key events (press and release)"},
+    )
+

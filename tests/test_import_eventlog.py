@@ -1,0 +1,132 @@
+"""python -m capture import eventlog: process-mining logs, checked against pm4py's figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import queries
+from helpers import SHARED_DATA, cli, rows
+
+LOGS = ("running-example", "roadtraffic100traces", "reviewing")
+COLUMNS = ("--case", "case:concept:name", "--activity", "concept:name", "--time", "time:timestamp")
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        raise AssertionError(f"{path} is missing: these tests read ../shared/data in place (see its README)")
+    return path
+
+
+def reference(log: str) -> dict:
+    return json.loads(shared("eventlogs", "reference.json").read_text())[log]
+
+
+def import_log(db: Path, path: Path, *extra: str, check: bool = True):
+    return cli("import", "eventlog", str(path), *extra, "--db", str(db), check=check)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory) -> Path:
+    """The three logs imported once, each as its own worker (named after the log)."""
+    db = tmp_path_factory.mktemp("logs") / "logs.duckdb"
+    for log in LOGS:
+        import_log(db, shared("eventlogs", f"{log}.csv"), *COLUMNS, "--worker", log)
+    return db
+
+
+@pytest.mark.parametrize("log", LOGS)
+def test_events_become_zero_length_focus_spans(logs, log):
+    ref = reference(log)
+    n, cases, activities, zero = rows(logs, """
+        SELECT count(*), count(DISTINCT case_id), count(DISTINCT app), count(*) FILTER (WHERE start = stop)
+        FROM spans WHERE worker = $w AND kind = 'focus' AND source = 'eventlog'""", {"w": log})[0]
+    assert (n, cases, activities, zero) == (ref["events"], ref["cases"], ref["activities"], ref["events"])
+
+
+@pytest.mark.parametrize("log", LOGS)
+def test_transitions_match_pm4py(logs, log):
+    """The directly-follows graph (counts exact, mean time within 1 ms) must be pm4py's."""
+    got = queries.run("transitions", db=logs, worker=log)
+    edges = {(s, d): (n, mean) for s, d, n, mean in got.select("src", "dst", "n", "mean_s").iter_rows()}
+    expected = {(s, d): (n, mean) for s, d, n, mean in reference(log)["dfg"]}
+    assert set(edges) == set(expected)
+    for edge, (n, mean) in expected.items():
+        assert edges[edge][0] == n, edge
+        assert edges[edge][1] == pytest.approx(mean, abs=1e-3), edge
+
+
+@pytest.mark.parametrize("log", LOGS)
+def test_variants_and_start_end_activities_match_pm4py(logs, log):
+    ref = reference(log)
+    variants = queries.run("variants", db=logs, worker=log)
+    assert dict(zip(variants["variant"], variants["n"])) == {v: n for v, n in ref["variants"]}
+    ends = queries.run("start_end_activities", db=logs, worker=log)
+    assert {a: n for role, a, n in ends.iter_rows() if role == "start"} == ref["start_activities"]
+    assert {a: n for role, a, n in ends.iter_rows() if role == "end"} == ref["end_activities"]
+
+
+def test_offsets_are_kept_and_times_are_utc(logs):
+    """2010-12-30 14:32:00+01:00 is 13:32 UTC, one hour ahead of it locally."""
+    first = rows(logs, """SELECT strftime(start AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M'), utc_offset FROM spans
+                          WHERE worker = 'running-example' AND case_id = '3' ORDER BY start LIMIT 1""")
+    assert first == [("2010-12-30 13:32", 3600)]
+    offsets = {o for (o,) in rows(logs, "SELECT DISTINCT utc_offset FROM spans WHERE worker = 'roadtraffic100traces'")}
+    assert offsets == {3600, 7200}
+
+
+def test_events_at_the_same_time_keep_file_order(tmp_path, db):
+    """Ties are common in logs stamped to the day; their order in the file is the process order."""
+    log = tmp_path / "ties.csv"
+    log.write_text("case,activity,time\n"
+                   "c1,open,2024-01-01 09:00:00+00:00\n"
+                   "c1,zeta,2024-01-01 10:00:00+00:00\n"
+                   "c1,alpha,2024-01-01 10:00:00+00:00\n"
+                   "c1,close,2024-01-01 11:00:00+00:00\n")
+    out = import_log(db, log, "--case", "case", "--activity", "activity", "--time", "time").stdout
+    assert "events (zero-length focus spans) 4; worker eventlog" in out
+    variants = queries.run("variants", db=db)
+    assert variants["variant"].to_list() == ["open > zeta > alpha > close"]
+
+
+def test_importing_twice_stores_once(logs):
+    before = rows(logs, "SELECT count(*) FROM spans")[0][0]
+    result = import_log(logs, shared("eventlogs", "running-example.csv"), *COLUMNS, "--worker", "running-example")
+    assert "already imported" in result.stdout
+    assert rows(logs, "SELECT count(*) FROM spans")[0][0] == before
+
+
+def test_missing_column_names_the_columns_there_are(db):
+    result = import_log(db, shared("eventlogs", "running-example.csv"), "--case", "case:concept:name",
+                        "--activity", "concept:name", "--time", "timestamp", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: running-example.csv: no column --time 'timestamp'; the columns are: ")
+    assert "'time:timestamp'" in result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("line, column, value, message", [
+    (20, 3, "30-12-2010 noon", "line 20: time:timestamp '30-12-2010 noon' is not an ISO 8601 timestamp"),
+    (7, 7, "", "line 7: case:concept:name is empty"),
+])
+def test_bad_row_in_the_middle_imports_nothing(tmp_path, db, line, column, value, message):
+    lines = shared("eventlogs", "running-example.csv").read_text().splitlines()
+    fields = lines[line - 1].split(",")
+    fields[column] = value
+    lines[line - 1] = ",".join(fields)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    result = import_log(db, bad, *COLUMNS, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: bad.csv: {message}")
+    assert not db.exists()
+
+
+def test_not_a_csv_file(tmp_path, db):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = import_log(db, empty, *COLUMNS, check=False)
+    assert result.returncode == 2 and result.stderr.startswith("error: empty.csv: the file is empty")
