@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     importers.add_parser(sub, common)
     demo.add_parser(sub, common)
 
+    cats = sub.add_parser("categories", parents=[common], help="show or edit the rules that put apps in categories")
+    cats.add_argument("--add", nargs=2, metavar=("PATTERN", "CATEGORY"),
+                      help="apps matching PATTERN (a regular expression, any case) go to CATEGORY")
+    cats.add_argument("--priority", type=int, help="with --add: lower numbers are tried first (default: last)")
+    cats.add_argument("--remove", metavar="PATTERN", help="remove the rule with this pattern")
+
     consent = sub.add_parser("consent", parents=[common], help="show, give or withdraw consent")
     group = consent.add_mutually_exclusive_group()
     group.add_argument("--accept", action="store_true", help="consent to capture")
@@ -221,7 +227,28 @@ def cmd_demo(args, paths: config.Paths) -> int:
     return demo.run(args, paths)
 
 
+def cmd_categories(args, paths: config.Paths) -> int:
+    add = {"pattern": args.add[0], "category": args.add[1], "priority": args.priority} if args.add else None
+    try:
+        try:  # the running daemon holds the file: it makes the change
+            rules = client.request(paths, "categories", add=add, remove=args.remove)["rules"]
+        except client.NotRunning:
+            con = store.open_writable(paths.db)
+            try:
+                rules = store.edit_category_rules(con, add, args.remove)
+            finally:
+                con.close()
+    except (ValueError, client.DaemonError, store.StoreError) as exc:
+        return _fail(str(exc))
+    width = max((len(r[1]) for r in rules), default=7)
+    print(f"{'priority':>8}  {'pattern':<{width}}  category")
+    for priority, pattern, category in rules:
+        print(f"{priority:>8}  {pattern:<{width}}  {category}")
+    return 0
+
+
 COMMANDS = {
+    "categories": cmd_categories,
     "import": cmd_import,
     "demo": cmd_demo,
     "run": cmd_run,

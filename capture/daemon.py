@@ -174,13 +174,22 @@ class Daemon:
 
     # --- control, served over the socket -------------------------------------
     def control_ops(self) -> dict:
+        """Operations served on the socket; each takes the request dict."""
         return {
-            "status": self.status,
-            "pause": lambda: {"changed": self.recorder.set_paused(True)},
-            "resume": lambda: {"changed": self.recorder.set_paused(False)},
-            "stop": self._request_stop,
-            "withdraw": self._withdraw,
+            "status": lambda _: self.status(),
+            "pause": lambda _: {"changed": self.recorder.set_paused(True)},
+            "resume": lambda _: {"changed": self.recorder.set_paused(False)},
+            "stop": lambda _: self._request_stop(),
+            "withdraw": lambda _: self._withdraw(),
+            "categories": self._categories,
         }
+
+    def _categories(self, request: dict) -> dict:
+        cursor = self.db.cursor()
+        try:
+            return {"rules": store.edit_category_rules(cursor, request.get("add"), request.get("remove"))}
+        finally:
+            cursor.close()
 
     def _request_stop(self) -> dict:
         self.stop_requested.set()

@@ -66,7 +66,7 @@ class _Handler(socketserver.BaseRequestHandler):
             handler = daemon.control_ops().get(op)
             if handler is None:
                 raise ValueError(f"unknown operation {op!r}")
-            protocol.send_json(sock, {"ok": True, **(handler() or {})})
+            protocol.send_json(sock, {"ok": True, **(handler(request) or {})})
         except Exception as exc:  # noqa: BLE001 - every error goes back to the caller
             try:
                 protocol.send_json(sock, {"ok": False, "error": str(exc), "type": type(exc).__name__})

@@ -250,3 +250,28 @@ class Database:
                     pass
 
     close = reset
+
+
+def edit_category_rules(con, add: dict | None = None, remove: str | None = None) -> list[list]:
+    """Add or replace a rule ({"pattern", "category", "priority"}) or remove one
+    by pattern; returns every rule, by priority. Raises ValueError naming an
+    invalid regular expression or a pattern that is not there."""
+    if add:
+        pattern, category = add["pattern"], add["category"]
+        try:
+            con.execute("SELECT regexp_matches('', $p)", {"p": pattern}).fetchall()
+        except duckdb.Error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        priority = add.get("priority")
+        if priority is None:
+            priority = con.execute("SELECT coalesce(max(priority), 0) + 10 FROM category_rules").fetchall()[0][0]
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM category_rules WHERE pattern = $p", {"p": pattern})
+        con.execute("INSERT INTO category_rules VALUES ($pr, $p, $c)", {"pr": int(priority), "p": pattern, "c": category})
+        con.execute("COMMIT")
+    if remove is not None:
+        gone = con.execute("DELETE FROM category_rules WHERE pattern = $p RETURNING pattern", {"p": remove}).fetchall()
+        if not gone:
+            raise ValueError(f"no category rule with the pattern {remove!r}")
+    return [list(r) for r in con.execute(
+        "SELECT priority, pattern, category FROM category_rules ORDER BY priority, pattern").fetchall()]

@@ -1,0 +1,40 @@
+"""Category rules: the worker's own regular expressions decide where app time goes."""
+
+import queries
+from capture import derive, store
+from helpers import DaemonProcess, cli
+from test_derive import DAY, _write
+
+
+def _day_db(db):
+    con = store.open_writable(db)
+    _write(con, DAY, 1)
+    derive.refresh(con, "local")
+    con.close()
+
+
+def test_a_new_rule_moves_app_time_to_its_category(db):
+    _day_db(db)
+    assert dict(queries.run("category_time", db=db).select("category", "seconds").rows())["Web"] == 7.0
+    out = cli("categories", "--db", str(db), "--add", "firefox", "Research", "--priority", "1").stdout
+    assert "Research" in out.splitlines()[1]
+    assert dict(queries.run("category_time", db=db).select("category", "seconds").rows())["Research"] == 7.0
+    cli("categories", "--db", str(db), "--remove", "firefox")
+    assert "Research" not in queries.run("category_time", db=db)["category"].to_list()
+
+
+def test_bad_rules_are_refused_with_the_reason(db):
+    store.open_writable(db).close()
+    bad = cli("categories", "--db", str(db), "--add", "(unclosed", "X", check=False)
+    assert bad.returncode == 2 and "not a valid regular expression" in bad.stderr
+    missing = cli("categories", "--db", str(db), "--remove", "nothing-like-this", check=False)
+    assert missing.returncode == 2 and "no category rule" in missing.stderr
+
+
+def test_rules_can_be_edited_while_capture_runs(consented):
+    """The daemon holds the file, so it makes the change for the command."""
+    with DaemonProcess(consented, "--backend", "replay"):
+        out = cli("categories", "--db", str(consented), "--add", "blender", "Design").stdout
+        assert "blender" in out
+    rules = store.open_read_only(consented).execute("SELECT category FROM category_rules WHERE pattern='blender'")
+    assert rules.fetchall() == [("Design",)]
