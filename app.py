@@ -2,5 +2,27 @@
 
 import streamlit as st
 
+from dashboard import frame, ui
+
 st.set_page_config(page_title="Workprint", page_icon=":material/timeline:", layout="wide")
-st.navigation([st.Page("pages/overview.py", title="Overview", icon=":material/today:", default=True)]).run()
+
+pages = {
+    "Your work": [
+        st.Page("pages/overview.py", title="Today", icon=":material/today:", default=True),
+        st.Page("pages/timeline.py", title="Timeline", icon=":material/view_timeline:"),
+        st.Page("pages/workflow.py", title="Workflow", icon=":material/account_tree:"),
+        st.Page("pages/timing.py", title="Timing", icon=":material/timer:"),
+    ],
+    "Shared views": [
+        st.Page("pages/team.py", title="Team", icon=":material/groups:"),
+        st.Page("pages/explore.py", title="Explore", icon=":material/science:"),
+    ],
+    "You decide": [
+        st.Page("pages/privacy.py", title="Privacy & data", icon=":material/shield_person:"),
+    ],
+}
+page = st.navigation(pages)
+ctx = frame.sidebar()
+if ctx is not None and ctx.source.demo:
+    ui.demo_banner()
+page.run()

@@ -1,27 +1,82 @@
-"""Overview: is capture running, and what has been stored."""
+"""Today: where the time went, at a glance, against your usual day."""
+
+import datetime as dt
 
 import streamlit as st
 
-import queries
-from capture import client, config, store
+from dashboard import charts, data, frame, ui
 
-st.title("Workprint")
-paths = config.paths()
+ctx = frame.context()
+st.title("Your day" if ctx.days == 1 else f"Your last {ctx.days} days")
+st.caption(f"{ctx.start_day:%a %d %b %Y} – {ctx.end_day:%a %d %b %Y}, local time. "
+           "Compared with your usual day: the 28 days before.")
+
+usual_start = ctx.start - dt.timedelta(days=28)
+
+
+@st.fragment(run_every=10 if data.capture_status() and not ctx.source.demo else None)
+def at_a_glance():
+    try:
+        days = ctx.query("daily_activity")
+        before = ctx.query("daily_activity", start=usual_start, end=ctx.start)
+        typing = ctx.query("typing_summary")
+        focus = ctx.query("focus_sessions")
+    except data.DataUnavailable as exc:
+        st.error(str(exc))
+        return
+    if days.is_empty():
+        ui.empty("No activity in these dates. Pick other dates in the sidebar, or start capture on the "
+                 "Privacy & data page.")
+        return
+    n, n_before = max(days.height, 1), max(before.height, 1)
+    active, usual = days["active_s"].sum() / n, before["active_s"].sum() / n_before if before.height else None
+    switches = days["switches"].sum() / n
+    usual_switches = before["switches"].sum() / n_before if before.height else None
+    cols = st.columns(4)
+    cols[0].metric("Active per day", ui.hours(active),
+                   delta=f"{(active - usual) / 60:+.0f} min vs usual" if usual else None, delta_color="off")
+    cols[1].metric("App switches per day", f"{switches:,.0f}",
+                   delta=f"{switches - usual_switches:+,.0f} vs usual" if usual_switches else None, delta_color="off")
+    cols[2].metric("Focus stretches ≥ 10 min", f"{focus.height:,}",
+                   help="Time in one app without switching away for at least 10 minutes.")
+    row = typing.row(0, named=True)
+    wpm = row["wpm"]
+    cols[3].metric("Typing speed", f"{wpm:.0f} WPM" if wpm else "–",
+                   help=f"Median {row['iki_median_ms'] or 0:.0f} ms between keys; "
+                        f"{(row['backspace_share'] or 0) * 100:.1f}% of keystrokes are corrections.")
+
+
+at_a_glance()
 
 try:
-    status = client.request(paths, "status", timeout=2)
-    state = "paused" if status["paused"] else "capturing"
-    st.success(f"Capture is running ({state}) since {status['since']}.")
-except client.NotRunning:
-    st.info("Capture is not running. Start it with `python -m capture run` (after `python -m capture consent --accept`).")
+    apps = ctx.keep_apps(ctx.query("app_time", active_only=True))
+    categories = ctx.query("category_time")
+    days = ctx.query("daily_activity")
+    focus = ctx.keep_apps(ctx.query("focus_sessions"), "label")
+except data.DataUnavailable as exc:
+    st.error(str(exc))
+    st.stop()
 
-try:
-    counts = queries.run("event_counts")
-except store.StoreError as exc:
-    st.warning(str(exc))
-else:
-    if counts.is_empty():
-        st.info("Nothing captured yet.")
+left, right = st.columns(2)
+with left:
+    if apps.is_empty():
+        ui.empty("No app matches the filters in these dates.")
     else:
-        st.metric("Events stored", f"{counts['n'].sum():,}")
-        st.dataframe(counts, hide_index=True)
+        ui.chart(charts.time_bars(apps, "app", "Top apps (active time)"), apps, "app_time")
+with right:
+    if not categories.is_empty():
+        ui.chart(charts.time_bars(categories, "category", "Categories (active time)"), categories, "category_time")
+if not days.is_empty():
+    ui.chart(charts.daily_active_idle(days), days, "daily_activity")
+
+st.subheader("Longest focus stretches")
+if focus.is_empty():
+    ui.empty("No stretch of 10 minutes or more in one app in these dates.")
+else:
+    longest = focus.sort("seconds", descending=True).head(8)
+    st.dataframe(
+        longest.select("label", "local_start", (longest["seconds"] / 60).round(0).alias("minutes")),
+        hide_index=True, width="stretch",
+        column_config={"label": "app", "local_start": st.column_config.DatetimeColumn("started (local)",
+                                                                                      format="ddd D MMM, HH:mm")},
+    )

@@ -12,3 +12,17 @@ SELECT ts, kind, key_class, button, app
 FROM events
 ORDER BY ts DESC
 LIMIT $limit;
+
+-- name: worker_list
+-- Every worker with derived data, and their team.
+SELECT h.worker, w.team
+FROM (SELECT DISTINCT worker FROM hourly) h LEFT JOIN workers w USING (worker)
+ORDER BY h.worker;
+
+-- name: data_range
+-- The first and last local day with activity, and the latest UTC offset (s).
+-- $worker: one worker's id, or null for every worker (default: null)
+SELECT min(CAST(hour + to_seconds(utc_offset) AS DATE)) AS first_day,
+       max(CAST(hour + to_seconds(utc_offset) AS DATE)) AS last_day,
+       arg_max(utc_offset, hour) AS utc_offset
+FROM hourly WHERE $worker IS NULL OR worker = $worker;

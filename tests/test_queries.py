@@ -159,6 +159,15 @@ def check_recent_events(db):
     assert frame["kind"].to_list() == ["stop", "key_up", "key_down"]
 
 
+def check_worker_list(db):
+    assert run(db, "worker_list").rows() == [("local", None)]
+
+
+def check_data_range(db):
+    assert run(db, "data_range").rows() == [(dt.date(2026, 1, 1), dt.date(2026, 1, 1), 0)]
+    assert run(db, "data_range", worker="nobody").rows() == [(None, None, None)]
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 

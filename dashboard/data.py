@@ -1,0 +1,142 @@
+"""What the dashboard reads, and from where: the one door to the query layer.
+
+Pages call :func:`query` with a named query and plain parameters. Results
+are cached (``st.cache_data``) keyed on the database's data version, so
+switching pages or filters never re-runs an unchanged query, and fresh
+captures show up at once. No DuckDB connection outlives a query: a reader
+holding the file would keep the capture daemon from opening it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+import queries
+from capture import client, config, store
+
+DEMO_DB_DEFAULT = config.PROJECT_ROOT / "data" / "demo.duckdb"
+
+
+class DataUnavailable(RuntimeError):
+    """The data cannot be shown; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The database being shown and whose view it is."""
+
+    db: Path
+    demo: bool
+    worker: str | None  # the worker whose own view this is; None for the whole database
+
+
+def demo_db() -> Path:
+    return Path(os.environ.get("WORKPRINT_DEMO_DB") or DEMO_DB_DEFAULT).expanduser().resolve()
+
+
+def own_db() -> Path:
+    return config.db_path()
+
+
+def capture_status() -> dict | None:
+    """The daemon's status, or None when capture is not running."""
+    try:
+        return client.request(config.paths(), "status", timeout=2)
+    except (client.NotRunning, client.DaemonError, OSError):
+        return None
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def has_own_data(db: str) -> bool:
+    """True once anything was captured or imported into the worker's own database."""
+    try:
+        table = client.read(config.paths(db), "SELECT count(*) AS n FROM raw_events", wait=1)
+        spans = client.read(config.paths(db), "SELECT count(*) AS n FROM spans", wait=1)
+    except (store.StoreError, client.DaemonError):
+        return False
+    return table.column("n")[0].as_py() + spans.column("n")[0].as_py() > 0
+
+
+def ensure_demo(db: Path) -> None:
+    """Generate the demo database if it is not there yet (a few seconds)."""
+    if db.exists():
+        return
+    db.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "capture", "demo", "--db", str(db)],
+        cwd=config.PROJECT_ROOT, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise DataUnavailable(f"could not generate the demo data: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def version(db: Path) -> tuple:
+    """Changes whenever the data may have: the daemon's write count while it
+    runs, else the file's size and modification time (and its WAL's)."""
+    status = capture_status() if db == own_db() else None
+    if status:
+        return ("live", status.get("events_written_this_run"), status.get("last_flush"))
+    stamp = []
+    for path in (db, db.with_name(db.name + ".wal")):
+        try:
+            info = path.stat()
+            stamp += [info.st_size, info.st_mtime_ns]
+        except FileNotFoundError:
+            stamp += [None, None]
+    return tuple(stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(db: str, version_key: tuple, name: str, params: tuple) -> pl.DataFrame:
+    return queries.run(name, db=db, **dict(params))
+
+
+def query(source: Source, name: str, **params) -> pl.DataFrame:
+    """Run a named query for this source; DataUnavailable explains failures.
+
+    The worker filter is added here, not by pages: a worker's view only ever
+    reads that worker's rows.
+    """
+    if "worker" in queries.catalog()[name].params:
+        params.setdefault("worker", source.worker)
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
+    try:
+        return _cached(str(source.db), version(source.db), name, frozen)
+    except store.LockedError as exc:
+        raise DataUnavailable(f"The database is busy ({exc}). Try again in a moment.") from None
+    except store.CorruptError as exc:
+        raise DataUnavailable(
+            f"{exc}. Workprint never overwrites a damaged file: start capture again and it will be set "
+            "aside (renamed) and a new database started."
+        ) from None
+    except store.StoreError as exc:
+        raise DataUnavailable(str(exc)) from None
+    except client.DaemonError as exc:
+        raise DataUnavailable(f"The capture daemon could not answer: {exc}") from None
+
+
+def _freeze(value):
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def workers(source: Source) -> list[str]:
+    """Workers in the database (for the demo's 'view as' choice)."""
+    return query(Source(source.db, source.demo, None), "worker_list")["worker"].to_list()
+
+
+def data_range(source: Source) -> tuple[dt.date, dt.date, int] | None:
+    """First and last local day with data and the latest UTC offset (s), or None if empty."""
+    first, last, offset = query(source, "data_range").row(0)
+    if first is None:
+        return None
+    return first, last, offset

@@ -1,0 +1,153 @@
+"""The frame around every page: which data, whose view, which dates and apps.
+
+app.py calls :func:`sidebar` on every run, before the page; pages call
+:func:`context` to get what it chose. The filters are widgets bound to the URL
+(``?dates=...&apps=...``), so a view can be bookmarked, and they keep their
+values across pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+import streamlit as st
+
+from . import data
+
+_CTX = "_workprint_context"
+_WHY = "_workprint_nothing_because"
+NOTHING_YET = ("Nothing has been captured or imported yet. Start capture (see the Privacy & data page), "
+               "import ActivityWatch data with `python -m capture import activitywatch FILE`, or look at the "
+               "demo data (button in the sidebar).")
+
+
+@dataclass(frozen=True)
+class Context:
+    source: data.Source
+    first_day: dt.date
+    last_day: dt.date
+    start_day: dt.date
+    end_day: dt.date  # inclusive
+    utc_offset: int
+    apps: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    app_category: dict = field(default_factory=dict)
+
+    @property
+    def start(self) -> dt.datetime:
+        """UTC time of local midnight at the start of the range."""
+        return self._utc(self.start_day)
+
+    @property
+    def end(self) -> dt.datetime:
+        return self._utc(self.end_day + dt.timedelta(days=1))
+
+    def _utc(self, day: dt.date) -> dt.datetime:
+        local = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(seconds=self.utc_offset)))
+        return local.astimezone(dt.timezone.utc)
+
+    @property
+    def days(self) -> int:
+        return (self.end_day - self.start_day).days + 1
+
+    def keep_apps(self, frame: pl.DataFrame, column: str = "app") -> pl.DataFrame:
+        """Rows whose app passes the app and category filters."""
+        if not (self.apps or self.categories) or frame.is_empty():
+            return frame
+        allowed = {a for a, c in self.app_category.items()
+                   if (not self.apps or a in self.apps) and (not self.categories or c in self.categories)}
+        return frame.filter(pl.col(column).is_in(sorted(allowed)))
+
+    def query(self, name: str, **params) -> pl.DataFrame:
+        """A named query over the chosen dates (and worker)."""
+        from queries import catalog
+
+        wanted = catalog()[name].params
+        if "start" in wanted:
+            params.setdefault("start", self.start)
+            params.setdefault("end", self.end)
+        return data.query(self.source, name, **params)
+
+
+def context() -> Context:
+    """What the sidebar chose on this run; if there is nothing to show, say why and stop the page."""
+    ctx = st.session_state.get(_CTX)
+    if ctx is None:
+        st.info(st.session_state.get(_WHY) or "Nothing to show yet.", icon=":material/info:")
+        st.stop()
+    return ctx
+
+
+def _choose_source() -> data.Source:
+    own = data.own_db()
+    status = data.capture_status()
+    has_own = status is not None or data.has_own_data(str(own))
+    mode = st.session_state.setdefault("source_mode", "own" if has_own else "demo")
+    if mode == "demo":
+        demo = data.demo_db()
+        if not demo.exists():
+            with st.spinner("Generating demo data (once, a few seconds)..."):
+                data.ensure_demo(demo)
+        return data.Source(demo, True, None)
+    return data.Source(own, False, None)
+
+
+def _source_panel(source: data.Source) -> data.Source:
+    with st.sidebar:
+        if source.demo:
+            st.warning("**Demo data**: generated workers, not anyone's real activity.", icon=":material/science:")
+            if st.button("Switch to my own data", icon=":material/person:", width="stretch"):
+                st.session_state["source_mode"] = "own"
+                st.rerun()
+            workers = data.workers(source)
+            if workers:
+                who = st.selectbox("View as demo worker", workers, key="who", bind="query-params")
+                source = data.Source(source.db, True, who)
+        else:
+            status = data.capture_status()
+            if status:
+                state = "paused" if status.get("paused") else "capturing"
+                st.success(f"Capture is running ({state}).", icon=":material/radio_button_checked:")
+            else:
+                st.info("Capture is not running.", icon=":material/pause_circle:")
+            if st.button("Show demo data instead", icon=":material/science:", width="stretch"):
+                st.session_state["source_mode"] = "demo"
+                st.rerun()
+    return source
+
+
+def sidebar() -> Context | None:
+    """Render the shared sidebar; store and return the context (None: nothing to show)."""
+    st.session_state.pop(_CTX, None)
+    st.session_state[_WHY] = None
+    try:
+        source = _source_panel(_choose_source())
+        bounds = data.data_range(source)
+    except data.DataUnavailable as exc:
+        st.session_state[_WHY] = str(exc)
+        return None
+    if bounds is None:
+        st.session_state[_WHY] = NOTHING_YET
+        return None
+    first, last, offset = bounds
+    with st.sidebar:
+        default = (max(first, last - dt.timedelta(days=6)), last)
+        picked = st.date_input("Dates (local)", value=default, min_value=first, max_value=last,
+                               key="dates", bind="query-params")
+        if not isinstance(picked, (tuple, list)) or len(picked) != 2:
+            st.session_state[_WHY] = "Pick the last day of the date range too (in the sidebar)."
+            return None
+        start_day, end_day = picked
+        try:
+            mapping = dict(data.query(source, "app_categories").iter_rows())
+        except data.DataUnavailable as exc:
+            st.session_state[_WHY] = str(exc)
+            return None
+        categories = st.multiselect("Categories", sorted(set(mapping.values())), key="cats", bind="query-params",
+                                    placeholder="all categories")
+        apps = st.multiselect("Apps", sorted(mapping), key="apps", bind="query-params", placeholder="all apps")
+    ctx = Context(source, first, last, start_day, end_day, offset or 0, tuple(apps), tuple(categories), mapping)
+    st.session_state[_CTX] = ctx
+    return ctx

@@ -1,0 +1,47 @@
+"""Small UI pieces every page uses: a chart with its data to download, empty states."""
+
+from __future__ import annotations
+
+import io
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+
+def chart(fig: go.Figure, frame: pl.DataFrame, name: str, key: str | None = None) -> None:
+    """Show a chart, with the data behind it as CSV and Parquet downloads."""
+    st.plotly_chart(fig, width="stretch", key=key or f"chart-{name}", config={"displaylogo": False})
+    downloads(frame, name)
+
+
+def downloads(frame: pl.DataFrame, name: str) -> None:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    with st.container(horizontal=True):
+        st.download_button("CSV", frame.write_csv().encode(), f"{name}.csv", "text/csv",
+                           key=f"csv-{name}", icon=":material/download:", width="content")
+        st.download_button("Parquet", buffer.getvalue(), f"{name}.parquet", "application/octet-stream",
+                           key=f"parquet-{name}", icon=":material/download:", width="content")
+
+
+def demo_banner() -> None:
+    """Shown at the top of every page while the data is generated demo data."""
+    st.warning("You are looking at **demo data**: generated workers, not anyone's real activity. "
+               "Switch to your own data in the sidebar.", icon=":material/science:")
+
+
+def empty(message: str) -> None:
+    """Say there is nothing to show, and what to do about it."""
+    st.info(message, icon=":material/info:")
+
+
+def hours(seconds: float | None) -> str:
+    """'3 h 25 min' (or '25 min', '40 s')."""
+    if not seconds:
+        return "0 min"
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    h, m = divmod(round(seconds / 60), 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
