@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-SYSTEM_PACKAGES=(xvfb xdotool openbox x11-utils xterm chromium util-linux)
+SYSTEM_PACKAGES=(xvfb xdotool openbox x11-utils xterm chromium fonts-dejavu-core util-linux)
 VENV=.venv
 
 as_root() {
