@@ -18,6 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+def shared(*parts: str) -> Path:
+    """A file of ../shared/data, read in place; fails loudly when it is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        raise AssertionError(f"{path} is missing: these tests read ../shared/data in place (see its README)")
+    return path
+
+
 def cli(*args: str, env: dict | None = None, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``python -m capture ARGS`` as a user would."""
     result = subprocess.run(

@@ -14,16 +14,11 @@ import pytest
 
 import queries
 from capture.importers.flood import flood
-from helpers import SHARED_DATA, cli, rows
+from helpers import SHARED_DATA, cli, rows, shared
 
 EXPORTS = ("aw-server-0.12-export-1day", "aw-android-plus-export")
 
 
-def shared(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        raise AssertionError(f"{path} is missing: these tests read ../shared/data in place (see its README)")
-    return path
 
 
 def reference() -> dict:

@@ -8,17 +8,12 @@ from pathlib import Path
 import pytest
 
 import queries
-from helpers import SHARED_DATA, cli, rows
+from helpers import SHARED_DATA, cli, rows, shared
 
 LOGS = ("running-example", "roadtraffic100traces", "reviewing")
 COLUMNS = ("--case", "case:concept:name", "--activity", "concept:name", "--time", "time:timestamp")
 
 
-def shared(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        raise AssertionError(f"{path} is missing: these tests read ../shared/data in place (see its README)")
-    return path
 
 
 def reference(log: str) -> dict:

@@ -13,17 +13,12 @@ import pytest
 
 import queries
 from capture import store
-from helpers import SHARED_DATA, cli, rows
+from helpers import SHARED_DATA, cli, rows, shared
 
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
                     "RELEASE_TIME", "LETTER", "KEYCODE"))
 
 
-def shared(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        raise AssertionError(f"{path} is missing: these tests read ../shared/data in place (see its README)")
-    return path
 
 
 def archive() -> Path:
