@@ -23,6 +23,6 @@ pages = {
 }
 page = st.navigation(pages)
 ctx = frame.sidebar()
-if ctx is not None and ctx.source.demo:
+if ctx is not None and ctx.source.demo and page.title != "Privacy & data":  # that page is always your own data
     ui.demo_banner()
 page.run()

@@ -82,11 +82,22 @@ def _setup_logging(paths: config.Paths) -> None:
     root = logging.getLogger("workprint")
     root.setLevel(os.environ.get("WORKPRINT_LOG_LEVEL", "INFO").upper())
     to_file = logging.handlers.RotatingFileHandler(paths.log, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
-    to_stderr = logging.StreamHandler(sys.stderr)
-    to_stderr.setLevel(logging.INFO)
-    for handler in (to_file, to_stderr):
+    handlers = [to_file]
+    if not _same_file(sys.stderr, paths.log):  # started with stderr sent to the log: say things once
+        to_stderr = logging.StreamHandler(sys.stderr)
+        to_stderr.setLevel(logging.INFO)
+        handlers.append(to_stderr)
+    for handler in handlers:
         handler.setFormatter(fmt)
         root.addHandler(handler)
+
+
+def _same_file(stream, path) -> bool:
+    try:
+        a, b = os.fstat(stream.fileno()), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 class _NoPandas(importlib.abc.MetaPathFinder):

@@ -71,8 +71,25 @@ class Context:
         return data.query(self.source, name, **params)
 
 
+def enter() -> None:
+    """Every page calls this first (context() does it for you).
+
+    Streamlit treats a folder named ``pages/`` as its legacy navigation until
+    a script has called st.navigation once in the server process: a link
+    straight to /timing on a fresh server would run the page alone, without
+    app.py's sidebar. Leaving legacy mode and rerunning sends the same URL
+    through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def context() -> Context:
     """What the sidebar chose on this run; if there is nothing to show, say why and stop the page."""
+    enter()
     ctx = st.session_state.get(_CTX)
     if ctx is None:
         st.info(st.session_state.get(_WHY) or "Nothing to show yet.", icon=":material/info:")
@@ -139,7 +156,7 @@ def sidebar() -> Context | None:
         if not isinstance(picked, (tuple, list)) or len(picked) != 2:
             st.session_state[_WHY] = "Pick the last day of the date range too (in the sidebar)."
             return None
-        start_day, end_day = picked
+        start_day, end_day = sorted(picked)  # a hand-edited URL may give them reversed
         try:
             mapping = dict(data.query(source, "app_categories").iter_rows())
         except data.DataUnavailable as exc:

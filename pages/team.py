@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import frame, ui
+
+frame.enter()
 
 st.title("Team")
 st.markdown(

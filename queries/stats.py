@@ -42,10 +42,15 @@ class Comparison:
         )
         p_text = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
         return (
-            f"{change[0].upper()}{change[1:]} (median {self.median_b:,.0f} {unit} vs {self.median_a:,.0f} {unit}). "
+            f"{change[0].upper()}{change[1:]} (median {_num(self.median_b)} {unit} vs {_num(self.median_a)} {unit}). "
             f"The difference is {self.magnitude} (Cliff's delta {self.cliffs_delta:+.2f}) and {chance} "
             f"(Kolmogorov-Smirnov test, {p_text}; {self.n_a:,} and {self.n_b:,} values)."
         )
+
+
+def _num(x: float) -> str:
+    """About three significant digits: 245, 8.4, 0.53."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}" if abs(x) >= 10 else f"{x:.2g}"
 
 
 def cliffs_delta(a: np.ndarray, b: np.ndarray) -> float:

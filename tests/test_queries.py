@@ -168,6 +168,34 @@ def check_data_range(db):
     assert run(db, "data_range", worker="nobody").rows() == [(None, None, None)]
 
 
+def check_dwell_by_app(db):
+    # Focus spans (see test_derive.EXPECTED_SPANS): Code 9, 95 and 3600 s; Firefox 195 s.
+    frame = run(db, "dwell_by_app")
+    assert frame.select("app", "visits", "p50_s", "total_s").rows() == [("Code", 3, 95.0, 3704.0),
+                                                                        ("Firefox", 1, 195.0, 195.0)]
+    # p90 of 9, 95, 3600: 95 + 0.8 * (3600 - 95)
+    assert frame["p90_s"].to_list() == [pytest.approx(2899.0), pytest.approx(195.0)]
+    assert frame["p25_s"].to_list() == [pytest.approx(52.0), pytest.approx(195.0)]
+    # From 205 s on: Code 205-300 (95 s) and 400-4000; Firefox's visit ended at 205 s.
+    start = dt.datetime.fromtimestamp((T0 + 205 * S) / S, dt.timezone.utc)
+    assert run(db, "dwell_by_app", start=start).select("app", "visits").rows() == [("Code", 2)]
+    assert run(db, "dwell_by_app", limit=1)["app"].to_list() == ["Code"]  # the most total time
+
+
+def check_consent_state(db):
+    assert run(db, "consent_state").height == 0  # the DAY database was written without asking
+    other = db.parent / "consent.duckdb"
+    con = store.open_writable(other)
+    store.record_consent(con, True)
+    store.record_consent(con, False)  # the latest action is the state
+    store.record_consent(con, True, worker="w01")
+    con.close()
+    row = run(other, "consent_state").row(0, named=True)
+    assert (row["action"], row["text_version"]) == ("withdraw", store.CONSENT_TEXT_VERSION)
+    assert row["ts"].tzinfo is not None
+    assert run(other, "consent_state", worker="w01")["action"].to_list() == ["accept"]
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 
