@@ -8,6 +8,7 @@ themes both read well. Every axis says its unit, and times are local.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import plotly.graph_objects as go
@@ -66,88 +67,6 @@ def heatmap(frame: pl.DataFrame, title: str = "Active minutes by weekday and hou
     ))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, height=300, title=title, xaxis_title="hour of day (local)", yaxis_title=None)
-
-
-def weekly_trend(frame: pl.DataFrame, title: str = "Active hours per week") -> go.Figure:
-    fig = go.Figure(go.Scatter(
-        x=frame["week"].to_list(), y=frame["active_h"].to_list(), mode="lines+markers",
-        line_color=OKABE_ITO[0], hovertemplate="week of %{x|%d %b}: %{y:.1f} h<extra></extra>",
-    ))
-    return _layout(fig, height=280, title=title, xaxis_title="week (local)", yaxis_title="active hours")
-
-
-def timeline(frame: pl.DataFrame, title: str = "Timeline") -> go.Figure:
-    """Focus spans as coloured bars per app, over a band of active time (local)."""
-    focus = frame.filter(pl.col("kind") == "focus")
-    active = frame.filter(pl.col("kind") == "active")
-    colours = colour_map(focus["app"].to_list())
-    fig = go.Figure()
-    for app in sorted(colours):
-        rows = focus.filter(pl.col("app") == app)
-        fig.add_trace(go.Bar(
-            base=rows["local_start"].to_list(),
-            x=[s * 1000 for s in rows["seconds"].to_list()],
-            y=["apps"] * rows.height, orientation="h", name=app, marker_color=colours[app],
-            customdata=rows["seconds"].to_list(),
-            hovertemplate=f"{app}<br>%{{base|%H:%M:%S}} for %{{customdata:.0f}} s<extra></extra>",
-        ))
-    fig.add_trace(go.Bar(
-        base=active["local_start"].to_list(), x=[s * 1000 for s in active["seconds"].to_list()],
-        y=["active"] * active.height, orientation="h", name="active (input)", marker_color=OKABE_ITO[2],
-        hovertemplate="active from %{base|%H:%M} for %{x:.0f} ms<extra></extra>",
-    ))
-    fig.update_xaxes(type="date", title="local time", rangeslider=dict(visible=True))
-    return _layout(fig, height=330, barmode="overlay", title=title, yaxis_title=None)
-
-
-def sankey(transitions: pl.DataFrame, top: int = 25, title: str = "App switches") -> go.Figure:
-    """The most frequent transitions as a Sankey diagram (sources left, targets right)."""
-    t = transitions.sort("n", descending=True).head(top)
-    sources = sorted(set(t["src"].to_list()))
-    targets = sorted(set(t["dst"].to_list()))
-    labels = [f"{s} " for s in sources] + [f" {d}" for d in targets]
-    index = {f"{s} ": i for i, s in enumerate(sources)} | {f" {d}": len(sources) + i for i, d in enumerate(targets)}
-    colours = colour_map(sources + targets)
-    fig = go.Figure(go.Sankey(
-        node=dict(label=labels, pad=12, color=[colours[label.strip()] for label in labels]),
-        link=dict(
-            source=[index[f"{s} "] for s in t["src"].to_list()],
-            target=[index[f" {d}"] for d in t["dst"].to_list()],
-            value=t["n"].to_list(),
-            customdata=t["mean_s"].to_list(),
-            hovertemplate="%{source.label}→%{target.label}: %{value} switches, %{customdata:.0f} s in between<extra></extra>",
-        ),
-    ))
-    return _layout(fig, height=460, title=title)
-
-
-def network(transitions: pl.DataFrame, min_n: int = 1, title: str = "Directly-follows graph") -> go.Figure:
-    """Apps on a circle, an arrow per transition seen at least ``min_n`` times
-    (width by count; hover shows count and mean time between)."""
-    t = transitions.filter(pl.col("n") >= min_n)
-    apps = sorted(set(t["src"].to_list()) | set(t["dst"].to_list()))
-    pos = {a: (math.cos(2 * math.pi * i / max(len(apps), 1)), math.sin(2 * math.pi * i / max(len(apps), 1)))
-           for i, a in enumerate(apps)}
-    fig = go.Figure()
-    peak = max(t["n"].to_list(), default=1)
-    for src, dst, n, mean_s in t.select("src", "dst", "n", "mean_s").iter_rows():
-        (x0, y0), (x1, y1) = pos[src], pos[dst]
-        if src == dst:
-            continue
-        fig.add_annotation(x=x1 * 0.9 + x0 * 0.1, y=y1 * 0.9 + y0 * 0.1, ax=x0 * 0.9 + x1 * 0.1, ay=y0 * 0.9 + y1 * 0.1,
-                           xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
-                           arrowwidth=1 + 5 * n / peak, arrowcolor="rgba(0,114,178,0.45)")
-        fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers", marker=dict(size=6, opacity=0),
-                                 hovertemplate=f"{src} → {dst}: {n} times, mean {mean_s:.0f} s<extra></extra>",
-                                 showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=[pos[a][0] for a in apps], y=[pos[a][1] for a in apps], mode="markers+text", text=apps,
-        textposition="top center", marker=dict(size=18, color=OKABE_ITO[1]), showlegend=False,
-        hovertemplate="%{text}<extra></extra>",
-    ))
-    fig.update_xaxes(visible=False, range=[-1.4, 1.4])
-    fig.update_yaxes(visible=False, range=[-1.3, 1.3], scaleanchor="x")
-    return _layout(fig, height=520, title=title)
 
 
 def histogram(dist: pl.DataFrame, unit: str, title: str, log_x: bool = True) -> go.Figure:
