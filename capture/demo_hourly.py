@@ -6,15 +6,17 @@ directly, from the same model as the event generator:
 
 - the same workers (demo_model.make_worker) and day plans (demo_plan), so
   arrivals, lunch, meetings, breaks, weekends and time zones match;
-- per worker, time share and switch rate of each app from a long simulated
-  stretch of demo_focus visits (glances included);
-- key presses and clicks per active second from the app profiles, the
-  worker's activity, and the share of each visit long enough to type in.
+- per worker, time share and switch rate of each app from a simulated
+  working day of demo_focus visits (glances included), and key presses and
+  clicks per active second from the event generator's own typing and click
+  functions run on those visits;
+- per hour, the app mix drawn around the worker's average (Dirichlet), and
+  counts drawn as Poisson around the rates, scaled by the hour's activity.
 
 What it cannot know (which app had focus while the screen stood idle, where
 exactly a span crossed an hour) is drawn, not derived. tests/test_demo.py
-checks that per working day, active time, switches, key presses and clicks
-agree with the event path's derived rows within 10 %.
+checks that active hours per working day, and switches, key presses and
+clicks per active hour, agree with the event path's derived rows within 10 %.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ A_WORK = 0.985   # share of working time that is active (the rest: input gaps ov
 A_MEET = 0.92    # in calls the pointer rests longer: a little more idle
 SIDE_EVERY_S = demo_focus.MEETING_STRETCH_S
 DIRICHLET = 40.0  # how steady an hour's app mix is (higher: closer to the worker's average)
-SIM_S = 12 * H  # a long simulated stretch: steady shares for rarely visited apps
+SIM_S = 8 * H  # one simulated working day of visits per worker
 HOURLY_SCHEMA = pa.schema([
     ("worker", pa.string()), ("hour", pa.timestamp("us", tz="UTC")), ("utc_offset", pa.int32()),
     ("app", pa.string()), ("focus_s", pa.float64()), ("active_s", pa.float64()), ("switches", pa.int32()),

@@ -65,13 +65,15 @@ WITH k AS (
     WHERE worker = $worker AND ts >= $since - INTERVAL 1 MINUTE AND kind IN ('key_down', 'key_up')
 ),
 ups AS (
-    SELECT key_seq, case_id, min(ts) AS release FROM k WHERE kind = 'key_up' AND key_seq IS NOT NULL GROUP BY ALL
+    SELECT key_seq, coalesce(case_id, '') AS case_key, ts AS release FROM k WHERE kind = 'key_up' AND key_seq IS NOT NULL
 ),
-paired AS (
+downs AS (
+    SELECT ts, utc_offset, key_class, case_id, key_seq, coalesce(case_id, '') AS case_key FROM k WHERE kind = 'key_down'
+),
+paired AS (  -- the first release of the same key_seq at or after the press (the daemon's counter restarts each run)
     SELECT d.ts AS press, u.release, d.utc_offset, d.key_class, d.case_id
-    FROM k d LEFT JOIN ups u
-      ON u.key_seq = d.key_seq AND u.case_id IS NOT DISTINCT FROM d.case_id AND u.release >= d.ts
-    WHERE d.kind = 'key_down'
+    FROM downs d ASOF LEFT JOIN ups u
+      ON u.key_seq = d.key_seq AND u.case_key = d.case_key AND u.release >= d.ts
 ),
 steps AS (
     SELECT *, (epoch_us(press) - epoch_us(lag(press) OVER w)) / 1000 AS gap_ms, lag(release) OVER w AS prev_release
@@ -114,10 +116,11 @@ GROUP BY case_id, burst;
 SELECT max(start) AS next_since FROM bursts WHERE worker = $worker;
 
 -- name: derive_clear_hourly
--- Drop the hours that will be rebuilt.
+-- Drop the derived hours that will be rebuilt (rows written directly, like
+-- generated population rollups, are kept).
 -- $worker: the worker whose tables are rebuilt
 -- $since: rebuild from this time on
-DELETE FROM hourly WHERE worker = $worker AND hour >= date_trunc('hour', $since);
+DELETE FROM hourly WHERE worker = $worker AND source = 'derived' AND hour >= date_trunc('hour', $since);
 
 -- name: derive_hourly
 -- Per worker, UTC hour and app: seconds in focus, seconds in focus while

@@ -120,3 +120,12 @@ def test_hourly_splits_at_hour_boundaries_and_counts_input(con):
         (0, "Firefox", 195, 2 + 5, 1, 0, 1),
         (3600, "Code", 400, 400, 0, 1, 0),
     ]
+
+
+def test_key_counters_restarting_with_each_run_still_pair(con):
+    """The daemon numbers keys from 1 in every run: a press pairs with its own run's release."""
+    _write(con, [(0, ev.START), (1, ev.KEY_DOWN, LETTER, 1), (1.1, ev.KEY_UP, LETTER, 1), (2, ev.STOP)], 1)
+    _write(con, [(10, ev.START), (11, ev.KEY_DOWN, LETTER, 1), (11.3, ev.KEY_UP, LETTER, 1), (12, ev.STOP)], 2)
+    derive.refresh(con, "local")
+    holds = con.execute("SELECT round(epoch(release - press) * 1000)::INT FROM keystrokes ORDER BY press").fetchall()
+    assert holds == [(100,), (300,)]
