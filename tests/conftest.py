@@ -50,3 +50,19 @@ def consented(db: Path) -> Path:
 
     cli("consent", "--accept", "--db", str(db))
     return db
+
+
+# The dashboard tests' demo database: generated once per session, small, and
+# ending on a fixed day so that its dates (and screenshots) do not move.
+DASHBOARD_DEMO_ARGS = ("--workers", "3", "--teams", "1", "--days", "7", "--end", "2026-11-27")
+
+
+@pytest.fixture(scope="session")
+def dashboard_db(tmp_path_factory) -> Path:
+    """A demo database for the dashboard (3 workers, 1 team, 7 days), made by
+    ``python -m capture demo`` once per session. Shared: read it, never write it."""
+    from helpers import cli
+
+    path = tmp_path_factory.mktemp("dashboard") / "demo.duckdb"
+    cli("demo", "--db", str(path), *DASHBOARD_DEMO_ARGS)
+    return path

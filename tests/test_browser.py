@@ -1,0 +1,146 @@
+"""The dashboard in a real browser, started the way the README says.
+
+``./run.sh dashboard --server.port PORT --server.headless true`` runs in a
+subprocess (run.sh finds .venv up to date and goes straight to ``streamlit
+run app.py``, in well under a second, so the README's command is what is
+tested), with the session's small demo database; headless Chromium (Debian's
+/usr/bin/chromium, driven by Playwright) then opens every page registered in
+app.py, waits until the server has finished the run and every plotly chart has
+drawn its SVG, saves a full-page screenshot to tests/out/screenshots/<page>.png
+and checks that the page shows its charts and no error. The server is always
+stopped, by its process id.
+
+What the browser adds over tests/test_dashboard.py: the frontend really draws
+the figures (a figure plotly.js rejects is an empty box in AppTest's view),
+URLs and deep links work, and there are no JavaScript errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from bench.dashboard_bench import VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = registered_pages(ROOT / "app.py")
+SCREENSHOTS = ROOT / "tests" / "out" / "screenshots"
+STAMP = ROOT / ".venv" / ".requirements.sha256"
+# Pages whose point is their charts, and how many they show at least.
+MIN_CHARTS = {"overview": 3, "timeline": 1, "workflow": 1, "timing": 1}
+# Pages allowed to show an st.error on the demo data (none).
+EXPECTED_ERRORS: set[str] = set()
+# Pages that always show your own data, so no demo banner (as in test_dashboard.py).
+OWN_DATA_ONLY = {"privacy"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def env(dashboard_db, tmp_path_factory):
+    """The demo database, no own data, and a private socket folder."""
+    tmp = tmp_path_factory.mktemp("browser")
+    run_dir = tempfile.mkdtemp(prefix="wp-")  # short: a Unix socket path has 108 bytes at most
+    yield {"WORKPRINT_DEMO_DB": str(dashboard_db), "WORKPRINT_DB": str(tmp / "own.duckdb"),
+           "XDG_RUNTIME_DIR": run_dir}
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def start(env: dict) -> Dashboard:
+    """``./run.sh dashboard`` with ``env``; its output goes to streamlit.log next to the own database."""
+    return Dashboard(env, Path(env["WORKPRINT_DB"]).with_name("streamlit.log")).start(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def stamp_before() -> int | None:
+    """When run.sh last installed requirements.txt into .venv (before the server starts)."""
+    return STAMP.stat().st_mtime_ns if STAMP.exists() else None
+
+
+@pytest.fixture(scope="module")
+def server(env, stamp_before):
+    """``./run.sh dashboard`` with the demo data."""
+    dashboard = start(env)
+    try:
+        yield dashboard
+    finally:
+        dashboard.stop()
+
+
+@pytest.fixture(scope="module")
+def context(browser, server):
+    """One browser profile for the pages; "/" opened first, as a user's first visit would
+    (a deep link first after a start is its own test below)."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    Tab(ctx.new_page()).open(server.base + "/", timeout=60)
+    yield ctx
+    ctx.close()
+
+
+def test_run_sh_reuses_venv(server, stamp_before):
+    """./run.sh dashboard did not reinstall anything: .venv's stamp matches requirements.txt
+    and was not rewritten (a reinstall on every start would take minutes and need the network)."""
+    want = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    assert STAMP.read_text().strip() == want
+    if stamp_before is None:
+        pytest.skip(".venv was not made by run.sh (no stamp): this start installed, as it should")
+    assert STAMP.stat().st_mtime_ns == stamp_before
+    assert server.started_in < 20, f"the dashboard took {server.started_in:.1f} s to answer"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_in_browser(page, server, context):
+    """Each page draws all its charts, shows no error, no exception and no
+    JavaScript error, says when it shows demo data, and leaves a screenshot
+    for a person to look at."""
+    tab = Tab(context.new_page())
+    js_errors = []
+    tab.page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    try:
+        tab.open(server.url(page), timeout=60)
+        tab.screenshot(SCREENSHOTS / f"{page.name}.png")
+
+        assert tab.shows_app_navigation(PAGES), f"sidebar navigation is not app.py's: {tab.nav_text()!r}"
+        exceptions = tab.page.locator('[data-testid="stException"]').all_inner_texts()
+        assert not exceptions, exceptions
+        errors = tab.page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+        assert not errors or page.name in EXPECTED_ERRORS, errors
+        banner = "You are looking at demo data" in tab.page.locator('[data-testid="stMain"]').inner_text()
+        assert banner == (page.name not in OWN_DATA_ONLY), f"demo banner shown: {banner}"
+        shown, drawn = tab.charts()
+        assert drawn == shown, f"{shown - drawn} of {shown} charts did not draw"
+        want = MIN_CHARTS.get(page.name, 0)
+        assert shown >= want, f"{shown} charts, expected at least {want}"
+        assert not js_errors, js_errors
+    finally:
+        tab.page.close()
+
+
+def test_bookmarked_page_right_after_start(env, browser):
+    """A bookmark to a page other than "/" works as the first visit after the
+    dashboard starts: app.py's navigation and frame, not Streamlit's automatic
+    pages/ folder navigation with "Nothing to show yet"."""
+    page = next(p for p in PAGES if not p.default and "frame.context()" in (ROOT / p.path).read_text())
+    dashboard = start(env)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    try:
+        tab = Tab(ctx.new_page())
+        tab.open(dashboard.url(page), timeout=60)
+        tab.screenshot(SCREENSHOTS / f"first-visit-{page.name}.png")
+        assert tab.shows_app_navigation(PAGES), f"first visit to /{page.url} shows {tab.nav_text()!r}"
+        assert "Nothing to show yet" not in tab.page.locator('[data-testid="stMain"]').inner_text()
+    finally:
+        ctx.close()
+        dashboard.stop()
