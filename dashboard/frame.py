@@ -114,7 +114,7 @@ def _choose_source() -> data.Source:
 def _source_panel(source: data.Source) -> data.Source:
     with st.sidebar:
         if source.demo:
-            st.warning("**Demo data**: generated workers, not anyone's real activity.", icon=":material/science:")
+            st.caption(":material/science: Showing **demo data**.")
             if st.button("Switch to my own data", icon=":material/person:", width="stretch"):
                 st.session_state["source_mode"] = "own"
                 st.rerun()

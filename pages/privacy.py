@@ -4,6 +4,7 @@ Always about the worker's own database (data.own_db()), never the demo: consent 
 """
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import time
@@ -31,7 +32,8 @@ def consent_markdown() -> str:
         elif not line.startswith("    ") and lines and lines[-1].startswith(("- ", "  ")):
             lines.append("")  # the paragraph after the list
         lines.append(line)
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return re.sub(r"(python -m capture [a-z]+(?: --[a-z]+)?)", r"`\1`", text)  # commands as code
 
 
 def wait_stopped(seconds: float = 30) -> bool:

@@ -59,7 +59,8 @@ st.title("Timing")
 span = f"{ctx.start_day:%a %d %b %Y}" + (f" – {ctx.end_day:%a %d %b %Y}" if ctx.days > 1 else "")
 st.caption(f"{span}, local time. How long things take: typical values and the spread around them.")
 if ctx.apps or ctx.categories:
-    st.caption("The app and category filters apply to the per-app visits chart; the other timings cover all apps.")
+    st.info("The Categories and Apps filters apply only to app visits (Distributions → App visits); "
+            "the other timings cover all apps.", icon=":material/filter_alt:")
 
 try:
     typing = ctx.query("typing_summary").row(0, named=True)
@@ -139,10 +140,19 @@ def comparison():
     st.subheader("Compared with another period")
     before = dataclasses.replace(ctx, start_day=ctx.start_day - dt.timedelta(days=ctx.days),
                                  end_day=ctx.start_day - dt.timedelta(days=1))
-    choice = st.radio("Compare these dates with", ["before", "other"], horizontal=True, key="compare_with",
-                      format_func=lambda c: "dates I choose" if c == "other" else
-                      "the day just before" if ctx.days == 1 else f"the {ctx.days} days just before")
+    half = ctx.days // 2
+    options = ["before", "halves", "other"] if half else ["before", "other"]
+    # With no data before these dates (a new worker, the demo), start with a comparison that has some.
+    default = 0 if before.start_day >= ctx.first_day or not half else 1
+    labels = {"other": "dates I choose", "halves": f"their own first {half} day{'s' if half > 1 else ''}",
+              "before": "the day just before" if ctx.days == 1 else f"the {ctx.days} days just before"}
+    choice = st.radio("Compare these dates with", options, index=default, horizontal=True, key="compare_with",
+                      format_func=labels.get)
+    this_ctx = ctx
     other = before
+    if choice == "halves":
+        other = dataclasses.replace(ctx, end_day=ctx.start_day + dt.timedelta(days=half - 1))
+        this_ctx = dataclasses.replace(ctx, start_day=ctx.end_day - dt.timedelta(days=half - 1))
     if choice == "other":
         default = (max(before.start_day, ctx.first_day), max(before.end_day, ctx.first_day))
         picked = st.date_input("Other dates (local)", value=default, min_value=ctx.first_day,
@@ -152,9 +162,10 @@ def comparison():
             return
         other = dataclasses.replace(ctx, start_day=picked[0], end_day=picked[1])
     that = days_label(other.start_day, other.end_day)
+    this = days_label(this_ctx.start_day, this_ctx.end_day)
     try:  # up to 100,000 values a period: every value, for most ranges, and still quick
         a, b = (ctx.query("measure_sample", measure=measure, start=p.start, end=p.end, n=100_000)["v"].to_numpy()
-                / per_unit for p in (other, ctx))
+                / per_unit for p in (other, this_ctx))
     except data.DataUnavailable as exc:
         st.error(str(exc))
         return

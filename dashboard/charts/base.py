@@ -53,7 +53,8 @@ def daily_active_idle(frame: pl.DataFrame, title: str = "Active and idle time pe
         go.Bar(x=days, y=(frame["idle_s"] / 3600).to_list(), name="idle (app open, no input)",
                marker_color=OKABE_ITO[7], hovertemplate="%{x|%a %d %b}: %{y:.1f} h idle<extra></extra>"),
     ])
-    return _layout(fig, barmode="stack", title=title, xaxis_title="day (local)", yaxis_title="hours")
+    return _layout(fig, barmode="stack", title=title, xaxis_title="day (local)", yaxis_title="hours",
+                   legend_traceorder="normal")
 
 
 def heatmap(frame: pl.DataFrame, title: str = "Active minutes by weekday and hour") -> go.Figure:
