@@ -143,7 +143,7 @@ def comparison():
     half = ctx.days // 2
     options = ["before", "halves", "other"] if half else ["before", "other"]
     # With no data before these dates (a new worker, the demo), start with a comparison that has some.
-    default = 0 if before.start_day >= ctx.first_day or not half else 1
+    default = 0 if ctx.first_day < ctx.start_day or not half else 1
     labels = {"other": "dates I choose", "halves": f"their own first {half} day{'s' if half > 1 else ''}",
               "before": "the day just before" if ctx.days == 1 else f"the {ctx.days} days just before"}
     choice = st.radio("Compare these dates with", options, index=default, horizontal=True, key="compare_with",

@@ -52,7 +52,7 @@ SELECT worker, app, seconds FROM bounds, focus_seconds(h1, p_end, p_active_only,
 -- A captured app following itself (after a pause, say) is dropped.
 CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH f AS (
-    SELECT worker, start, stop, app, case_id, rowid AS seq FROM spans
+    SELECT worker, start, stop, app, case_id, utc_offset, rowid AS seq FROM spans
     WHERE kind = 'focus' AND app IS NOT NULL AND start >= p_start AND start < p_end
       AND (p_worker IS NULL OR worker = p_worker)
 ),
@@ -69,14 +69,14 @@ sess AS (
     FROM a
 ),
 tagged AS (
-    SELECT f.worker, f.start, f.stop, f.app, f.seq,
+    SELECT f.worker, f.start, f.stop, f.app, f.seq, f.utc_offset,
            coalesce('case:' || f.case_id, 'session:' || s.n::VARCHAR, 'none') AS session
     FROM f ASOF LEFT JOIN sess s ON f.worker = s.worker AND f.start >= s.start
 ),
 marked AS (
     SELECT *, lag(app) OVER (PARTITION BY worker, session ORDER BY start, seq) AS prev FROM tagged
 )
-SELECT worker, session, start, stop, app, seq FROM marked
+SELECT worker, session, start, stop, app, seq, utc_offset FROM marked
 WHERE NOT (session NOT LIKE 'case:%' AND prev IS NOT DISTINCT FROM app);
 
 -- name: macro_burst_wpm
@@ -138,18 +138,18 @@ SELECT worker, gap FROM (
 -- the rows shown, keeps a year of steps fast.
 CREATE OR REPLACE MACRO ngrams(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH s AS (
-    SELECT worker, session, start, app AS a1,
+    SELECT worker, session, start, utc_offset, app AS a1,
            lead(app, 1) OVER w AS a2, lead(app, 2) OVER w AS a3, lead(app, 3) OVER w AS a4, lead(app, 4) OVER w AS a5,
            lead(stop, 1) OVER w AS e2, lead(stop, 2) OVER w AS e3, lead(stop, 3) OVER w AS e4, lead(stop, 4) OVER w AS e5
     FROM session_steps(p_start, p_end, p_worker, p_gap)
     WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
 )
-SELECT worker, session, start, 2 AS n, a1, a2, NULL::VARCHAR AS a3, NULL::VARCHAR AS a4, NULL::VARCHAR AS a5,
+SELECT worker, session, start, utc_offset, 2 AS n, a1, a2, NULL::VARCHAR AS a3, NULL::VARCHAR AS a4, NULL::VARCHAR AS a5,
        epoch(e2) - epoch(start) AS seconds
 FROM s WHERE a2 IS NOT NULL
 UNION ALL
-SELECT worker, session, start, 3, a1, a2, a3, NULL, NULL, epoch(e3) - epoch(start) FROM s WHERE a3 IS NOT NULL
+SELECT worker, session, start, utc_offset, 3, a1, a2, a3, NULL, NULL, epoch(e3) - epoch(start) FROM s WHERE a3 IS NOT NULL
 UNION ALL
-SELECT worker, session, start, 4, a1, a2, a3, a4, NULL, epoch(e4) - epoch(start) FROM s WHERE a4 IS NOT NULL
+SELECT worker, session, start, utc_offset, 4, a1, a2, a3, a4, NULL, epoch(e4) - epoch(start) FROM s WHERE a4 IS NOT NULL
 UNION ALL
-SELECT worker, session, start, 5, a1, a2, a3, a4, a5, epoch(e5) - epoch(start) FROM s WHERE a5 IS NOT NULL;
+SELECT worker, session, start, utc_offset, 5, a1, a2, a3, a4, a5, epoch(e5) - epoch(start) FROM s WHERE a5 IS NOT NULL;

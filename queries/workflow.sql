@@ -88,7 +88,7 @@ ORDER BY occurrences DESC, total_s DESC, sequence;
 SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, mean_s, days
 FROM (
     SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
-           count(DISTINCT CAST(start AS DATE)) AS days
+           approx_count_distinct(CAST(start AS DATE)) AS days
     FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
     WHERE n >= 3
     GROUP BY n, a1, a2, a3, a4, a5
@@ -108,11 +108,9 @@ ORDER BY total_s DESC, sequence;
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
 WITH wanted AS (SELECT string_split($sequence, ' > ') AS apps)
-SELECT g.start, CAST(g.start + to_seconds(coalesce(sp.utc_offset, 0)) AS TIMESTAMP) AS local_start, g.seconds
+SELECT g.start, CAST(g.start + to_seconds(g.utc_offset) AS TIMESTAMP) AS local_start, g.seconds
 FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
 CROSS JOIN wanted
-ASOF LEFT JOIN (SELECT worker, start, utc_offset FROM spans WHERE kind = 'focus') sp
-    ON sp.worker = g.worker AND g.start >= sp.start
 WHERE g.n = len(wanted.apps) AND g.a1 = wanted.apps[1] AND g.a2 = wanted.apps[2]
   AND g.a3 IS NOT DISTINCT FROM wanted.apps[3] AND g.a4 IS NOT DISTINCT FROM wanted.apps[4]
   AND g.a5 IS NOT DISTINCT FROM wanted.apps[5]
