@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from capture.__main__ import _NoPandas, main  # noqa: E402
 
 sys.meta_path.insert(0, _NoPandas())  # as the real daemon does: pandas stays out
-
 from capture.backends import x11  # noqa: E402
 
 _original = x11._key_listener_class

@@ -271,12 +271,18 @@ COMMANDS = {
 }
 
 
+LEAN_COMMANDS = ("run", "status", "stop", "pause", "resume")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command in ("run", "status", "stop", "pause", "resume") and "pandas" not in sys.modules:
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in LEAN_COMMANDS and "pandas" not in sys.modules:
         # These never need pandas (imports and the demo use polars, which
-        # probes for it): keep the daemon lean and the commands quick.
+        # probes for it): keep the daemon lean and the commands quick. Set up
+        # before the parser, which loads the importer and demo modules.
         sys.meta_path.insert(0, _NoPandas())
+    args = _parser().parse_args(argv)
     try:
         paths = config.paths(args.db)
     except PermissionError as exc:

@@ -145,3 +145,18 @@ def test_socket_is_unreachable_for_other_users(consented):
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_daemon_commands_stay_lean(db):
+    """The daemon runs all day: pandas and polars (~100 MB together) must stay out of it."""
+    code = (
+        "import sys; from capture.__main__ import main; main(['status', '--db', sys.argv[1]]); "
+        "print('pandas' in sys.modules, 'polars' in sys.modules)"
+    )
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    out = subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "False False"

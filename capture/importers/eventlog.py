@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-import polars as pl
 
 from .common import TS_TYPE, BadInput, Prepared, batch_id, parse_timestamp
 
@@ -38,6 +37,7 @@ def add_parser(isub, common) -> None:
 
 def _read(content: bytes, label: str):
 
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
     try:
         # Every column as text: types are checked here, with line numbers.
         return pl.read_csv(io.BytesIO(content), infer_schema=False)
@@ -52,6 +52,7 @@ def load(args) -> Prepared:
     """Read and validate the log; raises BadInput naming the file, the line
     (counting the header as line 1) and what is wrong: a missing column, an
     empty case, activity or time, or a time that is not ISO 8601."""
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     path = Path(args.source)
     label = path.name
@@ -98,6 +99,7 @@ def load(args) -> Prepared:
 
 def _times(frame, label: str, column: str):
     """Microseconds since the epoch and UTC offsets, parsed once per distinct text."""
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     parsed = {}
     for text in frame["time"].unique(maintain_order=True).to_list():

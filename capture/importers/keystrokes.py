@@ -20,7 +20,6 @@ import tarfile
 import unicodedata
 from pathlib import Path
 
-import polars as pl
 import pyarrow as pa
 
 from ..events import ARROW_SCHEMA, KEY_CLASS_INDEX
@@ -103,6 +102,7 @@ def _archive(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
 def _parse(name: str, content: bytes):
     """The valid rows of one file (a polars frame) and the skipped ones as
     {reason: (count, first line)}. Raises BadInput if the header lacks a column."""
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     lines = content.decode("latin-1").split("\n")
     header = lines[0].rstrip("\r").split("\t")
@@ -145,6 +145,7 @@ def _parse(name: str, content: bytes):
 
 def _table(rows) -> pa.Table:
     """key_down and key_up events of one file's rows, in time order."""
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     common = dict(
         worker=pl.lit("p") + pl.col("PARTICIPANT_ID").cast(pl.String),
@@ -174,6 +175,7 @@ def _table(rows) -> pa.Table:
 def load(args) -> Prepared:
     """Read and validate every file; raises BadInput for an unreadable source
     or a file without the study's columns. Malformed rows are only counted."""
+    import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     try:
         files, notes = _files(args.source)
