@@ -47,7 +47,7 @@ _POINTER[[EVENT_KINDS.index(k) for k in ("mouse_down", "mouse_up", "scroll")]] =
 _SCROLL, _MOVE = EVENT_KINDS.index("scroll"), EVENT_KINDS.index("move")
 # Everything a demo writes (and an older demo leaves behind); settings such as
 # meta and category_rules stay.
-DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "hourly", "input_totals", "derive_state",
+DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "hourly", "hourly_total", "input_totals", "derive_state",
                "workers", "batches")
 
 

@@ -26,6 +26,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
+import queries
+
 from . import demo_day, demo_focus, demo_pointer, store
 from .demo_day import ALT_TAB_P, CLICK_SWITCH_P
 from .demo_model import (
@@ -183,4 +185,8 @@ def write_rollups(con, workers, dates: list[dt.date], seed: int, chunk_rows: int
         if n_buffered >= chunk_rows:
             flush()
     flush()
+    # Rolled-up workers have no events to derive from: their hour totals come
+    # straight from the hourly rows just written.
+    for name in ("derive_clear_source_totals", "derive_source_totals"):
+        queries.execute(con, name, {"source": "demo"})
     return written

@@ -18,7 +18,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 _STEPS = {
     "spans": (
-        ("derive_clear_spans", "derive_spans", "derive_clear_hourly", "derive_hourly"),
+        ("derive_clear_spans", "derive_spans", "derive_clear_hourly", "derive_hourly",
+         "derive_clear_hourly_total", "derive_hourly_total"),
         "derive_next_since_spans",
     ),
     "keys": (("derive_clear_keystrokes", "derive_keystrokes"), "derive_next_since_keys"),

@@ -65,8 +65,32 @@ def has_own_data(db: str) -> bool:
     return table.column("n")[0].as_py() + spans.column("n")[0].as_py() > 0
 
 
+def schema_behind(db: Path) -> bool:
+    """True if the file was written by an older Workprint (its schema needs migrating)."""
+    from capture import schema
+
+    try:
+        table = client.read(config.paths(db), "SELECT value FROM meta WHERE key = 'schema_version'", wait=1)
+    except (store.StoreError, client.DaemonError):
+        return False
+    values = table.column("value").to_pylist()
+    return bool(values) and int(values[0]) < schema.SCHEMA_VERSION
+
+
+def migrate(db: Path) -> None:
+    """Bring an older database forward (only when no daemon holds it: a running
+    daemon migrated it when it opened it)."""
+    if db.exists() and capture_status() is None and schema_behind(db):
+        try:
+            store.open_writable(db, set_aside_corrupt=False).close()
+        except store.StoreError as exc:
+            raise DataUnavailable(f"{db} was written by an older Workprint and could not be upgraded: {exc}") from None
+
+
 def ensure_demo(db: Path) -> None:
-    """Generate the demo database if it is not there yet (a few seconds)."""
+    """Generate the demo database if it is not there yet, or is from an older Workprint."""
+    if db.exists() and schema_behind(db):
+        db.unlink()  # generated data: make it again rather than migrate it
     if db.exists():
         return
     db.parent.mkdir(parents=True, exist_ok=True)

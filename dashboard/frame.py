@@ -104,10 +104,11 @@ def _choose_source() -> data.Source:
     mode = st.session_state.setdefault("source_mode", "own" if has_own else "demo")
     if mode == "demo":
         demo = data.demo_db()
-        if not demo.exists():
+        if not demo.exists() or data.schema_behind(demo):
             with st.spinner("Generating demo data (once, a few seconds)..."):
                 data.ensure_demo(demo)
         return data.Source(demo, True, None)
+    data.migrate(own)
     return data.Source(own, False, None)
 
 

@@ -16,7 +16,7 @@ LIMIT $limit;
 -- name: worker_list
 -- Every worker with derived data, and their team.
 SELECT h.worker, w.team
-FROM (SELECT DISTINCT worker FROM hourly) h LEFT JOIN workers w USING (worker)
+FROM (SELECT DISTINCT worker FROM hourly_total) h LEFT JOIN workers w USING (worker)
 ORDER BY h.worker;
 
 -- name: data_range
@@ -25,4 +25,4 @@ ORDER BY h.worker;
 SELECT min(CAST(hour + to_seconds(utc_offset) AS DATE)) AS first_day,
        max(CAST(hour + to_seconds(utc_offset) AS DATE)) AS last_day,
        arg_max(utc_offset, hour) AS utc_offset
-FROM hourly WHERE $worker IS NULL OR worker = $worker;
+FROM hourly_total WHERE $worker IS NULL OR worker = $worker;

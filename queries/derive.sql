@@ -180,6 +180,23 @@ FROM focus_h fh
 LEFT JOIN active_h ah USING (app, hour)
 LEFT JOIN inputs i USING (app, hour);
 
+-- name: derive_clear_hourly_total
+-- Drop the derived hour totals that will be rebuilt.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
+DELETE FROM hourly_total WHERE worker = $worker AND source = 'derived' AND hour >= date_trunc('hour', $since);
+
+-- name: derive_hourly_total
+-- Hour totals over all apps, from the hourly rows just rebuilt.
+-- $worker: the worker whose tables are rebuilt
+-- $since: rebuild from this time on
+INSERT INTO hourly_total
+SELECT worker, hour, any_value(utc_offset), sum(focus_s), sum(active_s),
+       sum(switches)::INTEGER, sum(key_downs)::INTEGER, sum(clicks)::INTEGER, 'derived'
+FROM hourly
+WHERE worker = $worker AND source = 'derived' AND hour >= date_trunc('hour', $since)
+GROUP BY worker, hour;
+
 -- name: derive_next_since_spans
 -- Where the next rebuild of spans and hourly starts: the newest focus or
 -- active span, whichever started first, as either may still grow.
@@ -195,3 +212,17 @@ SELECT least(
 -- $since: rebuild from this time on
 SELECT max(ts) - INTERVAL 1 MINUTE AS next_since
 FROM raw_events WHERE worker = $worker AND ts >= $since AND kind IN ('key_down', 'key_up');
+
+-- name: derive_clear_source_totals
+-- Drop the hour totals of rows written directly from one $source.
+-- $source: where the hourly rows came from (e.g. 'demo' for generated rollups)
+DELETE FROM hourly_total WHERE source = $source;
+
+-- name: derive_source_totals
+-- Hour totals for hourly rows written directly (no events to derive from).
+-- $source: where the hourly rows came from (e.g. 'demo' for generated rollups)
+INSERT INTO hourly_total
+SELECT worker, hour, any_value(utc_offset), sum(focus_s), sum(active_s),
+       sum(switches)::INTEGER, sum(key_downs)::INTEGER, sum(clicks)::INTEGER, $source
+FROM hourly WHERE source = $source
+GROUP BY worker, hour;

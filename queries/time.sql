@@ -60,7 +60,7 @@ SELECT CAST(hour + to_seconds(utc_offset) AS DATE) AS day,
        sum(switches)::BIGINT AS switches,
        sum(key_downs)::BIGINT AS key_downs,
        sum(clicks)::BIGINT AS clicks
-FROM hourly
+FROM hourly_total
 WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
   AND ($worker IS NULL OR worker = $worker)
 GROUP BY day ORDER BY day;
@@ -75,7 +75,7 @@ SELECT CAST(hour + to_seconds(utc_offset) AS DATE) AS day,
        sum(active_s) AS active_s,
        sum(focus_s - active_s) AS idle_s,
        sum(switches)::BIGINT AS switches
-FROM hourly
+FROM hourly_total
 WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
   AND ($worker IS NULL OR worker = $worker)
 GROUP BY ALL ORDER BY day, hour_of_day;
@@ -88,7 +88,7 @@ GROUP BY ALL ORDER BY day, hour_of_day;
 -- $worker: one worker's id, or null for every worker (default: null)
 WITH h AS (
     SELECT CAST(hour + to_seconds(utc_offset) AS TIMESTAMP) AS local_hour, active_s, worker
-    FROM hourly
+    FROM hourly_total
     WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
       AND ($worker IS NULL OR worker = $worker)
 ),
@@ -110,7 +110,7 @@ SELECT date_trunc('week', CAST(hour + to_seconds(utc_offset) AS DATE)) AS week,
        sum(active_s) / 3600 AS active_h,
        sum(switches)::BIGINT AS switches,
        count(DISTINCT CAST(hour + to_seconds(utc_offset) AS DATE)) AS days
-FROM hourly
+FROM hourly_total
 WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
   AND ($worker IS NULL OR worker = $worker)
 GROUP BY week ORDER BY week;

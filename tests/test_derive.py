@@ -78,13 +78,17 @@ def test_incremental_refresh_equals_one_rebuild(con):
     for i, event in enumerate(DAY):
         _write(con, [event], i + 1)
         derive.refresh(con, "local")
-    incremental = (_spans(con), con.execute("SELECT * FROM keystrokes ORDER BY press").fetchall(),
-                   con.execute("SELECT * FROM hourly ORDER BY hour, app").fetchall())
-    for table in ("spans", "keystrokes", "hourly", "derive_state"):
+    def derived():
+        return (_spans(con), con.execute("SELECT * FROM keystrokes ORDER BY press").fetchall(),
+                con.execute("SELECT * FROM bursts ORDER BY start").fetchall(),
+                con.execute("SELECT * FROM hourly ORDER BY hour, app").fetchall(),
+                con.execute("SELECT * FROM hourly_total ORDER BY hour").fetchall())
+
+    incremental = derived()
+    for table in ("spans", "keystrokes", "bursts", "hourly", "hourly_total", "derive_state"):
         con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     derive.refresh(con, "local")
-    rebuilt = (_spans(con), con.execute("SELECT * FROM keystrokes ORDER BY press").fetchall(),
-               con.execute("SELECT * FROM hourly ORDER BY hour, app").fetchall())
+    rebuilt = derived()
     assert incremental == rebuilt
     assert incremental[0] == EXPECTED_SPANS
 
@@ -129,3 +133,13 @@ def test_key_counters_restarting_with_each_run_still_pair(con):
     derive.refresh(con, "local")
     holds = con.execute("SELECT round(epoch(release - press) * 1000)::INT FROM keystrokes ORDER BY press").fetchall()
     assert holds == [(100,), (300,)]
+
+
+def test_hour_totals_add_up_the_apps(con):
+    _write(con, DAY, 1)
+    derive.refresh(con, "local")
+    by_app = con.execute(
+        "SELECT hour, sum(focus_s), sum(active_s), sum(key_downs)::INTEGER FROM hourly GROUP BY hour ORDER BY hour"
+    ).fetchall()
+    totals = con.execute("SELECT hour, focus_s, active_s, key_downs FROM hourly_total ORDER BY hour").fetchall()
+    assert by_app == totals and len(totals) == 2
