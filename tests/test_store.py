@@ -144,3 +144,19 @@ def test_version_1_database_is_migrated_forward_keeping_its_events(db):
         ("key_down", "letter", 3600, None, None)
     ]
     assert con.execute("SELECT count(*) FROM spans").fetchall() == [(0,)]
+
+
+def test_the_dashboard_upgrades_an_older_database_it_is_given(db):
+    """A worker upgrading Workprint and opening the dashboard first must see their data, not errors."""
+    from dashboard import data
+
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for statement in schema.MIGRATIONS[0] + schema.MIGRATIONS[1]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    con.close()
+    assert data.schema_behind(db)
+    data.migrate(db)
+    assert not data.schema_behind(db)
+    assert store.open_read_only(db).execute("SELECT count(*) FROM hourly_total").fetchall() == [(0,)]
