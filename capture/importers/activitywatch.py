@@ -20,14 +20,13 @@ flood transform first (see flood.py), as its dashboards do.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
 
 import pyarrow as pa
 
-from .common import TS_TYPE, BadInput, Prepared, batch_id, parse_timestamp
+from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp
 from .flood import flood
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"
@@ -38,9 +37,7 @@ SOURCE = "activitywatch"
 
 
 def add_parser(isub, common) -> None:
-    parser = isub.add_parser("activitywatch", parents=[common], help="an ActivityWatch export file or server URL",
-                             description=__doc__.split("\n\n", 1)[1],
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = format_parser(isub, common, "activitywatch", "an ActivityWatch export file or server URL", __doc__)
     parser.add_argument("source", metavar="FILE_OR_URL", help="export JSON file, or e.g. http://127.0.0.1:5600")
     parser.add_argument("--worker", default="activitywatch", help="worker id to store under (default: activitywatch)")
     parser.add_argument("--store-titles", action="store_true", help="also store window titles (dropped by default)")

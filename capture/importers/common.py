@@ -137,3 +137,12 @@ def summary(prepared: Prepared, written: dict[str, int], workers: set[str], part
 
 def _fmt(us: int) -> str:
     return us_to_datetime(us).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_parser(isub, common, name: str, help_text: str, module_doc: str):
+    """The subparser of one import format; its description is the module
+    docstring after the first paragraph."""
+    import argparse
+
+    return isub.add_parser(name, parents=[common], help=help_text, description=module_doc.split("\n\n", 1)[1],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -17,17 +17,13 @@ from pathlib import Path
 import pyarrow as pa
 
 
-from .common import TS_TYPE, BadInput, Prepared, batch_id, parse_timestamp
+from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp
 
 SOURCE = "eventlog"
 
 
 def add_parser(isub, common) -> None:
-    import argparse
-
-    parser = isub.add_parser("eventlog", parents=[common], help="a (case, activity, timestamp) CSV event log",
-                             description=__doc__.split("\n\n", 1)[1],
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = format_parser(isub, common, "eventlog", "a (case, activity, timestamp) CSV event log", __doc__)
     parser.add_argument("source", metavar="FILE.csv", help="comma-separated, with a header line, UTF-8")
     parser.add_argument("--case", required=True, metavar="COL", help="column with the case id")
     parser.add_argument("--activity", required=True, metavar="COL", help="column with the activity")

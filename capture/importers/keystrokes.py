@@ -15,7 +15,6 @@ its press, a key with neither) are skipped and counted.
 
 from __future__ import annotations
 
-import argparse
 import tarfile
 import unicodedata
 from pathlib import Path
@@ -26,7 +25,7 @@ from ..events import ARROW_SCHEMA, KEY_CLASS_INDEX
 from ..keys import KEY_CLASSES, class_of_js_keycode
 from ..schema import EVENT_KINDS
 
-from .common import BadInput, Prepared, batch_id
+from .common import BadInput, Prepared, batch_id, format_parser
 
 NEEDED = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME", "LETTER", "KEYCODE")
 NUMBERS = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME")
@@ -39,9 +38,7 @@ OUT_SCHEMA = ARROW_SCHEMA.append(pa.field("case_id", pa.string()))
 
 
 def add_parser(isub, common) -> None:
-    parser = isub.add_parser("keystrokes", parents=[common], help="a keystroke study (the Aalto 136M format)",
-                             description=__doc__.split("\n\n", 1)[1],
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", __doc__)
     parser.add_argument("source", metavar="FILE_OR_DIR", help="a .tar.gz, a folder of *_keystrokes.txt, or one file")
     parser.add_argument("--format", required=True, choices=("aalto136m",), help="the study's file format")
 
