@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pyarrow as pa
 
-from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp
+from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp, read_file
 from .flood import flood
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"
@@ -58,12 +57,7 @@ def load(args) -> Prepared:
         export = fetch_export(args.source)
         content = json.dumps(export, sort_keys=True).encode()
     else:
-        path = Path(args.source)
-        label = path.name
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"{args.source}: cannot read ({exc.strerror or exc})") from None
+        label, content = read_file(args.source)
         export = _decode(content, label)
 
     spans, totals, notes, skipped = [], [], [], 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -146,3 +146,12 @@ def format_parser(isub, common, name: str, help_text: str, module_doc: str):
 
     return isub.add_parser(name, parents=[common], help=help_text, description=module_doc.split("\n\n", 1)[1],
                            formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def read_file(source: str) -> tuple[str, bytes]:
+    """(the file's name, its bytes); BadInput naming the file if it cannot be read."""
+    path = Path(source)
+    try:
+        return path.name, path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{source}: cannot read ({exc.strerror or exc})") from None

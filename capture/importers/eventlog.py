@@ -12,12 +12,11 @@ are stored in file order, which is how events at the same time stay in order
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pyarrow as pa
 
 
-from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp
+from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp, read_file
 
 SOURCE = "eventlog"
 
@@ -50,12 +49,7 @@ def load(args) -> Prepared:
     empty case, activity or time, or a time that is not ISO 8601."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
-    path = Path(args.source)
-    label = path.name
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{args.source}: cannot read ({exc.strerror or exc})") from None
+    label, content = read_file(args.source)
     frame = _read(content, label)
     wanted = {"--case": args.case, "--activity": args.activity, "--time": args.time}
     missing = [f"{option} {col!r}" for option, col in wanted.items() if col not in frame.columns]
