@@ -33,7 +33,8 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 
 import aw_server_bench as aw  # noqa: E402
 import queries  # noqa: E402
-from capture import client, config  # noqa: E402
+from store import client  # noqa: E402
+from store import paths as config  # noqa: E402
 
 
 def workprint_import(db: Path, source: str) -> float:

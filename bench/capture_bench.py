@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from capture import config  # noqa: E402
-from capture import events as ev  # noqa: E402
-from capture import store  # noqa: E402
+from store import paths as config  # noqa: E402
+from store import events as ev  # noqa: E402
+import store  # noqa: E402
 from helpers import DaemonProcess, XSession, cli, rows  # noqa: E402
 
 

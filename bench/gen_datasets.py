@@ -31,7 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capture import demo, demo_hourly, demo_model, derive, store  # noqa: E402
+import store  # noqa: E402
+from demo import generate as demo  # noqa: E402
+from demo import hourly as demo_hourly  # noqa: E402
+from demo import model as demo_model  # noqa: E402
+from store import derive  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -22,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import queries  # noqa: E402
-from capture import client, config  # noqa: E402
+from store import client  # noqa: E402
+from store import paths as config  # noqa: E402
 
 TARGET_MS = 200
 # Extra parameters a query needs; everything else takes its defaults.
@@ -66,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = config.paths(args.db)
     end = newest(paths)
-    names = args.query or [n for n in queries.public_names() if not args.only_hourly or n in HOURLY]
+    names = args.query or [n for n in queries.names() if not args.only_hourly or n in HOURLY]
     slow = []
     print(f"{Path(args.db).name}: data up to {end:%Y-%m-%d %H:%M} UTC; median / worst of {args.runs} warm runs")
     for days in args.days:

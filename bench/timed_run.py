@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capture.__main__ import _NoPandas, main  # noqa: E402
+from cli import main  # noqa: E402
+from cli.capture_commands import NoPandas as _NoPandas  # noqa: E402
 
 sys.meta_path.insert(0, _NoPandas())  # as the real daemon does: pandas stays out
 from capture.backends import x11  # noqa: E402

@@ -16,11 +16,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import backends, store
-from .config import Paths
-from .events import START, STOP
+import store
+from store.events import START, STOP
+from store.paths import Paths
+from store.server import QueryServer
+
+from . import backends
 from .recorder import Recorder
-from .server import QueryServer
 from .writer import Writer
 
 log = logging.getLogger("workprint.daemon")

@@ -9,21 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
-# Order is the on-disk ENUM order: append new classes at the end only (and add a
-# schema migration), never reorder.
-KEY_CLASSES = (
-    "letter",
-    "digit",
-    "punctuation",
-    "space",
-    "enter",
-    "tab",
-    "backspace",  # backspace and delete
-    "modifier",
-    "navigation",
-    "function",
-    "other",
-)
+from store.schema import KEY_CLASSES
+
 LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = (
     KEY_CLASSES
 )
@@ -91,31 +78,4 @@ def class_of_keysym(keysym: int | None) -> str:
     if 0x100 <= keysym <= 0x13FF or 0x0FA0 <= keysym <= 0x0FFF:
         # Legacy non-Latin-1 letter keysyms (Latin-2..4, Cyrillic, Greek, ...).
         return LETTER
-    return OTHER
-
-
-# JavaScript keyCodes, as used by browser-based typing studies (e.g. the Aalto
-# 136M keystrokes data set, whose LETTER column is sometimes empty).
-def class_of_js_keycode(code: int) -> str:
-    if 65 <= code <= 90:
-        return LETTER
-    if 48 <= code <= 57 or 96 <= code <= 105:
-        return DIGIT
-    if code == 32:
-        return SPACE
-    if code == 13:
-        return ENTER
-    if code == 9:
-        return TAB
-    if code in (8, 46):
-        return BACKSPACE
-    if code in (16, 17, 18, 20, 91, 92, 93, 144, 145, 225):
-        return MODIFIER
-    if 33 <= code <= 40:
-        return NAV
-    if 112 <= code <= 135:
-        return FUNCTION
-    # 59 ; 61 = 173 - 163 # are Firefox's codes for keys others number 186-189.
-    if 106 <= code <= 111 or 186 <= code <= 192 or 219 <= code <= 222 or code in (59, 61, 163, 173):
-        return PUNCT
     return OTHER

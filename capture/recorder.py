@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 
-from .events import (
+from store.events import (
     FOCUS,
     KEY_DOWN,
     KEY_UP,

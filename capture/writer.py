@@ -14,8 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import derive, store
-from . import events as ev
+import store
+from store import derive
+from store import events as ev
 
 log = logging.getLogger("workprint.writer")
 

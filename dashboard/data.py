@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +18,11 @@ import polars as pl
 import streamlit as st
 
 import queries
-from capture import client, config, store
+import store
+from capture import control
+from store import client, paths
 
-DEMO_DB_DEFAULT = config.PROJECT_ROOT / "data" / "demo.duckdb"
+DEMO_DB_DEFAULT = paths.PROJECT_ROOT / "data" / "demo.duckdb"
 
 
 class DataUnavailable(RuntimeError):
@@ -43,63 +43,21 @@ def demo_db() -> Path:
 
 
 def own_db() -> Path:
-    return config.db_path()
+    return paths.db_path()
 
 
 def capture_status() -> dict | None:
     """The daemon's status, or None when capture is not running."""
-    try:
-        return client.request(config.paths(), "status", timeout=2)
-    except (client.NotRunning, client.DaemonError, OSError):
-        return None
+    return control.running(paths.paths())
 
 
 @st.cache_data(ttl=5, show_spinner=False)
 def has_own_data(db: str) -> bool:
     """True once anything was captured or imported into the worker's own database."""
     try:
-        table = client.read(config.paths(db), "SELECT count(*) AS n FROM raw_events", wait=1)
-        spans = client.read(config.paths(db), "SELECT count(*) AS n FROM spans", wait=1)
+        return bool(queries.run("has_data", db=db)["has_data"][0])
     except (store.StoreError, client.DaemonError):
         return False
-    return table.column("n")[0].as_py() + spans.column("n")[0].as_py() > 0
-
-
-def schema_behind(db: Path) -> bool:
-    """True if the file was written by an older Workprint (its schema needs migrating)."""
-    from capture import schema
-
-    try:
-        table = client.read(config.paths(db), "SELECT value FROM meta WHERE key = 'schema_version'", wait=1)
-    except (store.StoreError, client.DaemonError):
-        return False
-    values = table.column("value").to_pylist()
-    return bool(values) and int(values[0]) < schema.SCHEMA_VERSION
-
-
-def migrate(db: Path) -> None:
-    """Bring an older database forward (only when no daemon holds it: a running
-    daemon migrated it when it opened it)."""
-    if db.exists() and capture_status() is None and schema_behind(db):
-        try:
-            store.open_writable(db, set_aside_corrupt=False).close()
-        except store.StoreError as exc:
-            raise DataUnavailable(f"{db} was written by an older Workprint and could not be upgraded: {exc}") from None
-
-
-def ensure_demo(db: Path) -> None:
-    """Generate the demo database if it is not there yet, or is from an older Workprint."""
-    if db.exists() and schema_behind(db):
-        db.unlink()  # generated data: make it again rather than migrate it
-    if db.exists():
-        return
-    db.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "capture", "demo", "--db", str(db)],
-        cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise DataUnavailable(f"could not generate the demo data: {result.stderr.strip() or result.stdout.strip()}")
 
 
 def version(db: Path) -> tuple:

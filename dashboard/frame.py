@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import polars as pl
 import streamlit as st
 
+from capture import control
+from store import paths
+
 from . import data
 
 _CTX = "_workprint_context"
@@ -102,13 +105,16 @@ def _choose_source() -> data.Source:
     status = data.capture_status()
     has_own = status is not None or data.has_own_data(str(own))
     mode = st.session_state.setdefault("source_mode", "own" if has_own else "demo")
-    if mode == "demo":
-        demo = data.demo_db()
-        if not demo.exists() or data.schema_behind(demo):
-            with st.spinner("Generating demo data (once, a few seconds)..."):
-                data.ensure_demo(demo)
-        return data.Source(demo, True, None)
-    data.migrate(own)
+    try:
+        if mode == "demo":
+            demo = data.demo_db()
+            if not demo.exists() or control.needs_upgrade(demo):
+                with st.spinner("Generating demo data (once, a few seconds)..."):
+                    control.ensure_demo(demo)
+            return data.Source(demo, True, None)
+        control.upgrade(paths.paths(own))
+    except control.ControlError as exc:
+        raise data.DataUnavailable(str(exc)) from None
     return data.Source(own, False, None)
 
 

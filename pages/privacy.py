@@ -5,20 +5,17 @@ Always about the worker's own database (data.own_db()), never the demo: consent 
 
 import datetime as dt
 import re
-import subprocess
-import sys
-import time
 
 import polars as pl
 import streamlit as st
 
-from capture import client, config, store
-from capture.__main__ import CONSENT_TEXT
+from capture import control
 from dashboard import data, frame, ui
+from store import paths as store_paths
 
 frame.enter()
 
-paths = config.paths(data.own_db())
+paths = store_paths.paths(data.own_db())
 own = data.Source(paths.db, False, None)
 _NOTE = "privacy_note"  # a message to show after the rerun an action ends with
 
@@ -26,7 +23,7 @@ _NOTE = "privacy_note"  # a message to show after the rerun an action ends with
 def consent_markdown() -> str:
     """The consent text the command line prints, as Markdown: its '  - ' items as a list."""
     lines = []
-    for line in CONSENT_TEXT.format(db=f"`{paths.db}`").splitlines():
+    for line in control.CONSENT_TEXT.format(db=f"`{paths.db}`").splitlines():
         if line.startswith("  - "):
             line = "- " + line[4:]
         elif not line.startswith("    ") and lines and lines[-1].startswith(("- ", "  ")):
@@ -36,68 +33,21 @@ def consent_markdown() -> str:
     return re.sub(r"(python -m capture [a-z]+(?: --[a-z]+)?)", r"`\1`", text)  # commands as code
 
 
-def wait_stopped(seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while paths.socket.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return not paths.socket.exists()
-
-
-def record_consent(accepted: bool) -> str | None:
-    """Accept or withdraw; None when done, else what went wrong."""
-    if not accepted:
-        try:  # a running daemon records the withdrawal itself, then stops
-            client.request(paths, "withdraw")
-            return None if wait_stopped() else "Consent is withdrawn, but capture is taking long to stop."
-        except client.NotRunning:
-            pass
-        except client.DaemonError as exc:
-            return f"The capture daemon could not record it: {exc}"
+def attempt(action, *args) -> str | None:
+    """Run a controller action; None when done, else what went wrong (for the worker)."""
     try:
-        con = store.open_writable(paths.db)
-    except store.LockedError:
-        return ("Your database is in use by another program (an import, or capture starting or stopping). "
-                "Try again in a moment.")
-    except store.StoreError as exc:
-        return str(exc)
-    try:
-        store.record_consent(con, accepted)
-    finally:
-        con.close()
+        action(*args)
+    except control.ControlError as exc:
+        return str(exc)[:1].upper() + str(exc)[1:]
     return None
 
 
 def start_capture() -> str | None:
-    """Start the daemon detached (it outlives the dashboard); None once it answers, else why not."""
-    paths.db.parent.mkdir(parents=True, exist_ok=True)
-    seen = paths.log.stat().st_size if paths.log.exists() else 0
-    with open(paths.log, "ab") as log:
-        daemon = subprocess.Popen([sys.executable, "-m", "capture", "run", "--db", str(paths.db)],
-                                  cwd=config.PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                  start_new_session=True)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and daemon.poll() is None:
-        if data.capture_status():
-            return None
-        time.sleep(0.2)
-    if data.capture_status():
-        return None
-    with open(paths.log, "rb") as log:
-        log.seek(seen)
-        lines = dict.fromkeys(log.read().decode(errors="replace").splitlines())  # each line once
-    said = "\n".join(list(lines)[-6:])
-    return f"Capture did not start. It said:\n```\n{said}\n```" if said else "Capture did not start within 15 s."
-
-
-def control(op: str) -> str | None:
-    """Pause, resume or stop the daemon; None when done, else why not."""
     try:
-        client.request(paths, op)
-    except client.NotRunning:
-        return "Capture is not running any more."
-    except client.DaemonError as exc:
-        return f"The capture daemon could not {op}: {exc}"
-    return None if op != "stop" or wait_stopped() else "Capture is taking long to stop."
+        control.start(paths)
+    except control.ControlError as exc:
+        return f"Capture did not start. It said:\n```\n{exc}\n```"
+    return None
 
 
 def local(column: str) -> pl.Expr:
@@ -146,15 +96,15 @@ elif accepted:
                icon=":material/check_circle:")
     if st.button("Withdraw consent", icon=":material/block:",
                  help="Stops capture if it runs; it will not start again until you accept again."):
-        act(record_consent, False, done="Consent withdrawn. Capture is stopped and will not start until you accept.",
-            where="consent")
+        act(attempt, control.withdraw, paths,
+            done="Consent withdrawn. Capture is stopped and will not start until you accept.", where="consent")
 else:
     st.info(f"You withdrew consent on {consent['ts'].astimezone():%a %d %b %Y at %H:%M}, so nothing is captured."
             if consent else "You have not given consent yet, so nothing is captured.", icon=":material/block:")
     read = st.checkbox("I have read this: what Workprint records (above), and that I can pause or withdraw "
                        "at any time.", key="consent_read")
     if st.button("Accept", type="primary", icon=":material/check:", disabled=not read):
-        act(record_consent, True, done="Consent recorded. You can start capture below.", where="consent")
+        act(attempt, control.accept, paths, done="Consent recorded. You can start capture below.", where="consent")
 
 
 @st.fragment(run_every=3 if status else None)
@@ -167,11 +117,12 @@ def capture_panel():
         st.success(f"Running ({state}) since {since:%a %d %b %H:%M}; {status['events_stored'] or 0:,} events "
                    f"stored.", icon=":material/radio_button_checked:")
         with st.container(horizontal=True):
-            op = "resume" if status["paused"] else "pause"
-            if st.button(op.capitalize(), icon=":material/play_arrow:" if status["paused"] else ":material/pause:"):
-                act(control, op, done="Capture resumed." if status["paused"] else "Capture paused.", where="capture")
+            paused = status["paused"]
+            if st.button("Resume" if paused else "Pause", icon=":material/play_arrow:" if paused else ":material/pause:"):
+                act(attempt, control.set_paused, paths, not paused,
+                    done="Capture resumed." if paused else "Capture paused.", where="capture")
             if st.button("Stop", icon=":material/stop:"):
-                act(control, "stop", done="Capture stopped.", where="capture")
+                act(attempt, control.stop, paths, done="Capture stopped.", where="capture")
         st.caption(f"Capture keeps running when you close the dashboard. Its log: `{paths.log}`.")
     else:
         st.info("Capture is not running.", icon=":material/pause_circle:")

@@ -1,82 +1,8 @@
-"""Command line for the named queries.
+"""``python -m queries ...`` is ``workprint query ...`` (see cli)."""
 
-    python -m queries list
-    python -m queries run NAME [--db PATH] [--param key=value ...] [--format csv|json|parquet]
-
-Results go to stdout. Parameters are given as text and cast by each query.
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-import queries
-from capture import client, store
-
-
-def _list() -> int:
-    for name in queries.public_names():
-        query = queries.catalog()[name]
-        print(f"{name}  ({query.file})")
-        print(f"    {query.doc}")
-        for param in query.params:
-            default = f" (default: {_text(query.defaults[param])})" if param in query.defaults else " (required)"
-            print(f"    --param {param}=...  {query.param_docs.get(param, '')}{default}")
-    return 0
-
-
-def _text(value) -> str:
-    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _params(pairs: list[str]) -> dict:
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param needs key=value, got {pair!r}")
-        params[key] = None if value.lower() == "null" else value
-    return params
-
-
-def _run(args) -> int:
-    if args.name.startswith(queries.INTERNAL_PREFIXES):
-        raise KeyError(f"{args.name!r} is an internal statement, not a query")
-    frame = queries.run(args.name, db=args.db, **_params(args.param))
-    out = sys.stdout.buffer
-    if args.format == "csv":
-        frame.write_csv(out)
-    elif args.format == "json":
-        out.write(frame.write_json().encode())
-        out.write(b"\n")
-    else:
-        frame.write_parquet(out)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m queries", description="Workprint's named queries")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="every query with its parameters")
-    run = sub.add_parser("run", help="run one query; the result goes to stdout")
-    run.add_argument("name")
-    run.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
-    run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    run.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
-    args = parser.parse_args(argv)
-    if args.command == "list":
-        return _list()
-    try:
-        return _run(args)
-    except (KeyError, ValueError, store.StoreError, client.DaemonError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # DuckDB's errors (a bad parameter value, say) name what was wrong
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
-
+from cli import queries_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(queries_main())

@@ -27,9 +27,7 @@ WITH per_app AS (
     GROUP BY app
 ),
 categorised AS (
-    SELECT p.app, any_value(p.seconds) AS seconds, coalesce(arg_min(r.category, r.priority), 'Other') AS category
-    FROM per_app p LEFT JOIN category_rules r ON regexp_matches(p.app, r.pattern, 'i')
-    GROUP BY p.app
+    SELECT app, seconds, category_of(app) AS category FROM per_app
 )
 SELECT category, sum(seconds) AS seconds, count(*) AS apps
 FROM categorised GROUP BY category ORDER BY seconds DESC, category;
@@ -44,9 +42,8 @@ WITH apps AS (
     WHERE kind = 'focus' AND app IS NOT NULL AND stop > $start::TIMESTAMPTZ AND start < $end::TIMESTAMPTZ
       AND ($worker IS NULL OR worker = $worker)
 )
-SELECT a.app, coalesce(arg_min(r.category, r.priority), 'Other') AS category
-FROM apps a LEFT JOIN category_rules r ON regexp_matches(a.app, r.pattern, 'i')
-GROUP BY a.app ORDER BY category, a.app;
+SELECT app, category_of(app) AS category
+FROM apps ORDER BY category, app;
 
 -- name: daily_activity
 -- Per local day: active seconds (input within the idle threshold), idle
@@ -54,7 +51,7 @@ GROUP BY a.app ORDER BY category, a.app;
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
-SELECT CAST(hour + to_seconds(utc_offset) AS DATE) AS day,
+SELECT local_day(hour, utc_offset) AS day,
        sum(active_s) AS active_s,
        sum(focus_s - active_s) AS idle_s,
        sum(switches)::BIGINT AS switches,
@@ -70,8 +67,8 @@ GROUP BY day ORDER BY day;
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
-SELECT CAST(hour + to_seconds(utc_offset) AS DATE) AS day,
-       hour(CAST(hour + to_seconds(utc_offset) AS TIMESTAMP)) AS hour_of_day,
+SELECT local_day(hour, utc_offset) AS day,
+       hour(local_time(hour, utc_offset)) AS hour_of_day,
        sum(active_s) AS active_s,
        sum(focus_s - active_s) AS idle_s,
        sum(switches)::BIGINT AS switches
@@ -87,7 +84,7 @@ GROUP BY ALL ORDER BY day, hour_of_day;
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
 WITH h AS (
-    SELECT CAST(hour + to_seconds(utc_offset) AS TIMESTAMP) AS local_hour, active_s, worker
+    SELECT local_time(hour, utc_offset) AS local_hour, active_s, worker
     FROM hourly_total
     WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
       AND ($worker IS NULL OR worker = $worker)
@@ -106,10 +103,10 @@ GROUP BY ALL ORDER BY weekday, hour_of_day;
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
-SELECT date_trunc('week', CAST(hour + to_seconds(utc_offset) AS DATE)) AS week,
+SELECT date_trunc('week', local_day(hour, utc_offset)) AS week,
        sum(active_s) / 3600 AS active_h,
        sum(switches)::BIGINT AS switches,
-       count(DISTINCT CAST(hour + to_seconds(utc_offset) AS DATE)) AS days
+       count(DISTINCT local_day(hour, utc_offset)) AS days
 FROM hourly_total
 WHERE hour >= date_trunc('hour', $start::TIMESTAMPTZ) AND hour < $end::TIMESTAMPTZ
   AND ($worker IS NULL OR worker = $worker)
@@ -123,8 +120,8 @@ GROUP BY week ORDER BY week;
 -- $worker: one worker's id, or null for every worker (default: null)
 SELECT worker, kind::VARCHAR AS kind, app,
        greatest(start, $start::TIMESTAMPTZ) AS start, least(stop, $end::TIMESTAMPTZ) AS stop,
-       CAST(greatest(start, $start::TIMESTAMPTZ) + to_seconds(utc_offset) AS TIMESTAMP) AS local_start,
-       CAST(least(stop, $end::TIMESTAMPTZ) + to_seconds(utc_offset) AS TIMESTAMP) AS local_stop,
+       local_time(greatest(start, $start::TIMESTAMPTZ), utc_offset) AS local_start,
+       local_time(least(stop, $end::TIMESTAMPTZ), utc_offset) AS local_stop,
        epoch(least(stop, $end::TIMESTAMPTZ)) - epoch(greatest(start, $start::TIMESTAMPTZ)) AS seconds
 FROM spans
 WHERE stop > $start::TIMESTAMPTZ AND start < $end::TIMESTAMPTZ AND ($worker IS NULL OR worker = $worker)

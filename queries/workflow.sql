@@ -108,7 +108,7 @@ ORDER BY total_s DESC, sequence;
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
 WITH wanted AS (SELECT string_split($sequence, ' > ') AS apps)
-SELECT g.start, CAST(g.start + to_seconds(g.utc_offset) AS TIMESTAMP) AS local_start, g.seconds
+SELECT g.start, local_time(g.start, g.utc_offset) AS local_start, g.seconds
 FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
 CROSS JOIN wanted
 WHERE g.n = len(wanted.apps) AND g.a1 = wanted.apps[1] AND g.a2 = wanted.apps[2]
@@ -161,12 +161,10 @@ ORDER BY returns DESC, app;
 WITH f AS (
     SELECT s.worker, greatest(s.start, $start::TIMESTAMPTZ) AS start, least(s.stop, $end::TIMESTAMPTZ) AS stop,
            s.utc_offset,
-           CASE WHEN $by = 'category' THEN coalesce(c.category, 'Other') ELSE s.app END AS label
+           CASE WHEN $by = 'category' THEN c.category ELSE s.app END AS label
     FROM spans s
     LEFT JOIN (
-        SELECT a.app, arg_min(r.category, r.priority) AS category
-        FROM (SELECT DISTINCT app FROM spans WHERE kind = 'focus') a
-        JOIN category_rules r ON regexp_matches(a.app, r.pattern, 'i') GROUP BY a.app
+        SELECT app, category_of(app) AS category FROM (SELECT DISTINCT app FROM spans WHERE kind = 'focus')
     ) c ON c.app = s.app
     WHERE s.kind = 'focus' AND s.app IS NOT NULL AND s.stop > $start::TIMESTAMPTZ AND s.start < $end::TIMESTAMPTZ
       AND ($worker IS NULL OR s.worker = $worker)
@@ -180,7 +178,7 @@ runs AS (
     SELECT *, sum(is_new) OVER (PARTITION BY worker ORDER BY start ROWS UNBOUNDED PRECEDING) AS run FROM marked
 )
 SELECT worker, label, min(start) AS start, max(stop) AS stop,
-       CAST(min(start) + to_seconds(any_value(utc_offset)) AS TIMESTAMP) AS local_start,
+       local_time(min(start), any_value(utc_offset)) AS local_start,
        epoch(max(stop)) - epoch(min(start)) AS seconds
 FROM runs GROUP BY worker, label, run
 HAVING epoch(max(stop)) - epoch(min(start)) >= $min_s::DOUBLE

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from capture import client, config
+from store import client
+from store import paths as config
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -1,7 +1,8 @@
 """Category rules: the worker's own regular expressions decide where app time goes."""
 
 import queries
-from capture import derive, store
+import store
+from store import derive
 from helpers import DaemonProcess, cli
 from test_derive import DAY, _write
 

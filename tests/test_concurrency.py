@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from capture import client
+from store import client
 from helpers import DaemonProcess, rows
 
 pytestmark = pytest.mark.slow

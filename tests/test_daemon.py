@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from capture import client, config
+from store import client
+from store import paths as config
 from helpers import DaemonProcess, cli, rows
 
 REPLAY = ("--backend", "replay")
@@ -150,7 +151,7 @@ def test_socket_is_unreachable_for_other_users(consented):
 def test_daemon_commands_stay_lean(db):
     """The daemon runs all day: pandas and polars (~100 MB together) must stay out of it."""
     code = (
-        "import sys; from capture.__main__ import main; main(['status', '--db', sys.argv[1]]); "
+        "import sys; from cli import main; main(['status', '--db', sys.argv[1]]); "
         "print('pandas' in sys.modules, 'polars' in sys.modules)"
     )
     import subprocess

@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 import queries
-from capture import store
+import store
 from dashboard import frame, ui
 from helpers import cli, shared
 

@@ -19,8 +19,13 @@ import pytest
 from helpers import cli, rows
 
 import queries
-from capture import demo, demo_day, demo_hourly, demo_model, demo_plan, store
-from capture import events as ev
+import store
+from demo import day as demo_day
+from demo import generate as demo
+from demo import hourly as demo_hourly
+from demo import model as demo_model
+from demo import plan as demo_plan
+from store import events as ev
 from capture.writer import IdleTracker
 
 WORKERS, TEAMS, END = 6, 3, dt.date(2026, 3, 6)  # Mon 2 to Fri 6 March 2026

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from capture import derive, store
-from capture import events as ev
+import store
+from store import derive
+from store import events as ev
 
 S = 1_000_000_000
 T0 = 1_767_261_600 * S  # 2026-01-01 10:00 UTC

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import queries
-from capture.importers.flood import flood
+from importers.flood import flood
 from helpers import SHARED_DATA, cli, rows, shared
 
 EXPORTS = ("aw-server-0.12-export-1day", "aw-android-plus-export")

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import queries
-from capture import store
+import store
 from helpers import SHARED_DATA, cli, rows, shared
 
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",

@@ -2,7 +2,9 @@
 
 import pytest
 
-from capture.keys import KEY_CLASSES, class_of_js_keycode, class_of_keysym
+from capture.keys import class_of_keysym
+from importers.keystrokes import class_of_js_keycode
+from store.schema import KEY_CLASSES
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import queries
-from capture import derive, store
-from capture import events as ev
+import store
+from store import derive
+from store import events as ev
 from queries import stats
 from test_derive import DAY, LETTER, S, T0, _write
 from helpers import ROOT
@@ -163,6 +164,13 @@ def check_worker_list(db):
     assert run(db, "worker_list").rows() == [("local", None)]
 
 
+def check_has_data(db, tmp_path_factory=None):
+    assert run(db, "has_data")["has_data"].to_list() == [True]
+    empty = db.parent / "empty.duckdb"
+    store.open_writable(empty).close()
+    assert run(empty, "has_data")["has_data"].to_list() == [False]
+
+
 def check_data_range(db):
     assert run(db, "data_range").rows() == [(dt.date(2026, 1, 1), dt.date(2026, 1, 1), 0)]
     assert run(db, "data_range", worker="nobody").rows() == [(None, None, None)]
@@ -201,7 +209,7 @@ CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.sta
 
 def test_every_query_has_a_check():
     """A query without a hand-worked check is a query nobody knows to be right."""
-    assert sorted(CHECKS) == queries.public_names()
+    assert sorted(CHECKS) == queries.names()
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
@@ -211,7 +219,7 @@ def test_query(day_db, name):
 
 def test_every_query_answers_on_an_empty_database(db):
     store.open_writable(db).close()
-    for name in queries.public_names():
+    for name in queries.names():
         params = {"measure": "iki"} if "measure" in queries.catalog()[name].params else {}
         if name == "sequence_occurrences":
             params = {"sequence": "A > B"}

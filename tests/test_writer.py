@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from capture import events as ev
-from capture import store
+from store import events as ev
+import store
 from capture.recorder import Recorder
 from capture.writer import IdleTracker, Writer
 

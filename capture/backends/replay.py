@@ -21,7 +21,7 @@ import random
 import threading
 import time
 
-from ..events import BUTTON_INDEX, KEY_CLASS_INDEX
+from store.events import BUTTON_INDEX, KEY_CLASS_INDEX
 
 _APPS = ("Code", "Firefox", "Slack", "Terminal", "Thunderbird")
 _TYPING = ["letter"] * 78 + ["space"] * 14 + ["punctuation"] * 3 + ["backspace"] * 4 + ["digit"]

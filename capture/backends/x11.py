@@ -22,7 +22,7 @@ import select
 import threading
 import time
 
-from ..events import BUTTON_INDEX, KEY_CLASS_INDEX
+from store.events import BUTTON_INDEX, KEY_CLASS_INDEX
 from ..keys import class_of_keysym
 
 log = logging.getLogger("workprint.x11")

@@ -1,4 +1,6 @@
-"""python -m capture import {activitywatch,keystrokes,eventlog} ...
+"""Importers: ActivityWatch, keystroke studies and event logs, into the store.
+
+``python -m capture import {activitywatch,keystrokes,eventlog} ...``
 
 Every importer is transactional: the whole input is read and validated
 before the database is opened, then written with one call of
@@ -14,7 +16,7 @@ import sys
 
 import duckdb
 
-from .. import store
+import store
 from .common import BadInput, write
 
 # Format name -> module (imported when used: polars is only needed by some).
@@ -24,7 +26,8 @@ FORMATS = {"activitywatch": "activitywatch", "keystrokes": "keystrokes", "eventl
 def add_parser(sub, common) -> None:
     """Register ``import`` with one sub-command per format."""
     parser = sub.add_parser("import", help="import ActivityWatch, keystroke-study or event-log data",
-                            description=__doc__.split("\n\n", 1)[1])
+                            description=__doc__.split("\n\n", 2)[2])
+    parser.set_defaults(handler=run)
     formats = parser.add_subparsers(dest="importer", required=True, metavar="FORMAT")
     for name in FORMATS:
         _module(name).add_parser(formats, common)

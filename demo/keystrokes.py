@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keys import KEY_CLASSES
+from store.schema import KEY_CLASSES
 
 K = {name: i for i, name in enumerate(KEY_CLASSES)}
 # Key classes of the keys typed on purpose, per kind of text (backspace and

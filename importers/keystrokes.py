@@ -21,11 +21,40 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..events import ARROW_SCHEMA, KEY_CLASS_INDEX
-from ..keys import KEY_CLASSES, class_of_js_keycode
-from ..schema import EVENT_KINDS
+from store.events import ARROW_SCHEMA, KEY_CLASS_INDEX
+from store.schema import EVENT_KINDS, KEY_CLASSES
+
 
 from .common import BadInput, Prepared, batch_id, format_parser
+
+LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = KEY_CLASSES
+
+
+# JavaScript keyCodes, as used by browser-based typing studies (e.g. the Aalto
+# 136M keystrokes data set, whose LETTER column is sometimes empty).
+def class_of_js_keycode(code: int) -> str:
+    if 65 <= code <= 90:
+        return LETTER
+    if 48 <= code <= 57 or 96 <= code <= 105:
+        return DIGIT
+    if code == 32:
+        return SPACE
+    if code == 13:
+        return ENTER
+    if code == 9:
+        return TAB
+    if code in (8, 46):
+        return BACKSPACE
+    if code in (16, 17, 18, 20, 91, 92, 93, 144, 145, 225):
+        return MODIFIER
+    if 33 <= code <= 40:
+        return NAV
+    if 112 <= code <= 135:
+        return FUNCTION
+    # 59 ; 61 = 173 - 163 # are Firefox's codes for keys others number 186-189.
+    if 106 <= code <= 111 or 186 <= code <= 192 or 219 <= code <= 222 or code in (59, 61, 163, 173):
+        return PUNCT
+    return OTHER
 
 NEEDED = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME", "LETTER", "KEYCODE")
 NUMBERS = ("PARTICIPANT_ID", "TEST_SECTION_ID", "KEYSTROKE_ID", "PRESS_TIME", "RELEASE_TIME")

@@ -22,10 +22,13 @@ import datetime as dt
 
 import numpy as np
 
-from . import demo_focus, demo_pointer, demo_typing
-from . import events as ev
-from .demo_model import APP_PROFILES, APPS, BURSTS, HOUR_RATE, KEYS, MEETING_PROFILE, PROFILE
-from .demo_plan import MEET, plan_days, segments
+from store import events as ev
+
+from . import focus as demo_focus
+from . import keystrokes as demo_typing
+from . import pointer as demo_pointer
+from .model import APP_PROFILES, APPS, BURSTS, HOUR_RATE, KEYS, MEETING_PROFILE, PROFILE
+from .plan import MEET, plan_days, segments
 
 IDLE_S = 180.0      # the daemon's default idle threshold
 LEAD_S = 1.2        # after a switch, a moment before typing starts

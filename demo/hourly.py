@@ -26,11 +26,14 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-import queries
+import store
+from store import derive
 
-from . import demo_day, demo_focus, demo_pointer, store
-from .demo_day import ALT_TAB_P, CLICK_SWITCH_P
-from .demo_model import (
+from . import day as demo_day
+from . import focus as demo_focus
+from . import pointer as demo_pointer
+from .day import ALT_TAB_P, CLICK_SWITCH_P
+from .model import (
     APPS,
     BURSTS,
     CLICKS,
@@ -40,8 +43,8 @@ from .demo_model import (
     PROFILE,
     utc_offset,
 )
-from .demo_plan import MEETING, PAUSE, SLOT_KINDS, STANDUP, H, hour_overlap, plan_days
-from .demo_pointer import DOUBLE_P
+from .plan import MEETING, PAUSE, SLOT_KINDS, STANDUP, H, hour_overlap, plan_days
+from .pointer import DOUBLE_P
 
 # Measured on the event path (tests/test_demo.py keeps them honest):
 A_WORK = 0.985   # share of working time that is active (the rest: input gaps over the idle threshold)
@@ -164,7 +167,7 @@ def write_rollups(con, workers, dates: list[dt.date], seed: int, chunk_rows: int
 
     Memory stays bounded: rows are written whenever ``chunk_rows`` have gathered.
     """
-    from .demo import batch_id  # demo imports this module
+    from .generate import batch_id  # generate imports this module
 
     pop = Population(workers, seed)
     buffered, n_buffered, written = [], 0, 0
@@ -187,6 +190,5 @@ def write_rollups(con, workers, dates: list[dt.date], seed: int, chunk_rows: int
     flush()
     # Rolled-up workers have no events to derive from: their hour totals come
     # straight from the hourly rows just written.
-    for name in ("derive_clear_source_totals", "derive_source_totals"):
-        queries.execute(con, name, {"source": "demo"})
+    derive.refresh_source_totals(con, "demo")
     return written

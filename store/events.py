@@ -22,8 +22,7 @@ import time
 
 import pyarrow as pa
 
-from .keys import KEY_CLASSES
-from .schema import BUTTONS, EVENT_KINDS
+from .schema import BUTTONS, EVENT_KINDS, KEY_CLASSES
 
 (
     KEY_DOWN,

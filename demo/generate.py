@@ -1,25 +1,4 @@
-"""python -m capture demo: a realistic multi-worker history, for the dashboard demo.
-
-    python -m capture demo [--db PATH] [--workers 8] [--teams 2] [--days 14]
-                           [--seed 1] [--end YYYY-MM-DD]
-
-Writes generated workers through the same path as capture: raw events as
-Arrow tables in events.ARROW_SCHEMA, stored by store.write_batches (source
-'demo'), then the derived tables by derive.refresh per worker, the team of
-every worker in ``workers``, and ``('demo', 'true')`` in ``meta`` so the
-dashboard can say plainly that it shows generated data.
-
-The same arguments give identical data, byte for byte: every worker-day
-draws from its own random stream (seed, worker, date), so a longer history
-keeps the events of a shorter one's days; batch ids are derived from the
-arguments too. Running the demo again on its own database replaces it.
-
-What the data is calibrated to, and the sources, are in demo_model (figures),
-demo_typing (keystrokes), demo_focus (switches and time on screen) and
-demo_plan (the working day). The refusal to mix demo and real data is on
-purpose: a demo written into a database with captured or imported events
-would pass generated behaviour off as someone's own.
-"""
+"""Writing the demo: generated workers through the same write path as capture."""
 
 from __future__ import annotations
 
@@ -31,12 +10,13 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from . import derive, store
-from .demo_day import worker_day
-from .demo_model import APPS, Worker, make_worker, utc_offset
-from .events import ARROW_SCHEMA
-from .keys import KEY_CLASSES
-from .schema import BUTTONS, EVENT_KINDS
+import store
+from store import derive, statements
+from store.events import ARROW_SCHEMA
+from store.schema import BUTTONS, EVENT_KINDS, KEY_CLASSES
+
+from .day import worker_day
+from .model import APPS, Worker, make_worker, utc_offset
 
 CHUNK_EVENTS = 1_000_000  # events per write: large batches are DuckDB's fast path
 _KINDS, _CLASSES, _BUTTONS = pa.array(EVENT_KINDS), pa.array(KEY_CLASSES), pa.array(BUTTONS)
@@ -45,26 +25,8 @@ _KEY, _POINTER = np.zeros(len(EVENT_KINDS), bool), np.zeros(len(EVENT_KINDS), bo
 _KEY[[EVENT_KINDS.index("key_down"), EVENT_KINDS.index("key_up")]] = True
 _POINTER[[EVENT_KINDS.index(k) for k in ("mouse_down", "mouse_up", "scroll")]] = True
 _SCROLL, _MOVE = EVENT_KINDS.index("scroll"), EVENT_KINDS.index("move")
-# Everything a demo writes (and an older demo leaves behind); settings such as
-# meta and category_rules stay.
-DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "hourly", "hourly_total", "input_totals", "derive_state",
-               "workers", "batches")
-
-
 class DemoError(RuntimeError):
     """The demo cannot be written where asked (a message for the user)."""
-
-
-def add_parser(sub, common) -> None:
-    """Register the ``demo`` subcommand."""
-    parser = sub.add_parser("demo", parents=[common],
-                            help="write a generated demo history (marked as demo data)")
-    parser.add_argument("--workers", type=int, default=8, help="how many workers (default 8)")
-    parser.add_argument("--teams", type=int, default=2, help="how many teams (default 2)")
-    parser.add_argument("--days", type=int, default=14, help="days of history (default 14)")
-    parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                        help="last day of the history (default: yesterday, so nothing lies in the future)")
 
 
 def batch_id(*parts) -> int:
@@ -149,22 +111,18 @@ def write_worker(con, w: Worker, dates: list[dt.date], seed: int,
 
 def prepare(con) -> None:
     """Make ``con`` ready for a demo: refuse real data, clear an older demo, mark it."""
-    real = con.execute("SELECT count(*) FROM batches WHERE source <> 'demo'").fetchall()[0][0]
-    if real:
+    if statements.scalar(con, "foreign_batches", {"source": "demo"}):
         raise DemoError("this database holds captured or imported data; write the demo to its own "
                         "database, e.g. --db data/demo.duckdb")
-    present = {name for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    con.execute("BEGIN TRANSACTION")
-    for table in DATA_TABLES:
-        if table in present:  # an older demo goes; settings (meta, category_rules) stay
-            con.execute(f"DELETE FROM {table}")  # noqa: S608 - names from DATA_TABLES only
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', 'true')")
-    con.execute("COMMIT")
+    with store.transaction(con):  # an older demo goes; settings (meta, category_rules) stay
+        statements.execute(con, "data_clear")
+        statements.execute(con, "meta_set", {"key": "demo", "value": "true"})
 
 
 def write_workers(con, workers: list[Worker]) -> None:
-    con.executemany("INSERT OR REPLACE INTO workers VALUES ($1, $2)", [(w.id, w.team) for w in workers])
+    with store.transaction(con):
+        for w in workers:
+            statements.execute(con, "worker_team_set", {"worker": w.id, "team": w.team})
 
 
 def generate(con, n_workers: int, n_teams: int, days: int, seed: int, end: dt.date, out=print) -> dict:
@@ -193,21 +151,3 @@ def generate(con, n_workers: int, n_teams: int, days: int, seed: int, end: dt.da
         f"writing {write_s:.1f} s), derived tables in {t2 - t1:.1f} s; "
         f"{events / max(t2 - t0, 1e-9):,.0f} events/s end to end")
     return stats
-
-
-def run(args, paths) -> int:
-    end = args.end or dt.date.today() - dt.timedelta(days=1)
-    try:
-        con = store.open_writable(paths.db)
-    except store.StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        generate(con, args.workers, args.teams, args.days, args.seed, end)
-    except DemoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(f"  written to {paths.db} (marked as demo data)")
-    return 0

@@ -1,6 +1,40 @@
--- Table macros: building blocks shared by the named queries.
--- store.open_writable installs them (CREATE OR REPLACE) every time a
--- database is opened for writing, so they always match this file.
+-- Macros: building blocks shared by the named queries and the store.
+-- store.db.open_writable installs them (CREATE OR REPLACE) whenever a database
+-- is opened for writing and records their digest in meta, so a file whose
+-- macros are older than this one is told apart and upgraded.
+-- Macros may use the ones defined above them.
+
+-- name: macro_local_time
+-- A UTC instant as the worker's local wall-clock time, from the UTC offset
+-- (seconds) recorded with it.
+CREATE OR REPLACE MACRO local_time(p_ts, p_offset) AS CAST(p_ts + to_seconds(p_offset) AS TIMESTAMP);
+
+-- name: macro_local_day
+-- The worker's local day of a UTC instant (see local_time).
+CREATE OR REPLACE MACRO local_day(p_ts, p_offset) AS CAST(p_ts + to_seconds(p_offset) AS DATE);
+
+-- name: macro_category_of
+-- The category of an app: the first rule in category_rules (lowest priority
+-- number) whose regular expression matches it in any case, else 'Other'.
+CREATE OR REPLACE MACRO category_of(p_app) AS coalesce(
+    (SELECT arg_min(category, priority) FROM category_rules WHERE regexp_matches(p_app, pattern, 'i')), 'Other');
+
+-- name: macro_consent_latest
+-- The worker's latest consent action ('accept' or 'withdraw'), when it was
+-- taken and the consent text's version; no row if there was none.
+CREATE OR REPLACE MACRO consent_latest(p_worker) AS TABLE
+SELECT action, ts, text_version FROM consent_log WHERE worker = p_worker ORDER BY ts DESC, rowid DESC LIMIT 1;
+
+-- name: macro_hour_totals
+-- hourly summed over apps: one row per worker, UTC hour and source, for the
+-- rows of p_source (and p_worker, unless NULL) from hour p_since on.
+CREATE OR REPLACE MACRO hour_totals(p_worker, p_source, p_since) AS TABLE
+SELECT worker, hour, any_value(utc_offset) AS utc_offset, sum(focus_s) AS focus_s, sum(active_s) AS active_s,
+       sum(switches)::INTEGER AS switches, sum(key_downs)::INTEGER AS key_downs, sum(clicks)::INTEGER AS clicks,
+       source
+FROM hourly
+WHERE (p_worker IS NULL OR worker = p_worker) AND source = p_source AND hour >= p_since
+GROUP BY worker, hour, source;
 
 -- name: macro_focus_seconds
 -- Seconds per worker and app with focus in [p_start, p_end); with

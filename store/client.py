@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import protocol, store
-from .config import Paths
+from . import db, protocol
+from .db import LockedError
+from .paths import Paths
 
 
 class NotRunning(RuntimeError):
@@ -60,7 +61,7 @@ def _query_daemon(paths: Paths, sql: str, params: dict, timeout: float) -> pa.Ta
 
 
 def _query_file(path: Path, sql: str, params: dict) -> pa.Table:
-    con = store.open_read_only(path)
+    con = db.open_read_only(path)
     try:
         return con.sql(sql, params=params or None).to_arrow_table()
     finally:
@@ -86,7 +87,7 @@ def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float =
             pass
         try:
             return _query_file(paths.db, sql, params)
-        except store.LockedError:
+        except LockedError:
             if time.monotonic() > deadline:
                 raise
         time.sleep(delay)

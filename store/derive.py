@@ -1,18 +1,19 @@
-"""Incremental upkeep of the derived tables (spans, keystrokes, hourly).
+"""Incremental upkeep of the derived tables (spans, keystrokes, bursts, hourly).
 
 After each flush the writer calls :func:`refresh` for the worker it wrote;
 importers call it for the workers they wrote, with the earliest time they
 touched. Each step keeps, per worker, the time from which it must rebuild
 (``derive_state``): only what is still open to new events is rebuilt, so the
 cost follows what arrived, not the size of the history. The SQL lives in
-queries/derive.sql.
+store/sql/derive.sql.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import queries
+from . import statements
+from .txn import transaction
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -29,44 +30,35 @@ _STEPS = {
 }
 
 
-def _since(con, worker: str, step: str) -> dt.datetime | None:
-    rows = con.execute(
-        "SELECT since FROM derive_state WHERE worker = $w AND step = $s", {"w": worker, "s": step}
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def refresh(con, worker: str, rebuild_from: dt.datetime | None = None) -> None:
     """Bring the derived tables of ``worker`` up to date, in one transaction.
 
     ``rebuild_from`` forces a rebuild from that time (an import of older data).
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for step, (statements, next_query) in _STEPS.items():
-            since = _since(con, worker, step) or EPOCH
+    with transaction(con):
+        for step, (names, next_query) in _STEPS.items():
+            since = statements.scalar(con, "derive_since", {"worker": worker, "step": step}) or EPOCH
             if rebuild_from is not None and rebuild_from < since:
                 since = rebuild_from
-            params = {"worker": worker, "since": since}
-            for name in statements:
-                queries.execute(con, name, params)
-            next_since = queries.execute(con, next_query, params).fetchall()[0][0]
+            params = {"worker": worker, "since": since, "step": step}
+            for name in names:
+                statements.execute(con, name, params)
+            next_since = statements.scalar(con, next_query, params)
             if next_since is not None:
-                con.execute(
-                    "INSERT OR REPLACE INTO derive_state VALUES ($w, $s, $t)",
-                    {"w": worker, "s": step, "t": max(next_since, since)},
-                )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+                statements.execute(con, "derive_since_set", {**params, "since": max(next_since, since)})
 
 
 def refresh_all(con, rebuild_from: dt.datetime | None = None) -> int:
     """Refresh every worker that has events or spans; returns how many."""
-    workers = [w for (w,) in con.execute(
-        "SELECT DISTINCT worker FROM raw_events UNION SELECT DISTINCT worker FROM spans"
-    ).fetchall()]
+    workers = [w for (w,) in statements.execute(con, "derive_workers").fetchall()]
     for worker in workers:
         refresh(con, worker, rebuild_from)
     return len(workers)
+
+
+def refresh_source_totals(con, source: str) -> None:
+    """Hour totals for hourly rows written directly from ``source`` (no events
+    to derive them from), replacing that source's earlier ones."""
+    with transaction(con):
+        statements.execute(con, "derive_clear_source_totals", {"source": source})
+        statements.execute(con, "derive_source_totals", {"source": source})

@@ -32,8 +32,8 @@ from bisect import bisect_right
 
 import numpy as np
 
-from .demo_model import DWELL as DWELL_WEIGHT
-from .demo_model import PROFILE
+from .model import DWELL as DWELL_WEIGHT
+from .model import PROFILE
 
 DWELL, GLANCE, MEETING, SIDE = 0, 1, 2, 3  # visit kinds
 DWELL_SIGMA = 0.9      # log-normal spread of dwells: most short, a few long

@@ -1,5 +1,5 @@
 -- Derived tables, rebuilt incrementally per worker from $since on.
--- capture/derive.py runs these in one transaction after every flush and import.
+-- store/derive.py runs these in one transaction after every flush and import.
 -- Reads raw_events and spans; writes spans, keystrokes and hourly.
 
 -- name: derive_clear_spans
@@ -191,11 +191,7 @@ DELETE FROM hourly_total WHERE worker = $worker AND source = 'derived' AND hour 
 -- $worker: the worker whose tables are rebuilt
 -- $since: rebuild from this time on
 INSERT INTO hourly_total
-SELECT worker, hour, any_value(utc_offset), sum(focus_s), sum(active_s),
-       sum(switches)::INTEGER, sum(key_downs)::INTEGER, sum(clicks)::INTEGER, 'derived'
-FROM hourly
-WHERE worker = $worker AND source = 'derived' AND hour >= date_trunc('hour', $since)
-GROUP BY worker, hour;
+SELECT * FROM hour_totals($worker, 'derived', date_trunc('hour', $since));
 
 -- name: derive_next_since_spans
 -- Where the next rebuild of spans and hourly starts: the newest focus or
@@ -222,7 +218,21 @@ DELETE FROM hourly_total WHERE source = $source;
 -- Hour totals for hourly rows written directly (no events to derive from).
 -- $source: where the hourly rows came from (e.g. 'demo' for generated rollups)
 INSERT INTO hourly_total
-SELECT worker, hour, any_value(utc_offset), sum(focus_s), sum(active_s),
-       sum(switches)::INTEGER, sum(key_downs)::INTEGER, sum(clicks)::INTEGER, $source
-FROM hourly WHERE source = $source
-GROUP BY worker, hour;
+SELECT * FROM hour_totals(NULL, $source, '-infinity'::TIMESTAMPTZ);
+
+-- name: derive_since
+-- Where a step's last rebuild said the next one must start; no row at first.
+-- $worker: the worker whose tables are rebuilt
+-- $step: 'spans', 'keys' or 'bursts'
+SELECT since FROM derive_state WHERE worker = $worker AND step = $step;
+
+-- name: derive_since_set
+-- Remember where a step's next rebuild starts.
+-- $worker: the worker whose tables are rebuilt
+-- $step: 'spans', 'keys' or 'bursts'
+-- $since: where the next rebuild starts
+INSERT OR REPLACE INTO derive_state VALUES ($worker, $step, $since);
+
+-- name: derive_workers
+-- Every worker with events or spans.
+SELECT DISTINCT worker FROM raw_events UNION SELECT DISTINCT worker FROM spans ORDER BY 1;

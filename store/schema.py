@@ -30,9 +30,25 @@ case_id       VARCHAR        the case an imported event belongs to
 
 from __future__ import annotations
 
-from .keys import KEY_CLASSES
+from .txn import transaction
 
-# Append-only: the ENUM order is what is stored on disk.
+# The vocabulary of what is stored. Append-only: the ENUM order is what is on
+# disk; a new value goes at the end, with a migration.
+# A key is reduced to one of these classes inside the capture callback; the
+# character itself is never stored, logged or queued.
+KEY_CLASSES = (
+    "letter",
+    "digit",
+    "punctuation",
+    "space",
+    "enter",
+    "tab",
+    "backspace",  # backspace and delete
+    "modifier",
+    "navigation",
+    "function",
+    "other",
+)
 EVENT_KINDS = (
     "key_down",
     "key_up",
@@ -267,8 +283,7 @@ def migrate(con) -> int:
             f"understands ({SCHEMA_VERSION}); upgrade Workprint"
         )
     for version in range(found, SCHEMA_VERSION):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             if version == 0:
                 con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             for statement in MIGRATIONS[version]:
@@ -277,8 +292,4 @@ def migrate(con) -> int:
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)",
                 {"v": str(version + 1)},
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return found

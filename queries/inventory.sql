@@ -1,3 +1,5 @@
+-- What is stored: counts, a live sample, who and when. Reads events, hourly_total and workers.
+
 -- name: event_counts
 -- Events stored, by kind, with the first and last time each was seen.
 SELECT kind, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts
@@ -22,7 +24,11 @@ ORDER BY h.worker;
 -- name: data_range
 -- The first and last local day with activity, and the latest UTC offset (s).
 -- $worker: one worker's id, or null for every worker (default: null)
-SELECT min(CAST(hour + to_seconds(utc_offset) AS DATE)) AS first_day,
-       max(CAST(hour + to_seconds(utc_offset) AS DATE)) AS last_day,
+SELECT min(local_day(hour, utc_offset)) AS first_day,
+       max(local_day(hour, utc_offset)) AS last_day,
        arg_max(utc_offset, hour) AS utc_offset
 FROM hourly_total WHERE $worker IS NULL OR worker = $worker;
+
+-- name: has_data
+-- True once anything was captured or imported.
+SELECT EXISTS (SELECT 1 FROM raw_events) OR EXISTS (SELECT 1 FROM spans) AS has_data;

@@ -1,0 +1,253 @@
+"""Controlling capture from outside the daemon: the one place the command line
+and the dashboard both go through.
+
+It gives and withdraws consent, starts the daemon detached, stops, pauses and
+resumes it, reports its status (or an offline status when nothing runs),
+edits category rules, and brings an older database forward. Whatever the
+daemon is running for, it asks the daemon over its socket; otherwise it opens
+the file itself. Every failure is a :class:`ControlError` whose message is
+meant for the worker.
+
+It never imports the daemon, the backends or the writer: starting capture
+runs ``python -m capture run`` in its own session, which outlives whoever
+started it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import store
+from store import client, statements
+from store.paths import PROJECT_ROOT, Paths
+
+CONSENT_TEXT = """\
+Workprint records how your computer work flows, on this machine only:
+  - when keys go down and up, as a class only (letter, digit, space, ...):
+    never which character, so what you type cannot be reconstructed;
+  - mouse clicks (button and position), scrolling, and how far the pointer
+    travelled each second (not its path);
+  - which application has focus, and when (window titles only if you allow them);
+  - when you are idle, and when capture is paused, started and stopped.
+It is stored in {db} and never leaves this machine unless you share an
+aggregate yourself. You can pause capture at any time (python -m capture pause)
+and withdraw consent (python -m capture consent --withdraw), which stops it.
+"""
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 60.0
+
+
+class ControlError(RuntimeError):
+    """What the worker asked for could not be done; the message says why."""
+
+
+class NotRunning(ControlError):
+    """No capture daemon runs for this database."""
+
+
+def consent_text(paths: Paths) -> str:
+    return CONSENT_TEXT.format(db=paths.db)
+
+
+# --- status -----------------------------------------------------------------
+def running(paths: Paths, timeout: float = 2.0) -> dict | None:
+    """The daemon's status, or None when no daemon answers for this database."""
+    try:
+        return client.request(paths, "status", timeout=timeout)
+    except (client.NotRunning, client.DaemonError, OSError):
+        return None
+
+
+def offline_status(paths: Paths) -> dict:
+    """What the file says while no daemon runs (a ``note`` when it cannot be read)."""
+    status = {"running": False, "db": str(paths.db)}
+    try:
+        con = store.open_read_only(paths.db)
+    except store.StoreError as exc:
+        status["note"] = str(exc)
+        return status
+    try:
+        status["events_stored"] = statements.scalar(con, "events_stored")
+        last = statements.scalar(con, "last_stop")
+        status["last_stop"] = last.isoformat() if last else None
+        status["consent"] = store.consent_given(con)
+    finally:
+        con.close()
+    return status
+
+
+def status(paths: Paths) -> dict:
+    """The running daemon's status, else the offline one."""
+    return running(paths) or offline_status(paths)
+
+
+def wait_stopped(paths: Paths, timeout: float = STOP_TIMEOUT) -> bool:
+    """Wait until no daemon answers for ``paths`` (its socket is gone); False on time-out."""
+    deadline = time.monotonic() + timeout
+    while paths.socket.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# --- consent ----------------------------------------------------------------
+def _with_file(paths: Paths, action):
+    """Run ``action(con)`` on the file opened for writing (no daemon holds it)."""
+    try:
+        con = store.open_writable(paths.db)
+    except store.LockedError:
+        raise ControlError(
+            f"{paths.db} is in use by another program (an import, or capture starting or stopping). "
+            "Try again in a moment."
+        ) from None
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+    try:
+        return action(con)
+    finally:
+        con.close()
+
+
+def accept(paths: Paths) -> None:
+    """Record the worker's consent; capture may start from now on."""
+    if running(paths):  # a daemon only runs with consent: nothing to record
+        return
+    _with_file(paths, lambda con: store.record_consent(con, accepted=True))
+
+
+def withdraw(paths: Paths) -> bool:
+    """Record the withdrawal; a running daemon records it itself and stops at
+    once. Returns True if capture was running (and has stopped)."""
+    try:
+        client.request(paths, "withdraw")
+    except client.NotRunning:
+        _with_file(paths, lambda con: store.record_consent(con, accepted=False))
+        return False
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not record the withdrawal: {exc}") from None
+    if not wait_stopped(paths):
+        raise ControlError("consent is withdrawn, but capture is taking long to stop")
+    return True
+
+
+# --- the daemon ---------------------------------------------------------------
+def _request(paths: Paths, op: str, **fields) -> dict:
+    try:
+        return client.request(paths, op, **fields)
+    except client.NotRunning:
+        raise NotRunning(f"no capture daemon is running for {paths.db}") from None
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not {op}: {exc}") from None
+
+
+def start(paths: Paths, args: tuple[str, ...] = (), timeout: float = START_TIMEOUT) -> dict:
+    """Start the daemon detached (it outlives the caller) and return its status
+    once it answers. ControlError carries what it said if it did not start."""
+    already = running(paths)
+    if already:
+        return already
+    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    seen = paths.log.stat().st_size if paths.log.exists() else 0
+    with open(paths.log, "ab") as log:
+        os.chmod(paths.log, 0o600)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "capture", "run", "--db", str(paths.db), *args],
+            cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and daemon.poll() is None:
+        answer = running(paths)
+        if answer:
+            return answer
+        time.sleep(0.1)
+    answer = running(paths)
+    if answer:
+        return answer
+    raise ControlError(_said_since(paths.log, seen) or f"capture did not start within {timeout:.0f} s")
+
+
+def _said_since(log: Path, offset: int, lines: int = 6) -> str:
+    """The last few distinct lines the log got since ``offset``."""
+    with open(log, "rb") as handle:
+        handle.seek(offset)
+        said = list(dict.fromkeys(handle.read().decode(errors="replace").splitlines()))
+    return "\n".join(said[-lines:])
+
+
+def stop(paths: Paths, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop the daemon and wait until it has flushed everything and gone."""
+    _request(paths, "stop")
+    if not wait_stopped(paths, timeout):
+        raise ControlError(f"capture is taking longer than {timeout:.0f} s to stop")
+
+
+def set_paused(paths: Paths, paused: bool) -> bool:
+    """Pause or resume recording input; True if that changed anything."""
+    return bool(_request(paths, "pause" if paused else "resume").get("changed"))
+
+
+def edit_categories(paths: Paths, add: dict | None = None, remove: str | None = None) -> list[list]:
+    """Change the category rules (through the daemon while it runs); every rule, by priority.
+    ValueError names an invalid pattern."""
+    try:
+        return client.request(paths, "categories", add=add, remove=remove)["rules"]
+    except client.NotRunning:
+        return _with_file(paths, lambda con: store.edit_category_rules(con, add, remove))
+    except client.DaemonError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# --- upgrading ----------------------------------------------------------------
+def needs_upgrade(db: Path) -> bool:
+    """True if the file at ``db`` was written by an older Workprint (schema or macros)."""
+    if not db.exists():
+        return False
+    try:
+        con = store.open_read_only(db)
+    except store.StoreError:
+        return False  # a reader will say what is wrong with it
+    try:
+        return store.needs_upgrade(con)
+    finally:
+        con.close()
+
+
+def upgrade(paths: Paths) -> None:
+    """Bring an older database forward. A running daemon did so when it opened
+    the file; a file that cannot be opened is left untouched."""
+    if running(paths) or not needs_upgrade(paths.db):
+        return
+    try:
+        store.open_writable(paths.db, set_aside_corrupt=False).close()
+    except store.StoreError as exc:
+        raise ControlError(f"{paths.db} was written by an older Workprint and could not be upgraded: {exc}") from None
+
+
+def ensure_demo(db: Path) -> None:
+    """Generate the demo database at ``db`` unless a current one is there.
+
+    An outdated demo is made again rather than migrated: it is generated data.
+    """
+    if db.exists() and needs_upgrade(db):
+        db.unlink()
+    if db.exists():
+        return
+    db.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "capture", "demo", "--db", str(db)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise ControlError(f"could not generate the demo data: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def since_text(iso: str) -> str:
+    """A status time stamp in local time, for people."""
+    return f"{dt.datetime.fromisoformat(iso).astimezone():%a %d %b %H:%M}"

@@ -1,0 +1,56 @@
+"""The ``workprint`` command: every subcommand of Workprint in one place.
+
+    workprint run | stop | status | pause | resume | consent | categories
+    workprint import FORMAT ... | demo ...
+    workprint query list | query run NAME ...
+
+``python -m capture ...`` is the same command; ``python -m queries ...`` is
+``workprint query ...``. This package sits above every other: it only parses
+arguments and hands them to capture's controller, the importers, the demo and
+the query layer.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from store import paths as store_paths
+
+from . import capture_commands, query_commands
+
+
+def _parser():
+    import argparse
+
+    import importers
+    from demo import cli as demo_cli
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
+    parser = argparse.ArgumentParser(prog="workprint", description="Workprint: how your computer work flows")
+    sub = parser.add_subparsers(dest="command", required=True)
+    capture_commands.add_parsers(sub, common)
+    importers.add_parser(sub, common)
+    demo_cli.add_parser(sub, common)
+    query_commands.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; its exit code (2 with an ``error:`` line for bad input)."""
+    argv = sys.argv[1:] if argv is None else argv
+    capture_commands.keep_lean(argv)
+    args = _parser().parse_args(argv)
+    if args.command == "query":
+        return args.handler(args)
+    try:
+        paths = store_paths.paths(args.db)
+    except PermissionError as exc:
+        return capture_commands.fail(str(exc))
+    return args.handler(args, paths)
+
+
+def queries_main(argv: list[str] | None = None) -> int:
+    """``python -m queries ARGS`` is ``workprint query ARGS``."""
+    argv = sys.argv[1:] if argv is None else argv
+    return main(["query", *argv])

@@ -1,0 +1,220 @@
+"""The capture subcommands: run, stop, status, pause, resume, consent, categories.
+
+Each handler is named after its command and goes through
+:mod:`capture.control`, as the dashboard does; only ``run`` starts the daemon
+in this process.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import json
+import logging
+import logging.handlers
+import os
+import sys
+
+from capture import control
+from store.paths import Paths
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def add_parsers(sub, common) -> None:
+    run = sub.add_parser("run", parents=[common], help="capture until stopped (Ctrl-C or 'stop')")
+    run.add_argument("--backend", help="x11 or replay (default: $WORKPRINT_BACKEND, else the platform's)")
+    run.add_argument("--replay", help="replay options, e.g. rate=200 or file=events.jsonl (default: $WORKPRINT_REPLAY)")
+    run.add_argument("--idle-threshold", type=float, default=180.0, metavar="SECONDS",
+                     help="no input for this long counts as idle (default 180)")
+    run.add_argument("--flush-interval", type=float, default=1.0, metavar="SECONDS",
+                     help="write to the database at least this often (default 1)")
+    run.add_argument("--store-titles", action="store_true", help="also store window titles (off by default)")
+    run.set_defaults(handler=cmd_run)
+
+    sub.add_parser("stop", parents=[common], help="stop the running daemon, flushing everything"
+                   ).set_defaults(handler=cmd_stop)
+    status = sub.add_parser("status", parents=[common], help="is capture running, and what has it stored")
+    status.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    status.set_defaults(handler=cmd_status)
+    sub.add_parser("pause", parents=[common], help="stop recording input until resumed"
+                   ).set_defaults(handler=cmd_pause)
+    sub.add_parser("resume", parents=[common], help="record input again").set_defaults(handler=cmd_resume)
+
+    cats = sub.add_parser("categories", parents=[common], help="show or edit the rules that put apps in categories")
+    cats.add_argument("--add", nargs=2, metavar=("PATTERN", "CATEGORY"),
+                      help="apps matching PATTERN (a regular expression, any case) go to CATEGORY")
+    cats.add_argument("--priority", type=int, help="with --add: lower numbers are tried first (default: last)")
+    cats.add_argument("--remove", metavar="PATTERN", help="remove the rule with this pattern")
+    cats.set_defaults(handler=cmd_categories)
+
+    consent = sub.add_parser("consent", parents=[common], help="show, give or withdraw consent")
+    group = consent.add_mutually_exclusive_group()
+    group.add_argument("--accept", action="store_true", help="consent to capture")
+    group.add_argument("--withdraw", action="store_true", help="withdraw consent; stops a running daemon")
+    consent.set_defaults(handler=cmd_consent)
+
+
+# --- run: the daemon, in this process ------------------------------------------
+def _setup_logging(paths: Paths) -> None:
+    """Log to <db>.log (rotated) and stderr; $WORKPRINT_LOG_LEVEL=DEBUG logs every batch."""
+    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger("workprint")
+    root.setLevel(os.environ.get("WORKPRINT_LOG_LEVEL", "INFO").upper())
+    to_file = logging.handlers.RotatingFileHandler(paths.log, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handlers: list[logging.Handler] = [to_file]
+    if not _same_file(sys.stderr, paths.log):  # started with stderr sent to the log: say things once
+        to_stderr = logging.StreamHandler(sys.stderr)
+        to_stderr.setLevel(logging.INFO)
+        handlers.append(to_stderr)
+    for handler in handlers:
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+
+
+def _same_file(stream, path) -> bool:
+    try:
+        a, b = os.fstat(stream.fileno()), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+class NoPandas(importlib.abc.MetaPathFinder):
+    """Keeps pandas out of the daemon and the lean commands.
+
+    pyarrow imports pandas on first use when it is installed (Streamlit brings
+    it), which costs the daemon ~55 MB of resident memory for nothing: the
+    daemon never uses pandas.
+    """
+
+    def find_spec(self, name, path, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not used by the capture daemon")
+        return None
+
+
+LEAN_COMMANDS = ("run", "status", "stop", "pause", "resume")
+
+
+def keep_lean(argv: list[str]) -> None:
+    """Before anything is imported: the lean commands never need pandas
+    (imports and the demo use polars, which probes for it)."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in LEAN_COMMANDS and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, NoPandas())
+
+
+def cmd_run(args, paths: Paths) -> int:
+    from capture.backends import replay
+    from capture.daemon import Daemon, DaemonStartError, Settings
+
+    _setup_logging(paths)
+    settings = Settings(
+        backend=args.backend,
+        backend_options=replay.parse_options(args.replay or os.environ.get("WORKPRINT_REPLAY")),
+        idle_threshold=args.idle_threshold,
+        flush_interval=args.flush_interval,
+        store_titles=args.store_titles,
+    )
+    daemon = Daemon(paths, settings)
+    try:
+        code = daemon.run()
+    except DaemonStartError as exc:
+        return fail(str(exc), exc.exit_code)
+    if daemon.exit_reason:
+        print(f"error: {daemon.exit_reason}", file=sys.stderr)
+    return code
+
+
+# --- the rest: through the controller ------------------------------------------
+def cmd_stop(args, paths: Paths) -> int:
+    try:
+        control.stop(paths)
+    except control.NotRunning as exc:
+        return fail(str(exc), 1)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    print("capture stopped")
+    return 0
+
+
+def _print_status(status: dict) -> None:
+    if status["running"]:
+        state = "paused" if status["paused"] else "capturing"
+        print(f"running ({state}) since {status['since']}, pid {status['pid']}, backend {status['backend']}")
+        stored = "unknown (the database cannot be read now)" if status["events_stored"] is None else status["events_stored"]
+        print(f"events stored: {stored}, last flush: {status['last_flush'] or 'not yet'}")
+        if status["buffered"] or status["dropped"] or status["last_error"]:
+            print(f"waiting to be written: {status['buffered']}, dropped: {status['dropped']}, "
+                  f"last error: {status['last_error']}")
+        return
+    print(f"not running ({status['db']})")
+    for key in ("note", "events_stored", "last_stop", "consent"):
+        if key in status:
+            print(f"{key.replace('_', ' ')}: {status[key]}")
+
+
+def cmd_status(args, paths: Paths) -> int:
+    status = control.status(paths)
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        _print_status(status)
+    return 0
+
+
+def _set_paused(paths: Paths, paused: bool) -> int:
+    word = "pause" if paused else "resume"
+    try:
+        changed = control.set_paused(paths, paused)
+    except control.NotRunning as exc:
+        return fail(f"{exc}; nothing to {word}", 1)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    state = "paused" if paused else "capturing"
+    print(state if changed else f"already {state}")
+    return 0
+
+
+def cmd_pause(args, paths: Paths) -> int:
+    return _set_paused(paths, True)
+
+
+def cmd_resume(args, paths: Paths) -> int:
+    return _set_paused(paths, False)
+
+
+def cmd_consent(args, paths: Paths) -> int:
+    text = control.consent_text(paths)
+    try:
+        if args.accept:
+            control.accept(paths)
+            print(text)
+            print("consent recorded: start capture with: python -m capture run")
+        elif args.withdraw:
+            stopped = control.withdraw(paths)
+            print("consent withdrawn; capture stopped" if stopped
+                  else "consent withdrawn: capture will not start until you accept again")
+        else:
+            print(text)
+            print("To consent: python -m capture consent --accept")
+    except control.ControlError as exc:
+        return fail(str(exc))
+    return 0
+
+
+def cmd_categories(args, paths: Paths) -> int:
+    add = {"pattern": args.add[0], "category": args.add[1], "priority": args.priority} if args.add else None
+    try:
+        rules = control.edit_categories(paths, add, args.remove)
+    except (ValueError, control.ControlError) as exc:
+        return fail(str(exc))
+    width = max((len(r[1]) for r in rules), default=7)
+    print(f"{'priority':>8}  {'pattern':<{width}}  category")
+    for priority, pattern, category in rules:
+        print(f"{priority:>8}  {pattern:<{width}}  {category}")
+    return 0

@@ -1,0 +1,42 @@
+"""``python -m capture demo``: write the generated demo into its own database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import store
+
+
+def add_parser(sub, common) -> None:
+    """Register the ``demo`` subcommand."""
+    parser = sub.add_parser("demo", parents=[common],
+                            help="write a generated demo history (marked as demo data)")
+    parser.add_argument("--workers", type=int, default=8, help="how many workers (default 8)")
+    parser.add_argument("--teams", type=int, default=2, help="how many teams (default 2)")
+    parser.add_argument("--days", type=int, default=14, help="days of history (default 14)")
+    parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="last day of the history (default: yesterday, so nothing lies in the future)")
+    parser.set_defaults(handler=run)
+
+
+
+def run(args, paths) -> int:
+    from .generate import DemoError, generate  # numpy only when a demo is made
+
+    end = args.end or dt.date.today() - dt.timedelta(days=1)
+    try:
+        con = store.open_writable(paths.db)
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        generate(con, args.workers, args.teams, args.days, args.seed, end)
+    except DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"  written to {paths.db} (marked as demo data)")
+    return 0

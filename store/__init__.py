@@ -1,0 +1,56 @@
+"""The store: the one DuckDB file per worker, and everything that opens,
+writes, derives or serves it.
+
+Capture, the importers and the demo write through it; the query layer and the
+dashboard read through it (:func:`store.client.read`). It imports nothing
+above it. Its modules:
+
+- ``paths``: where the database, its lock, log and socket live
+- ``schema``: the stored vocabulary and the versioned migrations
+- ``db``: opening safely (corrupt files set aside, locks explained), the daemon's handle
+- ``txn``: ``transaction(con)``
+- ``batches``: idempotent batch writes, the only way rows get in
+- ``derive``: incremental upkeep of the derived tables
+- ``consent``, ``categories``: the consent ledger and the category rules
+- ``catalog``, ``statements``: named SQL; the store's own lives in ``store/sql``
+- ``events``: the event tuples capture queues and their Arrow form
+- ``protocol``, ``server``, ``client``: the daemon's private socket, and reading
+  the file whether the daemon runs or not
+"""
+
+from .batches import known_batches, new_batch_id, write_batch, write_batches
+from .categories import edit_category_rules
+from .consent import CONSENT_TEXT_VERSION, consent_given, record_consent
+from .db import (
+    CorruptError,
+    Database,
+    LockedError,
+    StoreError,
+    UnreadableError,
+    needs_upgrade,
+    open_read_only,
+    open_writable,
+    set_aside,
+)
+from .txn import transaction
+
+__all__ = [
+    "CONSENT_TEXT_VERSION",
+    "CorruptError",
+    "Database",
+    "LockedError",
+    "StoreError",
+    "UnreadableError",
+    "consent_given",
+    "edit_category_rules",
+    "known_batches",
+    "needs_upgrade",
+    "new_batch_id",
+    "open_read_only",
+    "open_writable",
+    "record_consent",
+    "set_aside",
+    "transaction",
+    "write_batch",
+    "write_batches",
+]

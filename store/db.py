@@ -1,0 +1,166 @@
+"""Opening the database safely, and the daemon's handle on it.
+
+Opening never overwrites a file it cannot read: a corrupt file is renamed
+aside and reported, an unreadable or locked one is refused. Opening for
+writing migrates the schema and installs the macros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+import duckdb
+
+from . import schema, statements
+
+log = logging.getLogger("workprint.store")
+
+
+class StoreError(RuntimeError):
+    """A database problem with a message meant for the user."""
+
+
+class LockedError(StoreError):
+    """Another process holds the database file open."""
+
+
+class UnreadableError(StoreError):
+    """The file exists but we may not read or write it (permissions, a folder, ...)."""
+
+
+class CorruptError(StoreError):
+    """The file exists but is not a readable DuckDB database."""
+
+
+def _classify(path: Path, exc: Exception) -> StoreError:
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        return LockedError(
+            f"{path} is in use by another process ({text.split(':', 1)[-1].strip()})"
+        )
+    if "Permission denied" in text or "Is a directory" in text:
+        return UnreadableError(f"cannot open {path}: {text}")
+    return CorruptError(f"{path} is not a readable Workprint database: {text}")
+
+
+def _validate(con) -> None:
+    # Touch the catalog and the main table so a damaged file fails here, on
+    # open, rather than in the middle of capture.
+    con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+    if schema.current_version(con) > 0:
+        con.execute("SELECT count(*) FROM raw_events").fetchall()
+        con.execute("SELECT count(*) FROM batches").fetchall()
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a bad database (and its WAL) out of the way; return the new name."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    path.rename(target)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(target.with_name(target.name + ".wal"))
+    return target
+
+
+def open_writable(path: Path, *, set_aside_corrupt: bool = True):
+    """Open (creating if needed) and migrate the database for writing.
+
+    Raises LockedError if another process has it open, UnreadableError if it
+    cannot be opened for reasons a rename will not fix. A corrupt file is set
+    aside (renamed, never overwritten or deleted) and a fresh database started,
+    with a warning naming where the old one went; with ``set_aside_corrupt``
+    false, CorruptError is raised instead.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+        try:
+            _validate(con)
+        except Exception:
+            con.close()
+            raise
+    except duckdb.Error as exc:
+        error = _classify(path, exc)
+        if not isinstance(error, CorruptError) or not set_aside_corrupt:
+            raise error from exc
+        moved = set_aside(path)
+        log.warning("%s; it was moved to %s and a new database started", error, moved)
+        con = duckdb.connect(str(path))
+    schema.migrate(con)
+    statements.install_macros(con)
+    return con
+
+
+def needs_upgrade(con) -> bool:
+    """True if the file was written by an older Workprint: its schema or its
+    macros are behind this one's (a newer schema is refused on opening)."""
+    if schema.current_version(con) < schema.SCHEMA_VERSION:
+        return True
+    return statements.scalar(con, "meta_get", {"key": "macros"}) != statements.macros_digest()
+
+
+def open_read_only(path: Path):
+    """A read-only connection; StoreError subclasses explain any failure."""
+    if not path.exists():
+        raise StoreError(f"no database at {path} yet: nothing has been captured or imported")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        _validate(con)
+        return con
+    except duckdb.Error as exc:
+        raise _classify(path, exc) from exc
+
+
+class Database:
+    """The daemon's one handle on the file: a writer connection, cursors for readers.
+
+    The base connection is only used to open cursors (under a lock), so the
+    writer and each reader thread have their own DuckDB connection to the one
+    database instance. ``reset`` drops everything after a failure (DuckDB
+    invalidates a database after a fatal I/O error); the next call reopens.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._base = None
+        self._writer = None
+        self._lock = threading.Lock()
+
+    def _open(self):
+        if self._base is None:
+            self._base = open_writable(self.path)
+            # The daemon runs all day: hand freed memory back to the system
+            # promptly instead of keeping DuckDB's default 128 MiB cache.
+            self._base.execute("SET allocator_flush_threshold = '1MB'")
+            self._base.execute("SET allocator_bulk_deallocation_flush_threshold = '1MB'")
+            self._writer = self._base.cursor()
+        return self._base
+
+    def writer(self):
+        with self._lock:
+            self._open()
+            return self._writer
+
+    def cursor(self):
+        with self._lock:
+            return self._open().cursor()
+
+    def reset(self) -> None:
+        with self._lock:
+            cons, self._base, self._writer = (self._writer, self._base), None, None
+        for con in cons:
+            if con is not None:
+                try:
+                    con.close()
+                except duckdb.Error:
+                    pass
+
+    close = reset

@@ -1,0 +1,93 @@
+-- The store's bookkeeping: meta, batches, consent, category rules, status.
+-- Run by name from store/*.py (store.statements.execute).
+
+-- name: meta_get
+-- One setting from meta; no row if unset.
+-- $key: the setting's name
+SELECT value FROM meta WHERE key = $key;
+
+-- name: meta_set
+-- Set one value in meta.
+-- $key: the setting's name
+-- $value: its value, as text
+INSERT OR REPLACE INTO meta VALUES ($key, $value);
+
+-- name: batch_seen
+-- 1 if a batch with this id is already stored, else 0.
+-- $id: the batch id
+SELECT count(*) FROM batches WHERE batch_id = $id;
+
+-- name: batches_known
+-- Which of these batch ids are stored already.
+-- $ids: a list of batch ids
+SELECT batch_id FROM batches WHERE list_contains($ids, batch_id);
+
+-- name: batch_record
+-- Note a stored batch, so that writing it again stores nothing.
+-- $id: the batch id
+-- $source: what wrote it ('capture', 'demo', an importer)
+-- $n: its rows
+INSERT INTO batches VALUES ($id, $source, $n, now());
+
+-- name: consent_record
+-- Append one consent action to the ledger.
+-- $action: 'accept' or 'withdraw'
+-- $version: the consent text's version
+-- $worker: whose consent
+INSERT INTO consent_log VALUES (now(), $action, $version, $worker);
+
+-- name: consent_action
+-- The worker's latest consent action ('accept' or 'withdraw'); no row if none.
+-- $worker: whose consent
+SELECT action FROM consent_latest($worker);
+
+-- name: category_rule_check
+-- Fails with DuckDB's message if the pattern is not a valid regular expression.
+-- $pattern: the regular expression
+SELECT regexp_matches('', $pattern);
+
+-- name: category_rule_next_priority
+-- The priority after the last rule's.
+SELECT coalesce(max(priority), 0) + 10 FROM category_rules;
+
+-- name: category_rule_delete
+-- Remove the rule with this pattern; returns what was removed.
+-- $pattern: the regular expression
+DELETE FROM category_rules WHERE pattern = $pattern RETURNING pattern;
+
+-- name: category_rule_insert
+-- Add a rule.
+-- $priority: lower numbers are tried first
+-- $pattern: the regular expression
+-- $category: where matching apps go
+INSERT INTO category_rules VALUES ($priority, $pattern, $category);
+
+-- name: category_rules_all
+-- Every rule, in the order they are tried.
+SELECT priority, pattern, category FROM category_rules ORDER BY priority, pattern;
+
+-- name: events_stored
+-- How many events are stored.
+SELECT count(*) FROM raw_events;
+
+-- name: last_stop
+-- When capture last stopped (NULL if never).
+SELECT max(ts) FROM raw_events WHERE kind = 'stop';
+
+-- name: foreign_batches
+-- How many stored batches came from elsewhere than $source.
+-- $source: what wrote the batches to leave out ('demo', say)
+SELECT count(*) FROM batches WHERE source <> $source;
+
+-- name: data_clear
+-- Delete every captured, imported, generated and derived row; settings (meta,
+-- category_rules) and the consent ledger stay.
+DELETE FROM raw_events; DELETE FROM spans; DELETE FROM keystrokes; DELETE FROM bursts; DELETE FROM hourly;
+DELETE FROM hourly_total; DELETE FROM input_totals; DELETE FROM derive_state; DELETE FROM workers;
+DELETE FROM batches;
+
+-- name: worker_team_set
+-- Put a worker in a team.
+-- $worker: the worker's id
+-- $team: the team's name
+INSERT OR REPLACE INTO workers VALUES ($worker, $team);

@@ -1,0 +1,53 @@
+"""The store's own named SQL (``store/sql/*.sql``), and running it.
+
+The derived-table upkeep, batch bookkeeping, consent and category edits are
+statements here, by name; the query layer's reader queries live apart, in
+``queries/*.sql``. Both are parsed by :mod:`store.catalog`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from . import catalog
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+MACRO_FILE = "macros.sql"
+
+
+@lru_cache(maxsize=1)
+def statements() -> dict[str, catalog.Statement]:
+    """Every statement in store/sql, by name."""
+    return catalog.load(SQL_DIR)
+
+
+def execute(con, name: str, params: dict | None = None):
+    """Run the named statement on ``con``, passing only the parameters it uses."""
+    statement = statements()[name]
+    given = {k: v for k, v in (params or {}).items() if k in statement.params}
+    return con.execute(statement.sql, statement.bind(given))
+
+
+def scalar(con, name: str, params: dict | None = None):
+    """The first column of the first row of the named statement (None if no row)."""
+    rows = execute(con, name, params).fetchall()  # fetch all: DuckDB refuses new work on a half-read result
+    return rows[0][0] if rows else None
+
+
+def macros() -> list[catalog.Statement]:
+    return [s for s in statements().values() if s.file == MACRO_FILE]
+
+
+@lru_cache(maxsize=1)
+def macros_digest() -> str:
+    """Changes whenever a macro does: stored in ``meta`` to tell an outdated file."""
+    return hashlib.sha256("\n".join(s.sql for s in macros()).encode()).hexdigest()[:16]
+
+
+def install_macros(con) -> None:
+    """(Re)create every macro and note which version is installed."""
+    for statement in macros():
+        con.execute(statement.sql)
+    execute(con, "meta_set", {"key": "macros", "value": macros_digest()})
