@@ -23,18 +23,23 @@ apt_install() {
   as_root apt-get install -y -qq --no-install-recommends "$@"
 }
 
-ensure_python() {
+ensure_python() {  # ensure_python REQUIREMENTS_FILE...
   if ! command -v python3 >/dev/null; then apt_install python3 python3-venv; fi
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || { echo "Workprint needs Python 3.11 or newer (found $(python3 --version))" >&2; exit 1; }
   if [ ! -x "$VENV/bin/python" ]; then
+    echo "run.sh: creating $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
   fi
-  # Reinstall only when requirements.txt changed since the last install.
+  # Reinstall only when the requirements or pyproject.toml changed since the last install.
   local stamp="$VENV/.requirements.sha256"
-  local want; want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  local want; want=$(cat "$@" pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+    local args=()
+    for file in "$@"; do args+=(-r "$file"); done
+    echo "run.sh: installing Python packages from $* (pinned) and Workprint itself (pip install -e .)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
     echo "$want" > "$stamp"
   fi
 }
@@ -44,19 +49,24 @@ ensure_system_packages() {
   for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
-  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "run.sh: installing system packages: ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
 }
 
 case "${1:-}" in
   dashboard)
     shift
-    ensure_python
+    ensure_python requirements.txt
+    echo "run.sh: starting the dashboard (streamlit run app.py) on http://127.0.0.1:8501"
     exec "$VENV/bin/streamlit" run app.py "$@"
     ;;
   test)
     shift
     ensure_system_packages
-    ensure_python
+    ensure_python requirements.txt requirements-dev.txt
+    echo "run.sh: running every test, the layer contracts and the linter (pytest $*)"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

@@ -29,9 +29,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
 
 import aw_server_bench as aw  # noqa: E402
+
 import queries  # noqa: E402
 from store import client  # noqa: E402
 from store import paths as config  # noqa: E402

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from store import paths as config  # noqa: E402
-from store import events as ev  # noqa: E402
 import store  # noqa: E402
-from helpers import DaemonProcess, XSession, cli, rows  # noqa: E402
+from store import events as ev  # noqa: E402
+from store import paths as config  # noqa: E402
+from testkit import DaemonProcess, XSession, cli, rows  # noqa: E402
 
 
 def inject_keys(display_name: str, rate: float, seconds: float) -> int:
@@ -118,7 +116,7 @@ def flush_throughput(tmp: Path) -> None:
         batch = make(size)
         offsets = ev.OffsetCache()
         start = time.perf_counter()
-        for i in range(repeats):
+        for _ in range(repeats):
             store.write_batch(con, store.new_batch_id(), ev.to_table(batch, offsets), "bench")
         took = time.perf_counter() - start
         print(f"flush ({label}): {size * repeats / took:,.0f} rows/s including tuple->Arrow conversion")

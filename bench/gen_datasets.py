@@ -29,8 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import store  # noqa: E402
 from demo import generate as demo  # noqa: E402
 from demo import hourly as demo_hourly  # noqa: E402

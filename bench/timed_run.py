@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from cli import main  # noqa: E402
 from cli.capture_commands import NoPandas as _NoPandas  # noqa: E402
 

@@ -46,9 +46,14 @@ def own_db() -> Path:
     return paths.db_path()
 
 
+def own_paths() -> paths.Paths:
+    """The worker's own database and the files that go with it (lock, log, socket)."""
+    return paths.paths()
+
+
 def capture_status() -> dict | None:
     """The daemon's status, or None when capture is not running."""
-    return control.running(paths.paths())
+    return control.running(own_paths())
 
 
 @st.cache_data(ttl=5, show_spinner=False)

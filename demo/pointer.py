@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import CLICKS, MOVES, SCROLLS
 from store.events import BUTTON_INDEX
+
+from .model import CLICKS, MOVES, SCROLLS
 
 BUTTON_P = {"left": 0.90, "right": 0.07, "middle": 0.02, "back": 0.01}
 _BUTTONS = np.array([BUTTON_INDEX[b] for b in BUTTON_P], dtype=np.int8)

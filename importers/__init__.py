@@ -17,6 +17,7 @@ import sys
 import duckdb
 
 import store
+
 from .common import BadInput, write
 
 # Format name -> module (imported when used: polars is only needed by some).

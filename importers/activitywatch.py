@@ -25,7 +25,7 @@ import math
 
 import pyarrow as pa
 
-from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp, read_file
+from .common import TS_TYPE, BadInput, Prepared, batch_id, format_parser, parse_timestamp, read_file
 from .flood import flood
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 

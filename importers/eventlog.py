@@ -15,8 +15,7 @@ import io
 
 import pyarrow as pa
 
-
-from .common import BadInput, Prepared, TS_TYPE, batch_id, format_parser, parse_timestamp, read_file
+from .common import TS_TYPE, BadInput, Prepared, batch_id, format_parser, parse_timestamp, read_file
 
 SOURCE = "eventlog"
 

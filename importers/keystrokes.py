@@ -24,7 +24,6 @@ import pyarrow as pa
 from store.events import ARROW_SCHEMA, KEY_CLASS_INDEX
 from store.schema import EVENT_KINDS, KEY_CLASSES
 
-
 from .common import BadInput, Prepared, batch_id, format_parser
 
 LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = KEY_CLASSES

@@ -11,11 +11,10 @@ import streamlit as st
 
 from capture import control
 from dashboard import data, frame, ui
-from store import paths as store_paths
 
 frame.enter()
 
-paths = store_paths.paths(data.own_db())
+paths = data.own_paths()
 own = data.Source(paths.db, False, None)
 _NOTE = "privacy_note"  # a message to show after the rerun an action ends with
 

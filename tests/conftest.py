@@ -1,17 +1,12 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from helpers import XSession  # noqa: E402
+from testkit import XSession
 
 
 @pytest.fixture
@@ -46,7 +41,7 @@ def xsession(tmp_path_factory):
 
 @pytest.fixture
 def consented(db: Path) -> Path:
-    from helpers import cli
+    from testkit import cli
 
     cli("consent", "--accept", "--db", str(db))
     return db
@@ -61,7 +56,7 @@ DASHBOARD_DEMO_ARGS = ("--workers", "3", "--teams", "1", "--days", "7", "--end",
 def dashboard_db(tmp_path_factory) -> Path:
     """A demo database for the dashboard (3 workers, 1 team, 7 days), made by
     ``python -m capture demo`` once per session. Shared: read it, never write it."""
-    from helpers import cli
+    from testkit import cli
 
     path = tmp_path_factory.mktemp("dashboard") / "demo.duckdb"
     cli("demo", "--db", str(path), *DASHBOARD_DEMO_ARGS)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.dashboard_bench import VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
+from testkit.browser import VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = registered_pages(ROOT / "app.py")

@@ -1,10 +1,11 @@
 """Category rules: the worker's own regular expressions decide where app time goes."""
 
+from test_derive import DAY, _write
+
 import queries
 import store
 from store import derive
-from helpers import DaemonProcess, cli
-from test_derive import DAY, _write
+from testkit import DaemonProcess, cli
 
 
 def _day_db(db):

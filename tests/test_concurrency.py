@@ -10,7 +10,7 @@ import time
 import pytest
 
 from store import client
-from helpers import DaemonProcess, rows
+from testkit import DaemonProcess, rows
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import pytest
 
 from store import client
 from store import paths as config
-from helpers import DaemonProcess, cli, rows
+from testkit import DaemonProcess, cli, rows
 
 REPLAY = ("--backend", "replay")
 
@@ -157,7 +157,7 @@ def test_daemon_commands_stay_lean(db):
     import subprocess
     import sys
 
-    from helpers import ROOT
+    from testkit import ROOT
 
     out = subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "False False"

@@ -30,9 +30,8 @@ from streamlit.util import calc_hash
 import queries
 import store
 from dashboard import frame, ui
-from helpers import cli, shared
-
-from bench.dashboard_bench import registered_pages  # the browser test and the bench share it
+from testkit import cli, shared
+from testkit.browser import registered_pages  # the browser test and the bench share it
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

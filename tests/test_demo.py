@@ -16,17 +16,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import cli, rows
 
 import queries
 import store
+from capture.writer import IdleTracker
 from demo import day as demo_day
 from demo import generate as demo
 from demo import hourly as demo_hourly
 from demo import model as demo_model
 from demo import plan as demo_plan
 from store import events as ev
-from capture.writer import IdleTracker
+from testkit import cli, rows
 
 WORKERS, TEAMS, END = 6, 3, dt.date(2026, 3, 6)  # Mon 2 to Fri 6 March 2026
 DATES = [END - dt.timedelta(days=4 - i) for i in range(5)]

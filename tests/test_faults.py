@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers import DaemonProcess, XSession, cli, rows
+from testkit import DaemonProcess, XSession, cli, rows
 
 
 def _recording(path, n, span_s):

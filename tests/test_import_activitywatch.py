@@ -14,7 +14,7 @@ import pytest
 
 import queries
 from importers.flood import flood
-from helpers import SHARED_DATA, cli, rows, shared
+from testkit import cli, rows, shared
 
 EXPORTS = ("aw-server-0.12-export-1day", "aw-android-plus-export")
 

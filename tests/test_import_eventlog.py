@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import queries
-from helpers import SHARED_DATA, cli, rows, shared
+from testkit import cli, rows, shared
 
 LOGS = ("running-example", "roadtraffic100traces", "reviewing")
 COLUMNS = ("--case", "case:concept:name", "--activity", "concept:name", "--time", "time:timestamp")

@@ -13,7 +13,7 @@ import pytest
 
 import queries
 import store
-from helpers import SHARED_DATA, cli, rows, shared
+from testkit import cli, rows, shared
 
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
                     "RELEASE_TIME", "LETTER", "KEYCODE"))

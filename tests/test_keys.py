@@ -50,7 +50,8 @@ def test_keysym_classes(keysym, expected):
 @pytest.mark.parametrize(
     "code, expected",
     [(65, "letter"), (90, "letter"), (48, "digit"), (32, "space"), (8, "backspace"), (16, "shift" and "modifier"),
-     (13, "enter"), (190, "punctuation"), (173, "punctuation"), (59, "punctuation"), (37, "navigation"), (112, "function"), (0, "other")],
+     (13, "enter"), (190, "punctuation"), (173, "punctuation"), (59, "punctuation"), (37, "navigation"),
+     (112, "function"), (0, "other")],
 )
 def test_js_keycode_classes(code, expected):
     assert class_of_js_keycode(code) == expected

@@ -9,7 +9,7 @@ import time
 import duckdb
 import pytest
 
-from helpers import DaemonProcess
+from testkit import DaemonProcess
 
 pytestmark = pytest.mark.slow
 FLUSHED = re.compile(r"flushed batch (\d+) rows=(\d+)")

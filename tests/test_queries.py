@@ -10,14 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from test_derive import DAY, LETTER, T0, S, _write
 
 import queries
 import store
+from queries import stats
 from store import derive
 from store import events as ev
-from queries import stats
-from test_derive import DAY, LETTER, S, T0, _write
-from helpers import ROOT
+from testkit import ROOT
 
 
 @pytest.fixture(scope="module")

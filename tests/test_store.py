@@ -8,8 +8,8 @@ import time
 import duckdb
 import pytest
 
-from store import events as ev
 import store
+from store import events as ev
 from store import schema
 
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from store import events as ev
 import store
 from capture.recorder import Recorder
 from capture.writer import IdleTracker, Writer
+from store import events as ev
 
 S = 1_000_000_000
 LETTER = ev.KEY_CLASS_INDEX["letter"]
@@ -114,7 +114,8 @@ def held(db):
     """Another process holding the database file (DuckDB's exclusive lock)."""
     store.open_writable(db).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(db)!r}, read_only=True); print('ok', flush=True); sys.stdin.read()"],
+        [sys.executable, "-c",
+         f"import duckdb,sys; c=duckdb.connect({str(db)!r}, read_only=True); print('ok', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

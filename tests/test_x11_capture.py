@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from helpers import DaemonProcess, cli, rows
+from testkit import DaemonProcess, cli, rows
 
 pytestmark = pytest.mark.x11
 

@@ -23,6 +23,7 @@ import threading
 import time
 
 from store.events import BUTTON_INDEX, KEY_CLASS_INDEX
+
 from ..keys import class_of_keysym
 
 log = logging.getLogger("workprint.x11")
@@ -162,9 +163,9 @@ class _FocusWatcher(threading.Thread):
         self.join(2)
 
     def run(self) -> None:
+        import Xlib.error
         import Xlib.X
         import Xlib.Xatom
-        import Xlib.error
 
         try:
             self._root.change_attributes(event_mask=Xlib.X.PropertyChangeMask)

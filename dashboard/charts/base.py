@@ -8,7 +8,6 @@ themes both read well. Every axis says its unit, and times are local.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import plotly.graph_objects as go

@@ -9,6 +9,7 @@ import polars as pl
 
 from .base import OKABE_ITO, _layout, compare_ecdf, histogram
 
+
 def _tick_label(value: float) -> str:
     """A tick label: three significant digits at most, no exponent (0.05, 2, 1,000)."""
     digits = max(0, 2 - math.floor(math.log10(value)))

@@ -1,0 +1,9 @@
+"""What the tests and the benchmarks share: running Workprint's command line
+and daemon (processes), a real X session (xsession), and the dashboard in a
+real browser (browser). Nothing of the product imports it.
+"""
+
+from .processes import ROOT, SHARED_DATA, DaemonProcess, cli, rows, shared
+from .xsession import XSession
+
+__all__ = ["ROOT", "SHARED_DATA", "DaemonProcess", "XSession", "cli", "rows", "shared"]
