@@ -15,7 +15,6 @@ started it.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -247,7 +246,3 @@ def ensure_demo(db: Path) -> None:
     if result.returncode != 0:
         raise ControlError(f"could not generate the demo data: {result.stderr.strip() or result.stdout.strip()}")
 
-
-def since_text(iso: str) -> str:
-    """A status time stamp in local time, for people."""
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%a %d %b %H:%M}"

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import store
+from store import statements
 from store.events import START, STOP
 from store.paths import Paths
 from store.server import QueryServer
@@ -211,7 +212,7 @@ class Daemon:
         try:
             cursor = self.db.cursor()
             try:
-                stored = cursor.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
+                stored = statements.scalar(cursor, "events_stored")
             finally:
                 cursor.close()
         except Exception:  # noqa: BLE001 - status must answer even when the file cannot be read

@@ -83,20 +83,13 @@ class Prepared:
     row_labels: dict[str, str] = field(default_factory=dict)
 
 
-def known_batches(con, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    rows = con.execute("SELECT batch_id FROM batches WHERE list_contains($ids, batch_id)", {"ids": ids}).fetchall()
-    return {int(r[0]) for r in rows}
-
-
 def write(con, prepared: Prepared) -> str:
     """Write ``prepared`` (batches already stored are skipped) and refresh the
     derived tables of its workers; returns the one-line summary.
 
     Raises duckdb errors from the write, after which nothing was stored.
     """
-    known = known_batches(con, [b[0] for b in prepared.batches])
+    known = store.known_batches(con, [b[0] for b in prepared.batches])
     # Two identical files in one import are one batch.
     new = list({b[0]: b for b in prepared.batches if b[0] not in known}.values())
     if not new:

@@ -4,7 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import charts, data, frame, ui
+from dashboard import data, frame, ui
+from dashboard.charts import today as charts
 
 ctx = frame.context()
 st.title("Your day" if ctx.days == 1 else f"Your last {ctx.days} days")

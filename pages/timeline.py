@@ -5,7 +5,8 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, frame, ui
+from dashboard import data, frame, ui
+from dashboard.charts import timeline as charts
 
 MOST_DAYS = 31  # more day rows than this are slow to draw and too thin to read
 

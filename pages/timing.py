@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, frame, ui
+from dashboard import data, frame, ui
+from dashboard.charts import timing as charts
 from queries import stats
 
 

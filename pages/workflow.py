@@ -3,7 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, frame, ui
+from dashboard import data, frame, ui
+from dashboard.charts import workflow as charts
 
 ctx = frame.context()
 st.title("Workflow")

@@ -19,20 +19,14 @@ def new_batch_id() -> int:
     return time.time_ns()
 
 
-# Tables a batch may go to, and the statement that inserts it (no SQL is
-# built from input: the target picks one of these).
-_INSERTS = {
-    "raw_events": "INSERT INTO raw_events BY NAME SELECT * FROM _incoming",
-    "spans": "INSERT INTO spans BY NAME SELECT * FROM _incoming",
-    "input_totals": "INSERT INTO input_totals BY NAME SELECT * FROM _incoming",
-    "keystrokes": "INSERT INTO keystrokes BY NAME SELECT * FROM _incoming",
-    "hourly": "INSERT INTO hourly BY NAME SELECT * FROM _incoming",
-}
+# Tables a batch may go to: each has its insert statement, insert_<table>
+# (no SQL is built from input: the target picks one of these).
+_TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly"}
 _WITH_BATCH_ID = {"raw_events", "spans", "input_totals"}
 
 
 def _insert(con, batch_id: int, table: pa.Table, source: str, target: str) -> int:
-    if target not in _INSERTS:
+    if target not in _TARGETS:
         raise ValueError(f"cannot write batches to {target!r}")
     if statements.scalar(con, "batch_seen", {"id": batch_id}):
         return 0
@@ -40,7 +34,7 @@ def _insert(con, batch_id: int, table: pa.Table, source: str, target: str) -> in
         table = table.append_column("batch_id", pa.array([batch_id] * table.num_rows, pa.uint64()))
     con.register("_incoming", table)
     try:
-        con.execute(_INSERTS[target])
+        statements.execute(con, f"insert_{target}")
     finally:
         con.unregister("_incoming")
     statements.execute(con, "batch_record", {"id": batch_id, "source": source, "n": table.num_rows})

@@ -49,10 +49,9 @@ def _classify(path: Path, exc: Exception) -> StoreError:
 def _validate(con) -> None:
     # Touch the catalog and the main table so a damaged file fails here, on
     # open, rather than in the middle of capture.
-    con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+    statements.execute(con, "validate_catalog").fetchall()
     if schema.current_version(con) > 0:
-        con.execute("SELECT count(*) FROM raw_events").fetchall()
-        con.execute("SELECT count(*) FROM batches").fetchall()
+        statements.execute(con, "validate_tables").fetchall()
 
 
 def set_aside(path: Path) -> Path:
@@ -137,10 +136,7 @@ class Database:
     def _open(self):
         if self._base is None:
             self._base = open_writable(self.path)
-            # The daemon runs all day: hand freed memory back to the system
-            # promptly instead of keeping DuckDB's default 128 MiB cache.
-            self._base.execute("SET allocator_flush_threshold = '1MB'")
-            self._base.execute("SET allocator_bulk_deallocation_flush_threshold = '1MB'")
+            statements.execute(self._base, "daemon_memory")
             self._writer = self._base.cursor()
         return self._base
 

@@ -1,10 +1,7 @@
-"""Charts: pure functions from a polars DataFrame to a plotly Figure.
+"""Charts: pure functions from a polars DataFrame (and plain values) to a plotly Figure.
 
-No Streamlit here, so every chart is testable on its own (base: shared
-styling and the Today page's charts; timing; flow: timeline and workflow).
+No Streamlit here, so every chart is testable on its own. One module per
+page's subject, imported by that page (``from dashboard.charts import timeline
+as charts``): today, timeline, workflow, timing; and style, the palette, colour
+maps, layout and duration texts they share.
 """
-
-from .base import *  # noqa: F401,F403
-from .base import OKABE_ITO, WEEKDAYS, colour_map  # noqa: F401
-from .flow import *  # noqa: F401,F403
-from .timing import *  # noqa: F401,F403

@@ -7,7 +7,35 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from .base import OKABE_ITO, _layout, compare_ecdf, histogram
+from .style import OKABE_ITO, layout
+
+
+def histogram(dist: pl.DataFrame, unit: str, title: str, log_x: bool = True) -> go.Figure:
+    """Log-binned histogram (share of values per bin) with the ECDF on a second axis."""
+    centres = [math.sqrt(lo * hi) for lo, hi in dist.select("lo", "hi").iter_rows()]
+    widths = [hi - lo for lo, hi in dist.select("lo", "hi").iter_rows()]
+    fig = go.Figure([
+        go.Bar(x=centres, y=(dist["share"] * 100).to_list(), width=widths, name="share of values",
+               marker_color=OKABE_ITO[0], hovertemplate=f"%{{x:.0f}} {unit}: %{{y:.1f}}%<extra></extra>"),
+        go.Scatter(x=dist["hi"].to_list(), y=(dist["cum_share"] * 100).to_list(), name="cumulative (ECDF)",
+                   yaxis="y2", mode="lines", line=dict(color=OKABE_ITO[5], shape="hv"),
+                   hovertemplate=f"≤ %{{x:.0f}} {unit}: %{{y:.1f}}%<extra></extra>"),
+    ])
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="cumulative %"))
+    fig.update_xaxes(type="log" if log_x else "linear", title=unit)
+    return layout(fig, title=title, yaxis_title="% of values")
+
+
+def compare_ecdf(a: list[float], b: list[float], labels: tuple[str, str], unit: str, title: str) -> go.Figure:
+    """Two empirical CDFs on one log axis: how a measure shifted between periods."""
+    fig = go.Figure()
+    for values, label, colour in ((a, labels[0], OKABE_ITO[7]), (b, labels[1], OKABE_ITO[0])):
+        xs = sorted(v for v in values if v > 0)
+        n = len(xs)
+        fig.add_trace(go.Scatter(x=xs, y=[100 * (i + 1) / n for i in range(n)], name=label, mode="lines",
+                                 line=dict(color=colour, shape="hv")))
+    fig.update_xaxes(type="log", title=unit)
+    return layout(fig, height=320, title=title, yaxis_title="cumulative %")
 
 
 def _tick_label(value: float) -> str:
@@ -87,7 +115,7 @@ def dwell_ranges(frame: pl.DataFrame, unit: str = "s", title: str = "How long a 
     ])
     fig.update_xaxes(type="log" if log_x else "linear", title=f"length of one visit ({unit})")
     fig.update_yaxes(categoryorder="array", categoryarray=apps)
-    _layout(fig, height=max(260, 30 * len(apps) + 150), title=title, yaxis_title=None)
+    layout(fig, height=max(260, 30 * len(apps) + 150), title=title, yaxis_title=None)
     fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"),
                       margin=dict(l=10, r=10, t=40, b=80))
     ends = [v for v in (*rows["p25_s"].to_list(), *rows["p90_s"].to_list()) if v and v > 0]
@@ -108,6 +136,6 @@ def bursts_per_day(frame: pl.DataFrame, title: str = "Typing bursts per day") ->
                                   tickmode="auto", showgrid=False))
     # Two-line day labels stay level (plotly tilts long ones into the legend).
     fig.update_xaxes(tickformat="%a<br>%-d %b", dtick=86_400_000 if len(days) <= 16 else None)
-    _layout(fig, height=320, title=title, xaxis_title="day (local)", yaxis_title="typing bursts")
+    layout(fig, height=320, title=title, xaxis_title="day (local)", yaxis_title="typing bursts")
     return fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"),
                              margin=dict(l=10, r=10, t=40, b=70))

@@ -91,3 +91,37 @@ DELETE FROM batches;
 -- $worker: the worker's id
 -- $team: the team's name
 INSERT OR REPLACE INTO workers VALUES ($worker, $team);
+
+-- name: validate_catalog
+-- Touches the catalog: a damaged file fails here, on open, not mid-capture.
+SELECT count(*) FROM duckdb_tables();
+
+-- name: validate_tables
+-- Touches the main tables, likewise.
+SELECT (SELECT count(*) FROM raw_events) + (SELECT count(*) FROM batches);
+
+-- name: daemon_memory
+-- The daemon runs all day: hand freed memory back to the system promptly
+-- instead of keeping DuckDB's default 128 MiB cache.
+SET allocator_flush_threshold = '1MB';
+SET allocator_bulk_deallocation_flush_threshold = '1MB';
+
+-- name: insert_raw_events
+-- A batch of events (registered as _incoming), by column name.
+INSERT INTO raw_events BY NAME SELECT * FROM _incoming;
+
+-- name: insert_spans
+-- A batch of spans (imported intervals), by column name.
+INSERT INTO spans BY NAME SELECT * FROM _incoming;
+
+-- name: insert_input_totals
+-- A batch of coarse input counts, by column name.
+INSERT INTO input_totals BY NAME SELECT * FROM _incoming;
+
+-- name: insert_keystrokes
+-- A batch of paired keystrokes (imported studies), by column name.
+INSERT INTO keystrokes BY NAME SELECT * FROM _incoming;
+
+-- name: insert_hourly
+-- A batch of hourly rollups (generated populations), by column name.
+INSERT INTO hourly BY NAME SELECT * FROM _incoming;

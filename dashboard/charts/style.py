@@ -1,0 +1,74 @@
+"""What every chart shares: palette, colour maps, layout, duration texts.
+
+Colours are the Okabe-Ito palette (distinguishable with the common
+colour-vision deficiencies); backgrounds are transparent so Streamlit's light
+and dark themes both read well. Every axis says its unit, and times are local.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]  # ISO weekday 1 (Monday) to 7 (Sunday)
+IDLE_COLOUR = "#999999"
+OTHER_COLOUR = "#6B6B6B"
+_APP_COLOURS = OKABE_ITO[:7]  # the grey is kept for idle time
+
+DAY0 = dt.datetime(2000, 1, 1)  # a time-of-day axis: local time of day on a dummy date, for every day alike
+
+
+def layout(fig: go.Figure, height: int = 360, **kwargs) -> go.Figure:
+    """The house layout: height, tight margins, transparent background, the palette, legend below."""
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10),
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        colorway=OKABE_ITO, legend=dict(orientation="h", y=-0.2), **kwargs,
+    )
+    return fig
+
+
+def legend_on_top(fig: go.Figure, top: int = 80) -> go.Figure:
+    """Legend between the title and the plot, where it cannot cover an axis title."""
+    return fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
+                             title=dict(yref="container", y=1, yanchor="top", pad=dict(t=10)), margin=dict(t=top))
+
+
+def colour_map(labels) -> dict[str, str]:
+    """A stable colour per label (app or category), cycling the palette."""
+    return {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(sorted(set(labels)))}
+
+
+def app_colours(apps, order: list[str] | None = None) -> dict[str, str]:
+    """A colour per app in ``apps``: the first seven apps of ``order`` (say, all
+    apps by time spent) get the palette's colours, every other app a grey. The
+    same ``order`` gives an app the same colour in every chart, whichever apps
+    a chart shows."""
+    ranked = list(dict.fromkeys(order or [])) + sorted(set(apps) - set(order or []))
+    position = {a: i for i, a in enumerate(ranked)}
+    shown = set(apps)
+    return {a: _APP_COLOURS[i] if i < len(_APP_COLOURS) else OTHER_COLOUR for a, i in position.items() if a in shown}
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """'#RRGGBB' as a translucent 'rgba(r,g,b,alpha)'."""
+    return f"rgba({int(colour[1:3], 16)},{int(colour[3:5], 16)},{int(colour[5:7], 16)},{alpha})"
+
+
+def duration(seconds: float) -> str:
+    """'40 s', '12 min', '2 h 05 min' (hover texts)."""
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    h, m = divmod(round(seconds / 60), 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+def duration_text(column: str) -> pl.Expr:
+    """:func:`duration` as a polars expression, for many rows at once."""
+    seconds, minutes = pl.col(column), (pl.col(column) / 60).round(0).cast(pl.Int64)
+    return (pl.when(seconds < 59.5).then(seconds.round(0).cast(pl.Int64).cast(pl.String) + " s")
+            .when(minutes < 60).then(minutes.cast(pl.String) + " min")
+            .otherwise((minutes // 60).cast(pl.String) + " h " + (minutes % 60).cast(pl.String).str.zfill(2) + " min"))
