@@ -31,17 +31,21 @@ ensure_python() {  # ensure_python REQUIREMENTS_FILE...
     echo "run.sh: creating $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
   fi
-  # Reinstall only when the requirements or pyproject.toml changed since the last install.
-  local stamp="$VENV/.requirements.sha256"
-  local want; want=$(cat "$@" pyproject.toml | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    local args=()
-    for file in "$@"; do args+=(-r "$file"); done
-    echo "run.sh: installing Python packages from $* (pinned) and Workprint itself (pip install -e .)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
+  # Install each file only when it changed since its last install (a stamp per file).
+  local file stamp want
+  for file in "$@" pyproject.toml; do
+    stamp="$VENV/.installed-$file.sha256"
+    want=$(sha256sum "$file" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then continue; fi
+    if [ "$file" = pyproject.toml ]; then
+      echo "run.sh: installing Workprint itself into $VENV (pip install -e .)"
+      "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
+    else
+      echo "run.sh: installing the Python packages pinned in $file"
+      "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$file"
+    fi
     echo "$want" > "$stamp"
-  fi
+  done
 }
 
 ensure_system_packages() {

@@ -12,6 +12,7 @@ the query layer.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from store import paths as store_paths
@@ -41,13 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     capture_commands.keep_lean(argv)
     args = _parser().parse_args(argv)
-    if args.command == "query":
-        return args.handler(args)
     try:
-        paths = store_paths.paths(args.db)
-    except PermissionError as exc:
-        return capture_commands.fail(str(exc))
-    return args.handler(args, paths)
+        if args.command == "query":
+            return args.handler(args)
+        try:
+            paths = store_paths.paths(args.db)
+        except PermissionError as exc:
+            return capture_commands.fail(str(exc))
+        return args.handler(args, paths)
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def queries_main(argv: list[str] | None = None) -> int:

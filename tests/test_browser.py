@@ -29,7 +29,7 @@ from testkit.browser import VIEWPORT, Dashboard, Tab, launch_chromium, registere
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = registered_pages(ROOT / "app.py")
 SCREENSHOTS = ROOT / "tests" / "out" / "screenshots"
-STAMP = ROOT / ".venv" / ".requirements.sha256"
+STAMP = ROOT / ".venv" / ".installed-requirements.txt.sha256"
 # Pages whose point is their charts, and how many they show at least.
 MIN_CHARTS = {"overview": 3, "timeline": 1, "workflow": 1, "timing": 1}
 # Pages allowed to show an st.error on the demo data (none).
@@ -91,7 +91,8 @@ def context(browser, server):
 
 def test_run_sh_reuses_venv(server, stamp_before):
     """./run.sh dashboard did not reinstall anything: .venv's stamp matches requirements.txt
-    and was not rewritten (a reinstall on every start would take minutes and need the network)."""
+    and was not rewritten (a reinstall on every start would take minutes and need the network),
+    also after ./run.sh test installed the test requirements."""
     want = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
     assert STAMP.read_text().strip() == want
     if stamp_before is None:
