@@ -1,12 +1,167 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+import store
+from store import derive
+from store import events as ev
 from testkit import XSession
+
+# Hand-written events are (seconds after T0, kind, *fields) tuples: the writer's
+# tuples (see store.events) with a readable time instead of nanoseconds.
+S = 1_000_000_000  # nanoseconds per second
+T0 = 1_767_261_600 * S  # 2026-01-01 10:00 UTC (a Thursday)
+LETTER = ev.KEY_CLASS_INDEX["letter"]
+
+# The hand-worked day the derivation and query tests work out their answers on.
+# Spans: active 0-12, 200-300, 400-4000; focus Code 1-10, Firefox 10-205,
+# Code 205-300 and 400-4000. Keys: holds 100, 100, 150, 100 ms; the first
+# three presses are one burst (intervals 1000 and 50 ms, the 50 ms one a
+# rollover), the fourth, an hour later, another.
+DAY = (
+    (0, ev.START),
+    (1, ev.FOCUS, "Code", None, 11),
+    (2, ev.KEY_DOWN, LETTER, 1),
+    (2.1, ev.KEY_UP, LETTER, 1),
+    (3, ev.KEY_DOWN, LETTER, 2),
+    (3.05, ev.KEY_DOWN, LETTER, 3),  # rollover: pressed before 2 is released
+    (3.1, ev.KEY_UP, LETTER, 2),
+    (3.2, ev.KEY_UP, LETTER, 3),
+    (10, ev.FOCUS, "Firefox", None, 12),
+    (12, ev.IDLE_START),
+    (200, ev.IDLE_END),
+    (200, ev.MOUSE_DOWN, 0, 5, 5),
+    (205, ev.FOCUS, "Code", None, 11),
+    (300, ev.PAUSE),
+    (400, ev.RESUME),
+    (400, ev.FOCUS, "Code", None, 11),
+    (3700, ev.KEY_DOWN, LETTER, 4),  # the next hour
+    (3700.1, ev.KEY_UP, LETTER, 4),
+    (4000, ev.STOP),
+)
+
+
+def _at(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp((T0 + int(seconds * S)) / S, dt.timezone.utc)
+
+
+def _write_events(con, events, batch: int = 1, offset_of=None) -> None:
+    rows = [(T0 + int(e[0] * S), *e[1:]) for e in events]
+    offsets = (lambda t_ns: offset_of((t_ns - T0) / S)) if offset_of else None
+    store.write_batch(con, batch, ev.to_table(rows, offsets), "test")
+
+
+def _derived_db(path: Path, events) -> Path:
+    con = store.open_writable(path)
+    _write_events(con, events)
+    derive.refresh(con, "local")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def at():
+    """``at(seconds)``: the UTC instant that many seconds after T0."""
+    return _at
+
+
+@pytest.fixture(scope="session")
+def write_events():
+    """``write_events(con, events, batch=1, offset_of=None)``: store hand-written
+    events as one flush of the writer would; ``offset_of(seconds)`` gives each
+    event's UTC offset (default: this machine's)."""
+    return _write_events
+
+
+@pytest.fixture(scope="session")
+def derived_db():
+    """``derived_db(path, events)``: a database at path holding events, derived."""
+    return _derived_db
+
+
+@pytest.fixture
+def day_events():
+    """The hand-worked day (see DAY), as a list to write or extend."""
+    return list(DAY)
+
+
+@pytest.fixture(scope="session")
+def day_db(tmp_path_factory) -> Path:
+    """The hand-worked day in a derived database, once per session. Shared: read
+    it, never write it (writable_day_db is a private one)."""
+    return _derived_db(tmp_path_factory.mktemp("day") / "day.duckdb", DAY)
+
+
+@pytest.fixture
+def writable_day_db(db: Path) -> Path:
+    """The hand-worked day in this test's own database, to change."""
+    return _derived_db(db, DAY)
+
+
+@pytest.fixture
+def replay_recording(tmp_path: Path):
+    """``replay_recording(records=None, keys=300, span_s=1.0)``: a JSON-lines file
+    for ``--backend replay --replay file=PATH``. Without records, ``keys`` letter
+    presses each followed by its release, spread evenly over span_s seconds."""
+    made = []
+
+    def make(records=None, keys: int = 300, span_s: float = 1.0) -> Path:
+        if records is None:
+            step = span_s / (2 * keys)
+            records = [{"t": step * i, "kind": "key_up" if i % 2 else "key_down", "key_class": "letter",
+                        "key_seq": i // 2 + 1} for i in range(2 * keys)]
+        path = tmp_path / f"replay-{len(made)}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        made.append(path)
+        return path
+
+    return make
+
+
+class Holder:
+    """Another process with the database file open (DuckDB locks it: a writable
+    connection against everyone, a read-only one against writers)."""
+
+    def __init__(self, path: Path, read_only: bool) -> None:
+        code = (f"import duckdb, sys; c = duckdb.connect({str(path)!r}, read_only={read_only}); "
+                "print('ok', flush=True); sys.stdin.read()")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ok":
+            self.proc.kill()
+            raise AssertionError(f"could not hold {path} open (exit {self.proc.wait(10)})")
+
+    def release(self) -> None:
+        """Close the file and wait until the process has gone."""
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def hold_db(db: Path):
+    """``hold_db(path=db, read_only=False)``: another process holding a Workprint
+    database open (made first if missing) until ``.release()`` or the test ends."""
+    holders = []
+
+    def hold(path: Path = db, read_only: bool = False) -> Holder:
+        if not Path(path).exists():
+            store.open_writable(path).close()
+        holders.append(Holder(Path(path), read_only))
+        return holders[-1]
+
+    yield hold
+    for holder in holders:
+        if holder.proc.poll() is None:
+            holder.proc.kill()
+            holder.proc.wait(10)
 
 
 @pytest.fixture

@@ -1,22 +1,12 @@
 """Category rules: the worker's own regular expressions decide where app time goes."""
 
-from test_derive import DAY, _write
-
 import queries
 import store
-from store import derive
 from testkit import DaemonProcess, cli
 
 
-def _day_db(db):
-    con = store.open_writable(db)
-    _write(con, DAY, 1)
-    derive.refresh(con, "local")
-    con.close()
-
-
-def test_a_new_rule_moves_app_time_to_its_category(db):
-    _day_db(db)
+def test_a_new_rule_moves_app_time_to_its_category(writable_day_db):
+    db = writable_day_db
     assert dict(queries.run("category_time", db=db).select("category", "seconds").rows())["Web"] == 7.0
     out = cli("categories", "--db", str(db), "--add", "firefox", "Research", "--priority", "1").stdout
     assert "Research" in out.splitlines()[1]

@@ -1,6 +1,7 @@
 """The named queries, each on a small database whose answers were worked out by hand."""
 
 import datetime as dt
+import inspect
 import io
 import json
 import subprocess
@@ -10,7 +11,6 @@ import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from test_derive import DAY, LETTER, T0, S, _write
 
 import queries
 import store
@@ -19,28 +19,21 @@ from store import derive
 from store import events as ev
 from testkit import ROOT
 
-
-@pytest.fixture(scope="module")
-def day_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("q") / "day.duckdb"
-    con = store.open_writable(db)
-    _write(con, DAY, 1)
-    derive.refresh(con, "local")
-    con.close()
-    return db
+S = 1_000_000_000  # nanoseconds per second
+LETTER = ev.KEY_CLASS_INDEX["letter"]
 
 
 def run(db, name, **params):
     return queries.run(name, db=db, **params)
 
 
-# What each public query must return on DAY (hand-computed; see test_derive.DAY).
-def check_app_time(db):
+# What each public query must return on the hand-worked day (conftest.DAY).
+# A check takes the day's database and, by name, any fixtures it needs.
+def check_app_time(db, at):
     assert run(db, "app_time").rows() == [("Code", 3704.0), ("Firefox", 195.0)]
     # Active: Code 1-10 (9 s) inside active 0-12, 205-300 inside 200-300, 400-4000; Firefox 10-12 and 200-205.
     assert run(db, "app_time", active_only=True).rows() == [("Code", 3704.0), ("Firefox", 7.0)]
-    start = (T0 + 400 * S) / S
-    window = run(db, "app_time", start=dt.datetime.fromtimestamp(start, dt.timezone.utc), end="infinity")
+    window = run(db, "app_time", start=at(400), end="infinity")
     assert window.rows() == [("Code", 3600.0)]
 
 
@@ -164,9 +157,9 @@ def check_worker_list(db):
     assert run(db, "worker_list").rows() == [("local", None)]
 
 
-def check_has_data(db, tmp_path_factory=None):
+def check_has_data(db, tmp_path):
     assert run(db, "has_data")["has_data"].to_list() == [True]
-    empty = db.parent / "empty.duckdb"
+    empty = tmp_path / "empty.duckdb"
     store.open_writable(empty).close()
     assert run(empty, "has_data")["has_data"].to_list() == [False]
 
@@ -176,8 +169,8 @@ def check_data_range(db):
     assert run(db, "data_range", worker="nobody").rows() == [(None, None, None)]
 
 
-def check_dwell_by_app(db):
-    # Focus spans (see test_derive.EXPECTED_SPANS): Code 9, 95 and 3600 s; Firefox 195 s.
+def check_dwell_by_app(db, at):
+    # Focus spans (see conftest.DAY): Code 9, 95 and 3600 s; Firefox 195 s.
     frame = run(db, "dwell_by_app")
     assert frame.select("app", "visits", "p50_s", "total_s").rows() == [("Code", 3, 95.0, 3704.0),
                                                                         ("Firefox", 1, 195.0, 195.0)]
@@ -185,14 +178,13 @@ def check_dwell_by_app(db):
     assert frame["p90_s"].to_list() == [pytest.approx(2899.0), pytest.approx(195.0)]
     assert frame["p25_s"].to_list() == [pytest.approx(52.0), pytest.approx(195.0)]
     # From 205 s on: Code 205-300 (95 s) and 400-4000; Firefox's visit ended at 205 s.
-    start = dt.datetime.fromtimestamp((T0 + 205 * S) / S, dt.timezone.utc)
-    assert run(db, "dwell_by_app", start=start).select("app", "visits").rows() == [("Code", 2)]
+    assert run(db, "dwell_by_app", start=at(205)).select("app", "visits").rows() == [("Code", 2)]
     assert run(db, "dwell_by_app", limit=1)["app"].to_list() == ["Code"]  # the most total time
 
 
-def check_consent_state(db):
-    assert run(db, "consent_state").height == 0  # the DAY database was written without asking
-    other = db.parent / "consent.duckdb"
+def check_consent_state(db, tmp_path):
+    assert run(db, "consent_state").height == 0  # the day's database was written without asking
+    other = tmp_path / "consent.duckdb"
     con = store.open_writable(other)
     store.record_consent(con, True)
     store.record_consent(con, False)  # the latest action is the state
@@ -213,8 +205,10 @@ def test_every_query_has_a_check():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_query(day_db, name):
-    CHECKS[name](day_db)
+def test_query(day_db, request, name):
+    check = CHECKS[name]
+    fixtures = list(inspect.signature(check).parameters)[1:]
+    check(day_db, **{f: request.getfixturevalue(f) for f in fixtures})
 
 
 def test_every_query_answers_on_an_empty_database(db):
@@ -236,25 +230,17 @@ def test_unknown_query_and_parameters_are_named():
         queries.run("percentiles")
 
 
-def _offset_day(con, offsets, batch):
-    """Focus on one app with hourly keystrokes, the offset changing as given."""
-    rows = [(T0, ev.START), (T0 + S, ev.FOCUS, "Code", None, 1)]
-    for h in range(1, 30):
-        rows.append((T0 + h * 3600 * S, ev.KEY_DOWN, LETTER, h))
-    rows.append((T0 + 30 * 3600 * S, ev.STOP))
-    table = ev.to_table(rows)
-    # Stamp each event with the offset in force then.
-    offs = [offsets(r[0]) for r in rows]
-    table = table.set_column(1, "utc_offset", __import__("pyarrow").array(offs, __import__("pyarrow").int32()))
-    store.write_batch(con, batch, table, "test")
-    derive.refresh(con, "local")
-
-
-def test_days_follow_local_time_across_a_travel_offset_change(db):
+def test_days_follow_local_time_across_a_travel_offset_change(db, write_events):
     """Day boundaries are the worker's local midnight, even when the offset changes mid-span."""
+    # Focus on one app with hourly keystrokes from 2026-01-01 10:00 UTC (second 0) for 30 hours,
+    # each event stamped with the offset in force then.
+    events = [(0, ev.START), (1, ev.FOCUS, "Code", None, 1)]
+    events += [(h * 3600, ev.KEY_DOWN, LETTER, h) for h in range(1, 30)]
+    events.append((30 * 3600, ev.STOP))
     con = store.open_writable(db)
-    change = T0 + 12 * 3600 * S  # 2026-01-01 22:00 UTC: flies from UTC+1 to UTC-5
-    _offset_day(con, lambda t: 3600 if t < change else -5 * 3600, 1)
+    change = 12 * 3600  # 2026-01-01 22:00 UTC: flies from UTC+1 to UTC-5
+    write_events(con, events, 1, offset_of=lambda t: 3600 if t < change else -5 * 3600)
+    derive.refresh(con, "local")
     con.close()
     days = dict(run(db, "daily_activity").select("day", "active_s").rows())
     # Active 10:00 UTC (11:00 local) .. 22:00 UTC at +1 => 13 h on Jan 1 (local 11:00-24:00 is 13 h,
