@@ -1,8 +1,6 @@
 """The database file: schema, idempotent batches, and never losing a bad file."""
 
 import re
-import subprocess
-import sys
 import time
 
 import duckdb
@@ -83,23 +81,14 @@ def test_unopenable_path_is_refused_untouched(db):
     assert db.is_dir() and not list(db.parent.glob("*.corrupt-*"))
 
 
-def test_locked_file_is_reported_not_set_aside(db):
+def test_locked_file_is_reported_not_set_aside(db, hold_db):
     """A file held by another process is healthy: it must never be renamed as corrupt."""
-    store.open_writable(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ok"
-        with pytest.raises(store.LockedError, match="in use by another process"):
-            store.open_writable(db)
-        with pytest.raises(store.LockedError):
-            store.open_read_only(db)
-    finally:
-        holder.kill()
-        holder.wait()
+    holder = hold_db(db)
+    with pytest.raises(store.LockedError, match="in use by another process"):
+        store.open_writable(db)
+    with pytest.raises(store.LockedError):
+        store.open_read_only(db)
+    holder.release()
     assert not list(db.parent.glob("*.corrupt-*"))
 
 

@@ -2,8 +2,6 @@
 events through write failures."""
 
 import math
-import subprocess
-import sys
 import time
 
 import pytest
@@ -110,25 +108,9 @@ def test_writer_stores_what_was_recorded(db):
 
 
 @pytest.fixture
-def held(db):
-    """Another process holding the database file (DuckDB's exclusive lock)."""
-    store.open_writable(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb,sys; c=duckdb.connect({str(db)!r}, read_only=True); print('ok', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "ok"
-
-    def release():
-        holder.stdin.close()
-        holder.wait(10)
-
-    yield release
-    if holder.poll() is None:
-        holder.kill()
+def held(db, hold_db):
+    """Another process holding the database file (DuckDB's exclusive lock); call it to let go."""
+    return hold_db(db, read_only=True).release
 
 
 def test_writer_keeps_events_while_the_file_is_locked(db, held):
