@@ -4,9 +4,9 @@ Every page registered in app.py is run on the demo data, on your own data (an
 imported ActivityWatch day), on an empty, a missing and a corrupt own
 database, with filters that match nothing and with broken date ranges: it must
 never show an exception, and must say why it shows nothing. On the demo data
-the Today page's figures and charts must be the query layer's results for the
-worker and dates shown, and the demo banner must be on every page with demo
-data and on none with your own.
+the Today, Timeline, Workflow and Timing pages' figures, charts and tables
+must be the query layer's results for the worker and dates shown, and the demo
+banner must be on every page with demo data and on none with your own.
 
 The pages come from app.py itself, so pages added later are covered without
 editing this file.
@@ -134,6 +134,16 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
+def says_default_dates(at: AppTest, db: Path, worker: str | None) -> None:
+    """The sidebar starts on the last 7 days with data of this database (and
+    worker), and the page's caption names those dates."""
+    first, last, _ = queries.run("data_range", db=db, worker=worker).row(0)
+    start_day, end_day = at.date_input(key="dates").value
+    assert (start_day, end_day) == (max(first, last - dt.timedelta(days=6)), last)
+    caption = at.main.caption[0].value
+    assert caption.startswith(f"{start_day:%a %d %b %Y}") and f"{end_day:%a %d %b %Y}, local time." in caption, caption
+
+
 def utc_midnight(day: dt.date, offset: int) -> dt.datetime:
     local = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(seconds=offset)))
     return local.astimezone(dt.timezone.utc)
@@ -150,9 +160,10 @@ def shown_range(at: AppTest, db: Path, worker: str | None) -> tuple[dt.datetime,
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_page_on_demo_data(page):
+def test_page_on_demo_data(page, dashboard_db):
     """A first-time user sees every page of the demo without an error, marked as
-    demo data (except the pages that always show your own)."""
+    demo data (except the pages that always show your own), over the demo's
+    last 7 days, which the page names."""
     at = open_page(page)
     assert not exceptions(at), exceptions(at)
     if page.name in OWN_DATA_ONLY:
@@ -162,27 +173,35 @@ def test_page_on_demo_data(page):
     assert not [e.value for e in at.main.error], f"{page.path}: error on demo data"
     assert at.title, f"{page.path}: no title"
     assert all(fig.get("data") for fig in charts(at).values()), f"{page.path}: a chart without data"
+    if reads_frame(page):
+        says_default_dates(at, dashboard_db, at.selectbox(key="who").value)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_page_first_visit_on_fresh_server(page, fresh_server):
+def test_page_first_visit_on_fresh_server(page, fresh_server, dashboard_db):
     """A bookmark to any page, opened first after the dashboard starts, gets
-    app.py's sidebar and banner, not the page alone saying 'Nothing to show yet'."""
+    app.py's sidebar and banner and the demo's dates, not the page alone saying
+    'Nothing to show yet'."""
     at = open_page(page)
     assert not exceptions(at), exceptions(at)
     assert at.sidebar.date_input, f"{page.path} ran without app.py's sidebar"
     assert bool(banner(at)) == (page.name not in OWN_DATA_ONLY)
     assert not any("Nothing to show yet" in m for m in messages(at))
+    if reads_frame(page):
+        says_default_dates(at, dashboard_db, at.selectbox(key="who").value)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_on_own_data(page, monkeypatch, aw_db):
-    """Your own (imported) data is shown as yours: no demo banner, no error."""
+    """Your own (imported) data is shown as yours: no demo banner, no error,
+    and the dates are those of your data (not the demo's), named on the page."""
     monkeypatch.setenv("WORKPRINT_DB", str(aw_db))
     at = open_page(page)
     assert not exceptions(at), exceptions(at)
     assert not banner(at), f"{page.path}: demo banner on own data"
     assert not [e.value for e in at.main.error], f"{page.path}: error on own data"
+    if reads_frame(page):
+        says_default_dates(at, aw_db, None)
 
 
 def _empty(db: Path) -> None:
@@ -235,10 +254,13 @@ NOTHING_MATCHES = {
 @pytest.mark.parametrize("query", NOTHING_MATCHES.values(), ids=NOTHING_MATCHES)
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_when_nothing_matches(page, query):
-    """A filter or date range that matches nothing shows a message, not an exception or a blank page."""
+    """A filter or date range that matches nothing shows a message, not an
+    exception or a blank page; half a date range says to pick its last day."""
     at = open_page(page, query=query)
     assert not exceptions(at), exceptions(at)
     assert messages(at), f"{page.path}: nothing says why the page is empty for {query}"
+    if reads_frame(page) and "dates" in query:
+        assert any("Pick the last day of the date range too" in m for m in messages(at)), messages(at)
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if reads_frame(p)], ids=lambda p: p.name)
@@ -274,13 +296,14 @@ def test_unusable_url_values_are_dropped(query, dashboard_db):
 
 
 def test_switching_source_in_sidebar():
-    """The sidebar buttons switch between demo and own data, and the banner follows."""
+    """The sidebar buttons switch between demo and own data, and the banner
+    follows; with no own database yet, the page says there is none."""
     at = open_page(DEFAULT)
     assert banner(at)
     next(b for b in at.sidebar.button if "own data" in b.label).click().run()
     assert not exceptions(at), exceptions(at)
     assert not banner(at) and at.session_state["source_mode"] == "own"
-    assert messages(at)  # this test's own database does not exist
+    assert any("no database at" in m for m in messages(at)), messages(at)  # this test's own database does not exist
     next(b for b in at.sidebar.button if "demo" in b.label).click().run()
     assert banner(at) and at.session_state["source_mode"] == "demo"
 
@@ -364,3 +387,263 @@ def test_today_on_imported_activitywatch_day(aw_db, monkeypatch):
                          "h": [s / 3600 for s in reference["app_seconds_active"].values()]})
     want = want.sort("h", descending=True).head(12)
     assert dict(zip(bars["y"], bars["x"])) == pytest.approx(dict(zip(want["app"], want["h"])), abs=1 / 3600)
+
+
+# --- Timeline, Workflow, Timing: the figures are the query layer's ---------------------------
+
+PAGE = {p.name: p for p in PAGES}
+WORKERS = pytest.mark.parametrize("worker", [None, "w02"], ids=["first worker", "w02"])
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # the heatmap's rows, as a user reads them
+
+
+def open_as(page, worker: str | None, db: Path, query: dict | None = None):
+    """Open ``page`` viewing the demo as ``worker`` (None: the first one); the
+    worker and the UTC bounds of the dates in the sidebar."""
+    at = open_page(page, query={**({"who": worker} if worker else {}), **(query or {})})
+    assert not exceptions(at), exceptions(at)
+    who = at.selectbox(key="who").value
+    assert who == (worker or at.selectbox(key="who").options[0])
+    return at, who, *shown_range(at, db, who)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def table(at: AppTest, column: str) -> pl.DataFrame:
+    """The one st.dataframe shown with this column, as polars."""
+    found = [pl.from_pandas(d.value) for d in at.main.dataframe if column in d.value.columns]
+    assert len(found) == 1, f"{len(found)} tables with a {column!r} column"
+    return found[0]
+
+
+def per_hour(hourly: pl.DataFrame, column: str) -> list[float]:
+    """Mean minutes per local hour of day 0-23 over the days in `hourly_activity` rows, worked out here."""
+    days = hourly["day"].n_unique()
+    sums = dict(hourly.group_by("hour_of_day").agg(pl.col(column).sum()).iter_rows())
+    return [sums.get(h, 0) / days / 60 for h in range(24)]
+
+
+@WORKERS
+def test_timeline_figures_are_the_query_results(dashboard_db, worker):
+    """On Timeline the day's active and idle time, its first and last activity,
+    the minutes per hour (with the mean day as a line), the weekday x hour
+    heatmap and the weeks are what `hourly_activity`, `timeline`,
+    `weekday_hour_heatmap` and `weekly_trend` give for the worker and dates
+    shown: otherwise a user reads hours they did not work, at the wrong time."""
+    at, who, start, end = open_as(PAGE["timeline"], worker, dashboard_db)
+    kw = dict(db=dashboard_db, worker=who)
+    hourly = queries.run("hourly_activity", start=start, end=end, **kw)
+    day = hourly["day"].max()  # the page starts on the last day
+    assert at.main.button_group[0].value == day
+    offset = queries.run("data_range", **kw)["utc_offset"][0] or 0
+    spans = queries.run("timeline", start=utc_midnight(day, offset), end=utc_midnight(day + dt.timedelta(days=1), offset),
+                        **kw)
+    that = hourly.filter(pl.col("day") == day)
+    assert metrics(at) == {
+        "Active": ui.hours(that["active_s"].sum()),
+        "Idle": ui.hours(that["idle_s"].sum()),
+        "First to last activity": f"{spans['local_start'].min():%H:%M} – {spans['local_stop'].max():%H:%M}",
+    }
+
+    shown = charts(at)
+    fig = shown["chart-hourly_activity"]
+    assert fig["layout"]["title"]["text"] == f"Minutes per hour on {day:%a %d %b}"
+    active, idle, usual = fig["data"]
+    assert active["x"] == idle["x"] == usual["x"] == list(range(24))
+    assert active["y"] == pytest.approx(per_hour(that, "active_s"))
+    assert idle["y"] == pytest.approx(per_hour(that, "idle_s"))
+    assert usual["y"] == pytest.approx(per_hour(hourly, "active_s"))
+
+    heat = queries.run("weekday_hour_heatmap", start=start, end=end, **kw)
+    grid = shown["chart-weekday_hour_heatmap"]["data"][0]
+    assert grid["y"] == list(WEEKDAYS) and grid["x"] == list(range(24))
+    cells = {(weekday, hour): z for weekday, row in zip(grid["y"], grid["z"]) for hour, z in zip(grid["x"], row)}
+    from_query = {(WEEKDAYS[w - 1], h): round(m, 1)
+                  for w, h, m in heat.select("weekday", "hour_of_day", "active_min").iter_rows()}
+    assert cells == {cell: from_query.get(cell, 0.0) for cell in cells}
+
+    last = at.date_input(key="dates").value[1]
+    first_monday = last - dt.timedelta(days=last.weekday(), weeks=11)  # 12 weeks up to the sidebar's end
+    weeks = queries.run("weekly_trend", start=utc_midnight(first_monday, offset), end=end, **kw)
+    bars = shown["chart-weekly_trend"]["data"][0]
+    by_week = dict(zip(bars["x"], bars["y"]))
+    assert weeks.height > 0
+    assert {f"{w:%d %b}": by_week.get(f"{w:%d %b}") for w in weeks["week"]} == dict(
+        zip((f"{w:%d %b}" for w in weeks["week"]), weeks["active_h"]))
+    assert sum(bars["y"]) == pytest.approx(weeks["active_h"].sum())  # weeks without activity: 0 h
+
+
+def test_timeline_heatmap_puts_each_day_on_its_weekday(dashboard_db):
+    """Each cell of 'Your week by hour' is the mean active minutes of that hour
+    over the days with activity that fell on that weekday, worked out here from
+    the hours per day (`hourly_activity`) and the calendar: a Monday's work
+    must show on the Monday row, not on Tuesday's."""
+    at, who, start, end = open_as(PAGE["timeline"], None, dashboard_db)
+    hourly = queries.run("hourly_activity", db=dashboard_db, worker=who, start=start, end=end)
+    sums: dict[tuple[str, int], float] = {}
+    days: dict[str, set] = {}
+    for day, hour, active_s in hourly.select("day", "hour_of_day", "active_s").iter_rows():
+        weekday = WEEKDAYS[day.weekday()]
+        sums[weekday, hour] = sums.get((weekday, hour), 0) + active_s
+        days.setdefault(weekday, set()).add(day)
+    assert len(days) >= 5, "the demo's dates should cover five weekdays"
+    grid = charts(at)["chart-weekday_hour_heatmap"]["data"][0]
+    cells = {(weekday, hour): z for weekday, row in zip(grid["y"], grid["z"]) for hour, z in zip(grid["x"], row)}
+    want = {(w, h): sums.get((w, h), 0) / 60 / len(days.get(w, (1,))) for w, h in cells}
+    assert cells == pytest.approx(want, abs=0.05 + 1e-9)  # the chart rounds to 0.1 min
+
+
+def test_timeline_all_days(dashboard_db):
+    """Picking 'All N days' on Timeline shows the mean day: active and idle
+    time per day, the days with activity, and the mean minutes per hour."""
+    at, who, start, end = open_as(PAGE["timeline"], None, dashboard_db)
+    hourly = queries.run("hourly_activity", db=dashboard_db, worker=who, start=start, end=end)
+    n = hourly["day"].n_unique()
+    picker = at.main.button_group[0]
+    picker.set_value(picker.options[-1]).run()
+    assert not exceptions(at), exceptions(at)
+    first, last = at.date_input(key="dates").value
+    assert metrics(at) == {
+        "Active per day": ui.hours(hourly["active_s"].sum() / n),
+        "Idle per day": ui.hours(hourly["idle_s"].sum() / n),
+        "Days with activity": f"{n} of {(last - first).days + 1}",
+    }
+    fig = charts(at)["chart-hourly_activity"]
+    assert fig["layout"]["title"]["text"] == "Minutes per hour, mean of the days"
+    assert len(fig["data"]) == 2, "no 'mean day' line when the bars already are the mean day"
+    assert fig["data"][0]["y"] == pytest.approx(per_hour(hourly, "active_s"))
+    assert fig["data"][1]["y"] == pytest.approx(per_hour(hourly, "idle_s"))
+
+
+@WORKERS
+def test_workflow_figures_are_the_query_results(dashboard_db, worker):
+    """On Workflow the switch counts in the Sankey and the directly-follows
+    graph, the session metrics, and the rework, variants and routines tables
+    are what `transitions`, `start_end_activities`, `variants`, `rework` and
+    `automation_candidates` give for the worker and dates shown: otherwise a
+    user automates a routine that is not the one they repeat most."""
+    at, who, start, end = open_as(PAGE["workflow"], worker, dashboard_db)
+    kw = dict(db=dashboard_db, worker=who, start=start, end=end)
+    transitions = queries.run("transitions", **kw)
+    counts = {(s, d): n for s, d, n in transitions.select("src", "dst", "n").iter_rows()}
+    assert transitions.height > 25, "the demo should have more switches than the Sankey shows"
+    shown = charts(at)
+
+    sankey = shown["chart-transitions"]["data"][0]
+    labels, link = sankey["node"]["label"], sankey["link"]
+    links = {(labels[s], labels[t]): n for s, t, n in zip(link["source"], link["target"], link["value"])}
+    assert len(links) == 25
+    assert {pair: counts.get(pair) for pair in links} == links
+    assert sorted(links.values(), reverse=True) == sorted(counts.values(), reverse=True)[:25]  # the 25 most frequent
+
+    min_n = at.main.select_slider[0].value
+    assert min_n == sorted(counts.values(), reverse=True)[19]  # 20 switches to start with
+    graph = shown["chart-transitions_graph"]
+    kept = {pair: n for pair, n in counts.items() if n >= min_n}
+    assert graph["layout"]["title"]["text"] == f"{len(kept)} of {len(counts)} switches"
+    arrows = [re.match(r"(.+) → (.+): ([\d,]+) switches", text).groups() for text in graph["data"][0]["hovertext"]]
+    assert {(s, d): int(n.replace(",", "")) for s, d, n in arrows} == {(s, d): n for (s, d), n in kept.items() if s != d}
+
+    ends = queries.run("start_end_activities", **kw)
+    variants = queries.run("variants", **kw)
+    sessions = ends.filter(pl.col("role") == "start")["n"].sum()
+    assert sessions == variants["n"].sum()
+    assert metrics(at) == {
+        "Sessions": f"{sessions:,}",
+        "Distinct paths (variants)": f"{variants.height:,}",
+        "Mean session": ui.hours((variants["n"] * variants["mean_s"]).sum() / sessions),
+    }
+    steps = next(m for m in at.main.metric if m.label == "Mean session").proto.delta
+    assert steps == f"{(variants['n'] * variants['steps']).sum() / sessions:,.0f} steps"
+
+    bars = {b["name"]: dict(zip(b["y"], b["x"])) for b in shown["chart-start_end_activities"]["data"]}
+    for role, name in (("start", "first app"), ("end", "last app")):
+        per_app = dict(ends.filter(pl.col("role") == role).select("app", "n").iter_rows())
+        assert {app: per_app.get(app, 0) for app in bars[name]} == bars[name]
+
+    rework = queries.run("rework", **kw)
+    assert table(at, "returns").equals(rework.with_columns(share=pl.col("sessions_with_returns") / pl.col("sessions")))
+    assert table(at, "variant").equals(variants.head(20).with_columns(minutes=pl.col("mean_s") / 60).drop("mean_s"))
+
+    routines = queries.run("automation_candidates", **kw).head(20)
+    assert table(at, "sequence").equals(routines.select(
+        "sequence", "occurrences", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60, days="days"))
+    first = routines.row(0, named=True)
+    assert f"When: {first['sequence']}" in [m.value.lstrip("# ") for m in at.main.markdown]
+    when = queries.run("sequence_occurrences", sequence=first["sequence"], **kw)
+    dots, per_hour_bars = shown["chart-sequence_occurrences"]["data"]
+    assert len(dots["x"]) == when.height == first["occurrences"]
+    assert sum(per_hour_bars["x"]) == when.height
+
+
+def test_workflow_other_routines(dashboard_db):
+    """The routine picker shows the chosen kind: 'Ping-pong loops' lists exactly
+    what `ping_pong` gives (every loop, not only the top rows)."""
+    at, who, start, end = open_as(PAGE["workflow"], None, dashboard_db)
+    next(b for b in at.main.button_group if "Ping-pong loops" in b.options).set_value("Ping-pong loops").run()
+    assert not exceptions(at), exceptions(at)
+    loops = queries.run("ping_pong", db=dashboard_db, worker=who, start=start, end=end)
+    assert loops.height > 0
+    assert table(at, "sequence").equals(loops.select(
+        "sequence", "loops", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60))
+
+
+def _typing_figures(typing: dict) -> dict[str, str]:
+    return {
+        "Typing speed": f"{typing['wpm']:.0f} WPM" if typing["wpm"] else "–",
+        "Between keys (median)": f"{typing['iki_median_ms'] or 0:,.0f} ms",
+        "Key hold (mean)": f"{typing['hold_mean_ms'] or 0:,.0f} ms",
+        "Corrections": f"{(typing['backspace_share'] or 0) * 100:.1f}%",
+        "Rollover": f"{(typing['rollover'] or 0) * 100:.0f}%",
+    }
+
+
+@WORKERS
+def test_timing_figures_are_the_query_results(dashboard_db, worker):
+    """On Timing the typing figures (speed, median interval between keys, hold
+    time, the share of corrections, rollover), the typing bursts per day, the
+    histogram of intervals between keys and its median and 90th percentile
+    are what `typing_summary`, `typing_bursts`, `distribution` and
+    `percentiles` give for the worker and dates shown: otherwise a user
+    believes they correct far less (or more) than they do."""
+    at, who, start, end = open_as(PAGE["timing"], worker, dashboard_db)
+    kw = dict(db=dashboard_db, worker=who, start=start, end=end)
+    typing = queries.run("typing_summary", **kw).row(0, named=True)
+    assert typing["keystrokes"] and typing["backspace_share"] > 0.01, "the demo should have typing with corrections"
+    pct = queries.run("percentiles", measure="iki", **kw).row(0, named=True)
+    assert metrics(at) == _typing_figures(typing) | {
+        "Median": f"{pct['p50']:.0f} ms", "90% are shorter than": f"{pct['p90']:.0f} ms"}
+    assert f"From {pct['n']:,} values." in [c.value for c in at.main.caption]
+
+    shown = charts(at)
+    bursts = queries.run("typing_bursts", **kw)
+    per_day, speed = shown["chart-typing_bursts"]["data"]
+    assert [dt.date.fromisoformat(d[:10]) for d in per_day["x"]] == bursts["day"].to_list()
+    assert per_day["y"] == bursts["bursts"].to_list()
+    assert speed["y"] == bursts["mean_wpm"].to_list()
+
+    dist = queries.run("distribution", measure="iki", **kw)
+    bars, ecdf = shown["chart-distribution_iki"]["data"]
+    assert [tuple(bin_) for bin_ in bars["customdata"]] == dist.select("lo", "hi").rows()
+    assert bars["y"] == (dist["share"] * 100).to_list()
+    assert ecdf["x"] == dist["hi"].to_list()
+    assert ecdf["y"] == (dist["cum_share"] * 100).to_list()
+
+
+def test_timing_sessions_in_minutes(dashboard_db):
+    """With 'Sessions' picked (from a bookmark), the histogram's bins, the
+    median and the 90th percentile are `distribution` and `percentiles` of
+    session lengths converted from seconds to minutes, not seconds labelled 'min'."""
+    at, who, start, end = open_as(PAGE["timing"], None, dashboard_db, query={"measure": "Sessions"})
+    kw = dict(db=dashboard_db, worker=who, start=start, end=end, measure="session")
+    pct = queries.run("percentiles", **kw).row(0, named=True)
+    shown = metrics(at)
+    assert (shown["Median"], shown["90% are shorter than"]) == (f"{pct['p50'] / 60:.0f} min", f"{pct['p90'] / 60:.0f} min")
+    dist = queries.run("distribution", **kw)
+    fig = charts(at)["chart-distribution_session"]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "length of a session (min)"
+    bars, ecdf = fig["data"]
+    assert [tuple(bin_) for bin_ in bars["customdata"]] == (dist.select("lo", "hi") / 60).rows()
+    assert bars["y"] == (dist["share"] * 100).to_list()
+    assert ecdf["x"] == (dist["hi"] / 60).to_list()
