@@ -12,7 +12,8 @@ import sys
 
 import queries
 import store
-from store import client
+from capture import control
+from store import client, paths
 
 
 def add_parser(sub) -> None:
@@ -54,6 +55,7 @@ def _params(pairs: list[str]) -> dict:
 
 
 def cmd_run(args) -> int:
+    control.upgrade(paths.paths(args.db))  # a file from an older Workprint lacks today's macros
     frame = queries.run(args.name, db=args.db, **_params(args.param))
     out = sys.stdout.buffer
     if args.format == "csv":
@@ -71,7 +73,7 @@ def cmd_query(args, paths=None) -> int:
         return cmd_list()
     try:
         return cmd_run(args)
-    except (KeyError, ValueError, store.StoreError, client.DaemonError) as exc:
+    except (KeyError, ValueError, store.StoreError, client.DaemonError, control.ControlError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2

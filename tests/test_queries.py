@@ -305,3 +305,17 @@ def test_comparison_says_what_changed_in_plain_words():
     assert same.magnitude == "negligible" and "about the same" in same.sentence("Holds", "ms")
     with pytest.raises(ValueError, match="at least 2 values"):
         stats.compare([1.0], [1.0, 2.0])
+
+
+def test_cli_upgrades_a_file_from_an_older_workprint(db):
+    """A worker who upgraded Workprint and queries an older file from the command line gets
+    answers, not "category_of does not exist": the file's macros are brought up to date first."""
+    con = store.open_writable(db)
+    con.execute("DROP MACRO category_of")
+    con.execute("DELETE FROM meta WHERE key = 'macros'")
+    con.close()
+    result = subprocess.run([sys.executable, "-m", "queries", "run", "category_time", "--db", str(db)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "category,seconds,apps"
+    assert not store.needs_upgrade(store.open_read_only(db))
