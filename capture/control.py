@@ -15,6 +15,7 @@ started it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -86,10 +87,27 @@ def status(paths: Paths) -> dict:
     return running(paths) or offline_status(paths)
 
 
+def _lock_free(paths: Paths) -> bool:
+    """True unless a daemon still holds ``<db>.lock`` (it lets go after closing the file)."""
+    try:
+        fd = os.open(paths.lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the flock if we got it
+    return True
+
+
 def wait_stopped(paths: Paths, timeout: float = STOP_TIMEOUT) -> bool:
-    """Wait until no daemon answers for ``paths`` (its socket is gone); False on time-out."""
+    """Wait until the daemon for ``paths`` has gone: its socket removed and the
+    file closed (its lock released), so the file can be opened at once. False
+    on time-out."""
     deadline = time.monotonic() + timeout
-    while paths.socket.exists():
+    while paths.socket.exists() or not _lock_free(paths):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

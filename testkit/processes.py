@@ -3,11 +3,13 @@ reading a database file directly."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -80,6 +82,71 @@ class DaemonProcess:
 
     def status(self) -> dict:
         return client.request(self.paths, "status")
+
+    def read(self, sql: str, params: dict | None = None) -> list[tuple]:
+        """Query through the daemon's socket, as the dashboard does while capture runs."""
+        table = client.read(self.paths, sql, params)
+        return list(zip(*(column.to_pylist() for column in table.columns)))
+
+    # --- waiting for the daemon, instead of sleeping ---------------------------
+    def wait_until(self, predicate: Callable[[dict], object], what: str, timeout: float = 30) -> dict:
+        """Poll the daemon's status until ``predicate(status)`` is true; return that status.
+
+        Fails, naming ``what`` and the last status seen, when ``timeout``
+        seconds pass or the daemon exits first.
+        """
+        deadline = time.monotonic() + timeout
+        last: object = "no answer yet"
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"the daemon exited ({self.proc.returncode}) while waiting for {what}; "
+                    f"last status: {last}\n{self.stderr()}"
+                )
+            try:
+                status = self.status()
+            except (client.NotRunning, client.DaemonError, OSError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                last = status
+                if predicate(status):
+                    return status
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; last status: {last}")
+            time.sleep(0.05)
+
+    def wait_for_events(self, n: int, timeout: float = 30) -> dict:
+        """Wait until this run has written at least ``n`` events (its start marker included)."""
+        return self.wait_until(lambda s: s["events_written_this_run"] >= n, f"{n} events written this run", timeout)
+
+    def wait_flushed(self, since: float | None = None, timeout: float = 30) -> dict:
+        """Wait for a flush (after ``since``, a ``time.time()`` value, if given)
+        that left nothing waiting in the write buffer."""
+
+        def flushed(status: dict) -> bool:
+            if status["last_flush"] is None or status["buffered"]:
+                return False
+            return since is None or dt.datetime.fromisoformat(status["last_flush"]).timestamp() >= since
+
+        return self.wait_until(flushed, "a flush leaving nothing buffered", timeout)
+
+    def wait_for_rows(
+        self, sql: str, predicate: Callable[[list[tuple]], object], what: str,
+        params: dict | None = None, timeout: float = 30,
+    ) -> list[tuple]:
+        """Poll a query through the daemon until ``predicate(rows)`` is true; return those rows.
+        Fails naming ``what`` and the last rows seen."""
+        seen: dict = {}
+
+        def check(_status: dict) -> object:
+            seen["rows"] = self.read(sql, params)
+            return predicate(seen["rows"])
+
+        try:
+            self.wait_until(check, what, timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nlast rows of {sql!r}: {seen.get('rows', 'none read')}") from None
+        return seen["rows"]
 
     def stop(self, timeout: float = 60) -> int:
         if self.proc.poll() is None:

@@ -55,6 +55,9 @@ def test_stop_flushes_every_event(consented, tmp_path):
     """Stopping must lose nothing that was captured before the stop."""
     recording = _recording(tmp_path / "r.jsonl", 600, span_s=1.0)
     with DaemonProcess(consented, *REPLAY, "--replay", f"file={recording}", "--flush-interval", "5") as daemon:
+        # Let the 1 s recording play out. No status field shows events still in
+        # the recorder's queue, and waiting for a flush would defeat the test:
+        # the stop itself must write them.
         time.sleep(1.5)
         cli("stop", "--db", str(consented))
         assert daemon.proc.wait(30) == 0
@@ -65,16 +68,19 @@ def test_stop_flushes_every_event(consented, tmp_path):
 
 def test_status_pause_resume(consented):
     """While paused, not one input event may be stored; status must say paused."""
-    with DaemonProcess(consented, *REPLAY, "--replay", "rate=300"):
-        time.sleep(1)
+    with DaemonProcess(consented, *REPLAY, "--replay", "rate=300") as daemon:
+        daemon.wait_flushed()
         assert "capturing" in cli("status", "--db", str(consented)).stdout
         assert "paused" in cli("pause", "--db", str(consented)).stdout
         assert "already paused" in cli("pause", "--db", str(consented)).stdout
         status = json.loads(cli("status", "--json", "--db", str(consented)).stdout)
         assert status["running"] and status["paused"]
-        time.sleep(1.5)
+        time.sleep(1.5)  # input keeps coming while paused: none of it may be stored
         cli("resume", "--db", str(consented))
-        time.sleep(1)
+        daemon.wait_for_rows(
+            "SELECT count(*) FROM events WHERE kind = 'key_down' AND ts > (SELECT max(ts) FROM events WHERE kind = 'resume')",
+            lambda r: r[0][0] > 50, "more than 50 key presses stored after the resume",
+        )
         live = json.loads(cli("status", "--json", "--db", str(consented)).stdout)
         assert live["events_stored"] > 0 and live["last_flush"]
     (pause_ts,), (resume_ts,) = rows(consented, "SELECT ts FROM events WHERE kind IN ('pause','resume') ORDER BY ts")
@@ -107,7 +113,8 @@ def test_control_commands_without_a_daemon_say_so(db):
 def test_readers_get_data_through_the_daemon_and_cannot_write(consented):
     """While capture runs, readers go through its socket, read-only."""
     with DaemonProcess(consented, *REPLAY, "--replay", "rate=100") as daemon:
-        time.sleep(1.5)
+        daemon.wait_for_rows("SELECT count(*) FROM events WHERE kind = 'key_down'", lambda r: r[0][0] > 0,
+                             "a key press stored")
         table = client.read(daemon.paths, "SELECT count(*) AS n FROM events WHERE kind = $k", {"k": "key_down"})
         assert table.column("n")[0].as_py() > 0
         for sql in ("DELETE FROM raw_events", "DROP TABLE raw_events", "ATTACH '/tmp/x.duckdb'",

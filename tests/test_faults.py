@@ -28,15 +28,17 @@ def test_full_disk_keeps_events_in_memory_and_writes_them_later(consented, tmp_p
     events, warn, and store every one once writing works again."""
     rec = _recording(tmp_path / "rec.jsonl", 2000, span_s=4.0)
     with DaemonProcess(consented, "--backend", "replay", "--replay", f"file={rec}", "--flush-interval", "0.3") as daemon:
-        time.sleep(0.5)
+        daemon.wait_flushed()  # writing works before the limit
         _prlimit(daemon.proc.pid, "1:unlimited")
-        time.sleep(2.0)
-        status = daemon.status()
+        status = daemon.wait_until(lambda s: s["buffered"] > 0 and s["last_error"],
+                                   "failing writes to keep events in memory and report an error")
         assert status["buffered"] > 0 and status["last_error"], status
         _prlimit(daemon.proc.pid, "unlimited:unlimited")
-        time.sleep(4.0)
-        status = daemon.status()
+        status = daemon.wait_until(lambda s: s["buffered"] == 0 and s["last_error"] is None,
+                                   "the events kept in memory to be written once writing works again")
         assert status["buffered"] == 0 and status["last_error"] is None, status
+        daemon.wait_for_rows("SELECT count(*) FROM events WHERE kind IN ('key_down', 'key_up')",
+                             lambda r: r[0][0] >= 2000, "the whole 4 s recording to be stored")
         assert daemon.stop() == 0
         # The warning given while writes failed could not reach stderr either
         # (the size limit covers every file); status reported it above.
@@ -65,6 +67,9 @@ def test_x_server_going_away_flushes_and_exits_clearly(consented, tmp_path):
         daemon = DaemonProcess(consented, "--backend", "x11", "--flush-interval", "10", env={"DISPLAY": session.display})
         daemon.start()
         session.run("xdotool", "type", "--delay", "10", "abcdef")
+        # Let the keys reach the daemon. No status field shows events not yet
+        # flushed, and a flush before the X server goes (interval 10 s) would
+        # defeat the test: the exit itself must write them.
         time.sleep(0.5)
         session.procs[0].kill()  # Xvfb
         code = daemon.proc.wait(30)

@@ -25,7 +25,7 @@ def test_kill_9_twenty_times_loses_nothing_flushed(consented):
             consented, "--backend", "replay", "--replay", f"rate=400,seed={attempt}", "--flush-interval", "0.2",
             env={"WORKPRINT_LOG_LEVEL": "DEBUG"},
         ).start()
-        time.sleep(rng.uniform(0.05, 1.5))
+        time.sleep(rng.uniform(0.05, 1.5))  # a random moment to die at: the point of the test
         daemon.kill9()
         for batch_id, n in FLUSHED.findall(log.read_text()):
             confirmed[int(batch_id)] = int(n)

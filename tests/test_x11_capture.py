@@ -24,9 +24,30 @@ def _daemon(db, xsession, *args):
     return DaemonProcess(db, "--backend", "x11", *args, env={"DISPLAY": xsession.display})
 
 
-def _activate(xsession, window):
+FOCUS_APPS = "SELECT app FROM events WHERE kind = 'focus' ORDER BY ts"
+INPUT_SEEN = """SELECT count(*) FILTER (kind IN ('key_down', 'key_up')), count(*) FILTER (kind LIKE 'mouse%'),
+                       count(*) FILTER (kind = 'scroll'), count(*) FILTER (kind = 'idle_end')
+                FROM events"""
+
+
+def _activate(xsession, window, app=None, daemon=None):
+    """Give ``window`` the focus (``--sync`` waits until the window manager has);
+    with a daemon, also wait until it has stored the switch to ``app``."""
+    before = len(daemon.read(FOCUS_APPS)) if daemon else 0
     xsession.run("xdotool", "windowactivate", "--sync", window)
-    time.sleep(0.3)
+    if daemon:
+        _wait_focus(daemon, app, before + 1)
+
+
+def _wait_focus(daemon, app, n):
+    daemon.wait_for_rows(FOCUS_APPS, lambda r: len(r) >= n and r[-1] == (app,), f"focus event {n} to be on {app}")
+
+
+def _wait_input(daemon, keys, clicks=0, scrolls=0, idle_ends=0, what="the input to be stored"):
+    """Wait until the daemon has stored at least this many key presses and
+    releases, mouse button events, scrolls and idle ends."""
+    want = (keys, clicks, scrolls, idle_ends)
+    daemon.wait_for_rows(INPUT_SEEN, lambda r: all(got >= n for got, n in zip(r[0], want)), f"{what} {want}")
 
 
 def _letter_runs(text: str, n: int = 5) -> set[str]:
@@ -39,15 +60,15 @@ def test_typing_clicking_scrolling_and_switching(consented, xsession, windows):
     and what they typed is nowhere on disk."""
     _activate(xsession, windows["alpha"])
     with _daemon(consented, xsession) as daemon:
-        time.sleep(0.5)
+        _wait_focus(daemon, "WorkprintAlpha", 1)  # capturing, and on the first window
         xsession.run("xdotool", "type", "--delay", "40", SENTENCE)
         xsession.run("xdotool", "mousemove", "--sync", "100", "100")
         xsession.run("xdotool", "mousemove", "--sync", "200", "200", "click", "1")
         xsession.run("xdotool", "click", "4", "click", "4", "click", "5")
-        _activate(xsession, windows["beta"])
+        _activate(xsession, windows["beta"], "WorkprintBeta", daemon)
         xsession.run("xdotool", "key", "Return", "shift+Tab", "BackSpace", "Left", "F5")
-        _activate(xsession, windows["alpha"])
-        time.sleep(1.5)
+        _activate(xsession, windows["alpha"], "WorkprintAlpha", daemon)
+        _wait_input(daemon, keys=2 * (sum(EXPECTED_DOWNS.values()) + 6), clicks=2, scrolls=3)
         assert daemon.stop() == 0
 
     downs = dict(rows(consented, "SELECT key_class, count(*) FROM events WHERE kind='key_down' GROUP BY 1"))
@@ -85,7 +106,7 @@ def test_nothing_is_recorded_while_paused(consented, xsession, windows):
         xsession.run("xdotool", "click", "1")
         cli("resume", "--db", str(consented))
         xsession.run("xdotool", "type", "--delay", "20", "abc")
-        time.sleep(1)
+        _wait_input(daemon, keys=6, what="the key presses and releases of 'abc' to be stored")
         assert daemon.stop() == 0
     downs = rows(consented, "SELECT key_class, count(*) FROM events WHERE kind='key_down' GROUP BY 1")
     assert downs == [("letter", 3)]
@@ -97,9 +118,9 @@ def test_idle_periods_land_between_the_bursts(consented, xsession, windows):
     _activate(xsession, windows["alpha"])
     with _daemon(consented, xsession, "--idle-threshold", "2") as daemon:
         xsession.run("xdotool", "type", "--delay", "20", "one")
-        time.sleep(4)
+        time.sleep(4)  # the idle gap itself
         xsession.run("xdotool", "type", "--delay", "20", "two")
-        time.sleep(1)
+        _wait_input(daemon, keys=12, idle_ends=1, what="both bursts and the idle end to be stored")
         assert daemon.stop() == 0
     marks = rows(consented, "SELECT kind, ts FROM events WHERE kind IN ('idle_start','idle_end') ORDER BY ts")
     assert [k for k, _ in marks] == ["idle_start", "idle_end"]
