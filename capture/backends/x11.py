@@ -174,11 +174,13 @@ class _FocusWatcher(threading.Thread):
             while not self._halt.is_set():
                 if not self._display.pending_events():
                     select.select([fd], [], [], 0.1)
-                self._settle_no_focus()
                 while self._display.pending_events():
                     event = self._display.next_event()
                     if event.type == Xlib.X.PropertyNotify and event.atom in (self._active, self._net_name, Xlib.Xatom.WM_NAME):
                         self._report()
+                # Only after the waiting events: a switch already queued must
+                # not be preceded by a "nothing focused" of the busy moment.
+                self._settle_no_focus()
         except (Xlib.error.ConnectionClosedError, OSError) as exc:
             self.error = f"the X server went away ({exc})"
         finally:
