@@ -31,4 +31,4 @@ FROM hourly_total WHERE $worker IS NULL OR worker = $worker;
 
 -- name: has_data
 -- True once anything was captured or imported.
-SELECT EXISTS (SELECT 1 FROM raw_events) OR EXISTS (SELECT 1 FROM spans) AS has_data;
+SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM spans) AS has_data;

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import db, protocol
+from . import db, guard, protocol
 from .db import LockedError
 from .paths import Paths
+from .txn import read_only_transaction
 
 
 class NotRunning(RuntimeError):
@@ -63,7 +64,8 @@ def _query_daemon(paths: Paths, sql: str, params: dict, timeout: float) -> pa.Ta
 def _query_file(path: Path, sql: str, params: dict) -> pa.Table:
     con = db.open_read_only(path)
     try:
-        return con.sql(sql, params=params or None).to_arrow_table()
+        with read_only_transaction(con):
+            return con.sql(sql, params=params or None).to_arrow_table()
     finally:
         con.close()
 
@@ -74,9 +76,11 @@ def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float =
     Goes through the daemon when one runs, else opens the file read-only for
     this query alone. A lock held briefly by another process (a daemon starting
     or stopping) is waited out for up to ``wait`` seconds. Raises
-    store.StoreError subclasses for missing, locked or corrupt files and
-    DaemonError for errors the daemon reports (bad SQL, say).
+    store.StoreError subclasses for missing, locked or corrupt files,
+    guard.RefusedError for anything but a read of the documented tables
+    (store.guard), and DaemonError for errors the daemon reports (bad SQL, say).
     """
+    guard.check_reader_sql(sql)
     params = params or {}
     deadline = time.monotonic() + wait
     delay = 0.02

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import schema, statements
+from . import guard, schema, statements
 
 log = logging.getLogger("workprint.store")
 
@@ -107,15 +107,24 @@ def needs_upgrade(con) -> bool:
 
 
 def open_read_only(path: Path):
-    """A read-only connection; StoreError subclasses explain any failure."""
+    """A read-only connection, with no file or network access and its
+    configuration locked (store.guard.LOCKED_DOWN); StoreError subclasses
+    explain any failure."""
     if not path.exists():
         raise StoreError(f"no database at {path} yet: nothing has been captured or imported")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=dict(guard.LOCKED_DOWN))
         _validate(con)
         return con
     except duckdb.Error as exc:
         raise _classify(path, exc) from exc
+
+
+def lock_down(con) -> None:
+    """Apply store.guard.LOCKED_DOWN to the instance ``con`` belongs to; after
+    this nothing on it can change a setting."""
+    for name, value in guard.LOCKED_DOWN:
+        statements.execute(con, f"lock_down_{name}", {"value": value})
 
 
 class Database:
@@ -137,6 +146,7 @@ class Database:
         if self._base is None:
             self._base = open_writable(self.path)
             statements.execute(self._base, "daemon_memory")
+            lock_down(self._base)  # readers share this instance: no files, no network, no settings
             self._writer = self._base.cursor()
         return self._base
 

@@ -3,7 +3,7 @@
 DuckDB lets one process open a file for writing, and while it does nobody else
 can open it, even read-only. So while capture runs, the daemon is the only
 process that opens the database, and dashboards, the CLI and scripts send it
-read-only queries over a Unix socket. The socket sits in a folder only this
+read-only queries over a Unix socket (what may run: store.guard). The socket sits in a folder only this
 user can enter, and every connection's peer credentials are checked: other
 users of the machine cannot reach it.
 """
@@ -18,26 +18,10 @@ import struct
 import threading
 from pathlib import Path
 
-import duckdb
-
-from . import protocol
+from . import guard, protocol
+from .txn import read_only_transaction
 
 log = logging.getLogger("workprint.server")
-
-# Statement types a reader may run: nothing that writes, attaches or configures.
-_READ_ONLY = {"SELECT", "EXPLAIN"}
-
-
-def check_read_only(sql: str) -> None:
-    """Raise PermissionError unless every statement in ``sql`` only reads."""
-    statements = duckdb.extract_statements(sql)
-    if not statements:
-        raise ValueError("empty query")
-    for statement in statements:
-        kind = statement.type.name
-        if kind not in _READ_ONLY:
-            raise PermissionError(f"only read-only queries are served here, not {kind}")
-
 
 def peer_uid(sock: socket.socket) -> int:
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -75,10 +59,11 @@ class _Handler(socketserver.BaseRequestHandler):
 
     @staticmethod
     def _query(daemon, sql: str, params: dict):
-        check_read_only(sql)
+        guard.check_reader_sql(sql)
         cursor = daemon.db.cursor()
         try:
-            return cursor.sql(sql, params=params or None).to_arrow_table()
+            with read_only_transaction(cursor):
+                return cursor.sql(sql, params=params or None).to_arrow_table()
         finally:
             cursor.close()
 

@@ -21,3 +21,17 @@ def transaction(con):
             pass  # DuckDB already rolled back (a fatal error invalidates the transaction)
         raise
     con.execute("COMMIT")
+
+
+@contextmanager
+def read_only_transaction(con):
+    """``with read_only_transaction(con):`` runs the block in a READ ONLY
+    transaction (DuckDB refuses any write in it) and always rolls it back."""
+    con.execute("BEGIN TRANSACTION READ ONLY")
+    try:
+        yield con
+    finally:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # already ended by a failed statement

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from store import client
+from store import client, guard
 from store import paths as config
 from testkit import DaemonProcess, cli, rows
 
@@ -119,9 +119,9 @@ def test_readers_get_data_through_the_daemon_and_cannot_write(consented):
         assert table.column("n")[0].as_py() > 0
         for sql in ("DELETE FROM raw_events", "DROP TABLE raw_events", "ATTACH '/tmp/x.duckdb'",
                     "SELECT 1; DELETE FROM raw_events", "COPY raw_events TO '/tmp/out.csv'"):
-            with pytest.raises(client.DaemonError, match="read-only"):
+            with pytest.raises(guard.RefusedError, match="read-only"):
                 client.read(daemon.paths, sql)
-        with pytest.raises(client.DaemonError, match="no_such_table"):
+        with pytest.raises(guard.RefusedError, match="no_such_table"):
             client.read(daemon.paths, "SELECT * FROM no_such_table")
     assert rows(consented, "SELECT count(*) FROM events")[0][0] > 0
 

@@ -125,3 +125,23 @@ INSERT INTO keystrokes BY NAME SELECT * FROM _incoming;
 -- name: insert_hourly
 -- A batch of hourly rollups (generated populations), by column name.
 INSERT INTO hourly BY NAME SELECT * FROM _incoming;
+
+-- name: lock_down_enable_external_access
+-- Allow or forbid file and network access (readers: never).
+-- $value: true or false
+SET enable_external_access = $value;
+
+-- name: lock_down_autoinstall_known_extensions
+-- Allow or forbid installing extensions on demand (readers: never).
+-- $value: true or false
+SET autoinstall_known_extensions = $value;
+
+-- name: lock_down_autoload_known_extensions
+-- Allow or forbid loading extensions on demand (readers: never).
+-- $value: true or false
+SET autoload_known_extensions = $value;
+
+-- name: lock_down_lock_configuration
+-- Lock every setting from now on.
+-- $value: true
+SET lock_configuration = $value;
