@@ -3,9 +3,9 @@ and the dashboard both go through.
 
 It gives and withdraws consent, starts the daemon detached, stops, pauses and
 resumes it, reports its status (or an offline status when nothing runs),
-edits category rules, and brings an older database forward. Whatever the
-daemon is running for, it asks the daemon over its socket; otherwise it opens
-the file itself. Every failure is a :class:`ControlError` whose message is
+edits category rules, brings an older database forward and makes the demo.
+While a daemon runs for the database it asks the daemon over its socket
+(the daemon holds the file); otherwise it opens the file itself. Every failure is a :class:`ControlError` whose message is
 meant for the worker.
 
 It never imports the daemon, the backends or the writer: starting capture
@@ -212,7 +212,14 @@ def set_paused(paths: Paths, paused: bool) -> bool:
 
 def edit_categories(paths: Paths, add: dict | None = None, remove: str | None = None) -> list[list]:
     """Change the category rules (through the daemon while it runs); every rule, by priority.
-    ValueError names an invalid pattern."""
+    With nothing to change, only reads them. ValueError says what the change got wrong
+    (an invalid pattern, a rule that is not there)."""
+    if add is None and remove is None:
+        try:
+            table = client.read(paths, statements.named()["category_rules_all"].sql)
+        except store.StoreError as exc:
+            raise ControlError(str(exc)) from None
+        return [list(row) for row in zip(*(column.to_pylist() for column in table.columns))]
     try:
         return client.request(paths, "categories", add=add, remove=remove)["rules"]
     except client.NotRunning:
@@ -247,13 +254,30 @@ def upgrade(paths: Paths) -> None:
         raise ControlError(f"{paths.db} was written by an older Workprint and could not be upgraded: {exc}") from None
 
 
+def _is_demo(db: Path) -> bool:
+    try:
+        con = store.open_read_only(db)
+    except store.StoreError:
+        return False
+    try:
+        return store.is_demo(con)
+    finally:
+        con.close()
+
+
 def ensure_demo(db: Path) -> None:
     """Generate the demo database at ``db`` unless a current one is there.
 
     An outdated demo is made again rather than migrated: it is generated data.
+    A file there that is not a demo (real data, or not readable) is never
+    deleted: ControlError says so.
     """
     if db.exists() and needs_upgrade(db):
-        db.unlink()
+        if not _is_demo(db):
+            raise ControlError(f"{db} is where the demo goes, but it is not a demo database: it is left as it is; "
+                               "point WORKPRINT_DEMO_DB elsewhere")
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
     if db.exists():
         return
     db.parent.mkdir(parents=True, exist_ok=True)

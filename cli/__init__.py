@@ -5,9 +5,10 @@
     workprint query list | query run NAME ...
 
 ``python -m capture ...`` is the same command; ``python -m queries ...`` is
-``workprint query ...``. This package sits above every other: it only parses
-arguments and hands them to capture's controller, the importers, the demo and
-the query layer.
+``workprint query ...``. This package sits above every other: it builds the
+command (capture's subcommands here, ``import`` and ``demo`` registered by
+those packages) and hands each to capture's controller, the importers, the
+demo or the query layer.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "query":
             return args.handler(args)
+        paths = store_paths.paths(args.db)
         try:
-            paths = store_paths.paths(args.db)
+            paths.socket  # noqa: B018 - checks the private socket folder now, not mid-command
         except PermissionError as exc:
             return capture_commands.fail(str(exc))
         return args.handler(args, paths)

@@ -68,7 +68,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_query(args, paths=None) -> int:
+def cmd_query(args) -> int:
     if args.query_command == "list":
         return cmd_list()
     try:

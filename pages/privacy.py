@@ -37,15 +37,9 @@ def attempt(action, *args) -> str | None:
     try:
         action(*args)
     except control.ControlError as exc:
+        if action is control.start:
+            return f"Capture did not start. It said:\n```\n{exc}\n```"
         return str(exc)[:1].upper() + str(exc)[1:]
-    return None
-
-
-def start_capture() -> str | None:
-    try:
-        control.start(paths)
-    except control.ControlError as exc:
-        return f"Capture did not start. It said:\n```\n{exc}\n```"
     return None
 
 
@@ -128,7 +122,7 @@ def capture_panel():
         if st.button("Start capture", icon=":material/play_arrow:", disabled=not accepted,
                      help=None if accepted else "Accept consent above first."):
             with st.spinner("Starting capture..."):
-                act(start_capture, done="Capture started.", where="capture")
+                act(attempt, control.start, paths, done="Capture started.", where="capture")
 
     st.subheader("Your newest rows, exactly as stored")
     if not paths.db.exists():

@@ -27,10 +27,10 @@ from .db import (
     LockedError,
     StoreError,
     UnreadableError,
+    is_demo,
     needs_upgrade,
     open_read_only,
     open_writable,
-    set_aside,
 )
 from .txn import transaction
 
@@ -43,13 +43,13 @@ __all__ = [
     "UnreadableError",
     "consent_given",
     "edit_category_rules",
+    "is_demo",
     "known_batches",
     "needs_upgrade",
     "new_batch_id",
     "open_read_only",
     "open_writable",
     "record_consent",
-    "set_aside",
     "transaction",
     "write_batch",
     "write_batches",

@@ -98,6 +98,12 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     return con
 
 
+def is_demo(con) -> bool:
+    """True for a generated demo database: marked as one, holding nothing else."""
+    return (statements.scalar(con, "meta_get", {"key": "demo"}) == "true"
+            and not statements.scalar(con, "foreign_batches", {"source": "demo"}))
+
+
 def needs_upgrade(con) -> bool:
     """True if the file was written by an older Workprint: its schema or its
     macros are behind this one's (a newer schema is refused on opening)."""

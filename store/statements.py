@@ -18,14 +18,16 @@ MACRO_FILE = "macros.sql"
 
 
 @lru_cache(maxsize=1)
-def statements() -> dict[str, catalog.Statement]:
+def named() -> dict[str, catalog.Statement]:
     """Every statement in store/sql, by name."""
     return catalog.load(SQL_DIR)
 
 
 def execute(con, name: str, params: dict | None = None):
-    """Run the named statement on ``con``, passing only the parameters it uses."""
-    statement = statements()[name]
+    """Run the named statement on ``con``, passing only the parameters it uses
+    (the derived-table steps share one parameter set); a missing one is a
+    ValueError naming it."""
+    statement = named()[name]
     given = {k: v for k, v in (params or {}).items() if k in statement.params}
     return con.execute(statement.sql, statement.bind(given))
 
@@ -37,7 +39,7 @@ def scalar(con, name: str, params: dict | None = None):
 
 
 def macros() -> list[catalog.Statement]:
-    return [s for s in statements().values() if s.file == MACRO_FILE]
+    return [s for s in named().values() if s.file == MACRO_FILE]
 
 
 @lru_cache(maxsize=1)

@@ -30,3 +30,13 @@ def test_rules_can_be_edited_while_capture_runs(consented):
         assert "blender" in out
     rules = store.open_read_only(consented).execute("SELECT category FROM category_rules WHERE pattern='blender'")
     assert rules.fetchall() == [("Design",)]
+
+
+def test_listing_the_rules_only_reads(db):
+    """Looking at the rules must not create a database, nor set a damaged one aside."""
+    missing = cli("categories", "--db", str(db), check=False)
+    assert missing.returncode == 2 and "no database at" in missing.stderr and not db.exists()
+    db.write_bytes(b"not a database" * 100)
+    damaged = cli("categories", "--db", str(db), check=False)
+    assert damaged.returncode == 2 and db.read_bytes().startswith(b"not a database")
+    assert not list(db.parent.glob("*.corrupt-*"))

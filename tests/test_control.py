@@ -251,3 +251,35 @@ def test_needs_upgrade_is_false_for_a_missing_or_current_file(paths):
     assert control.needs_upgrade(paths.db) is False
     store.open_writable(paths.db).close()
     assert control.needs_upgrade(paths.db) is False
+
+
+def _outdate_macros(db) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM meta WHERE key = 'macros'")
+    con.close()
+
+
+def test_ensure_demo_never_deletes_real_data_where_the_demo_goes(tmp_path):
+    """A worker whose demo path points at their own database must not lose it
+    when Workprint's macros change: only a file that is a demo is remade."""
+    real = tmp_path / "real.duckdb"
+    con = store.open_writable(real)
+    store.record_consent(con, True)
+    from store import events as ev
+    store.write_batch(con, 7, ev.to_table([(1_700_000_000 * 10**9, ev.START)], ev.OffsetCache()), "capture")
+    con.close()
+    _outdate_macros(real)
+    with pytest.raises(control.ControlError, match="not a demo database"):
+        control.ensure_demo(real)
+    assert rows(real, "SELECT count(*) FROM events") == [(1,)]
+
+
+def test_ensure_demo_remakes_an_outdated_demo(tmp_path):
+    """An outdated demo is generated data: it is made again, current."""
+    demo = tmp_path / "demo.duckdb"
+    control.ensure_demo(demo)
+    assert store.is_demo(store.open_read_only(demo))
+    _outdate_macros(demo)
+    assert control.needs_upgrade(demo)
+    control.ensure_demo(demo)
+    assert not control.needs_upgrade(demo) and store.is_demo(store.open_read_only(demo))
