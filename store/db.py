@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -79,6 +80,29 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     false, CorruptError is raised instead.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    old_umask = os.umask(0o077)  # the file DuckDB creates is the owner's alone
+    try:
+        con = _connect_writable(path, set_aside_corrupt)
+    finally:
+        os.umask(old_umask)
+    make_private(path)
+    schema.migrate(con)
+    statements.install_macros(con)
+    return con
+
+
+def make_private(path: Path) -> None:
+    """Readable and writable by its owner only: the database and its WAL (a
+    file written by an older Workprint, or under a looser umask, is closed)."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            if file.stat().st_uid == os.getuid():
+                file.chmod(0o600)
+        except FileNotFoundError:
+            pass
+
+
+def _connect_writable(path: Path, set_aside_corrupt: bool):
     try:
         con = duckdb.connect(str(path))
         try:
@@ -93,8 +117,6 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
         moved = set_aside(path)
         log.warning("%s; it was moved to %s and a new database started", error, moved)
         con = duckdb.connect(str(path))
-    schema.migrate(con)
-    statements.install_macros(con)
     return con
 
 

@@ -168,3 +168,22 @@ def test_daemon_commands_stay_lean(db):
 
     out = subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "False False"
+
+
+def test_every_file_is_readable_by_its_owner_only(db):
+    """Another user of the machine must not be able to copy the worker's data:
+    the database, its WAL, the log and the lock are 0600, even when the
+    worker's umask would allow more, and an older world-readable file is closed."""
+    old = os.umask(0o022)
+    try:
+        cli("consent", "--accept", "--db", str(db))
+        with DaemonProcess(db, *REPLAY, "--replay", "rate=100") as daemon:
+            daemon.wait_for_events(50)
+            files = [db, db.with_name(db.name + ".wal"), daemon.paths.log, daemon.paths.lock]
+            modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files if f.exists()}
+        assert set(modes.values()) == {"0o600"}, modes
+        db.chmod(0o644)
+        cli("consent", "--accept", "--db", str(db))
+        assert oct(db.stat().st_mode & 0o777) == "0o600"
+    finally:
+        os.umask(old)
