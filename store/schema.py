@@ -251,8 +251,19 @@ TOTAL_FROM_HOURLY = """SELECT worker, hour, any_value(utc_offset), sum(focus_s),
     FROM hourly GROUP BY worker, hour, source"""
 _V3 = [_HOURLY_TOTAL, "INSERT INTO hourly_total " + TOTAL_FROM_HOURLY]
 
+# Version 4: the consent ledger is ordered by its own sequence (seq), never by
+# the clock: a withdrawal recorded after an accept wins whatever the time
+# stamps say (a clock set ahead once must not outlive a withdrawal). Rows
+# already there are numbered in the order they were written.
+_V4 = [
+    "ALTER TABLE consent_log ADD COLUMN seq BIGINT",
+    """UPDATE consent_log SET seq = numbered.n
+        FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) AS n FROM consent_log) numbered
+        WHERE consent_log.rowid = numbered.rid""",
+]
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

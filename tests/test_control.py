@@ -168,7 +168,7 @@ def test_withdraw_while_running_records_it_and_stops_capture(capturing):
     assert control.withdraw(paths) is True
     assert not paths.socket.exists() and control.running(paths) is None
     assert _gone(status["pid"]), "the daemon must exit after consent is withdrawn"
-    assert rows(paths.db, "SELECT action FROM consent_log ORDER BY ts DESC LIMIT 1") == [("withdraw",)]
+    assert rows(paths.db, "SELECT action FROM consent_log ORDER BY seq DESC LIMIT 1") == [("withdraw",)]
     assert control.status(paths)["consent"] is False
     with pytest.raises(control.ControlError, match="consent"):
         control.start(paths, REPLAY, timeout=30)
@@ -177,7 +177,7 @@ def test_withdraw_while_running_records_it_and_stops_capture(capturing):
 def test_withdraw_without_a_daemon_records_it_in_the_file(paths):
     control.accept(paths)
     assert control.withdraw(paths) is False
-    assert rows(paths.db, "SELECT action FROM consent_log ORDER BY ts") == [("accept",), ("withdraw",)]
+    assert rows(paths.db, "SELECT action FROM consent_log ORDER BY seq") == [("accept",), ("withdraw",)]
 
 
 def test_stop_waits_until_the_daemon_has_flushed_and_its_socket_is_gone(capturing):

@@ -101,7 +101,7 @@ def test_withdrawing_consent_stops_a_running_daemon(consented):
         out = cli("consent", "--withdraw", "--db", str(consented)).stdout
         assert "withdrawn" in out
         assert daemon.proc.wait(30) == 0
-    assert rows(consented, "SELECT action FROM consent_log ORDER BY ts DESC LIMIT 1") == [("withdraw",)]
+    assert rows(consented, "SELECT action FROM consent_log ORDER BY seq DESC LIMIT 1") == [("withdraw",)]
 
 
 def test_control_commands_without_a_daemon_say_so(db):

@@ -151,3 +151,36 @@ def test_the_dashboard_upgrades_an_older_database_it_is_given(db):
     control.upgrade(paths.paths(db))
     assert not control.needs_upgrade(db)
     assert store.open_read_only(db).execute("SELECT count(*) FROM hourly_total").fetchall() == [(0,)]
+
+
+def test_a_withdrawal_wins_over_an_accept_stamped_in_the_future(db):
+    """Hardening #3: after one accept with the clock two days ahead, a
+    withdrawal must still stop consent: the ledger's order is its own, not the clock's."""
+    con = store.open_writable(db)
+    store.record_consent(con, True)
+    con.execute("UPDATE consent_log SET ts = now() + INTERVAL 2 DAY")  # the clock was two days ahead
+    store.record_consent(con, False)
+    assert not store.consent_given(con)
+    store.record_consent(con, True)
+    assert store.consent_given(con)
+    assert [r[0] for r in con.execute("SELECT action FROM consent_log ORDER BY seq").fetchall()] == [
+        "accept", "withdraw", "accept"]
+    con.close()
+
+
+def test_an_older_ledger_keeps_the_order_it_was_written_in(db):
+    """Upgrading numbers the existing consent rows in the order they were written, so a
+    withdrawal written after a future-dated accept wins from the first open on."""
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for statement in schema.MIGRATIONS[0] + schema.MIGRATIONS[1] + schema.MIGRATIONS[2]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    con.execute("INSERT INTO consent_log VALUES (now() + INTERVAL 2 DAY, 'accept', '1', 'local')")
+    con.execute("INSERT INTO consent_log VALUES (now(), 'withdraw', '1', 'local')")
+    con.close()
+    con = store.open_writable(db)
+    assert con.execute("SELECT action, seq FROM consent_log ORDER BY seq").fetchall() == [
+        ("accept", 1), ("withdraw", 2)]
+    assert not store.consent_given(con)
+    con.close()

@@ -21,9 +21,10 @@ CREATE OR REPLACE MACRO category_of(p_app) AS coalesce(
 
 -- name: macro_consent_latest
 -- The worker's latest consent action ('accept' or 'withdraw'), when it was
--- taken and the consent text's version; no row if there was none.
+-- taken and the consent text's version; no row if there was none. Latest by
+-- the ledger's own sequence, not by the clock.
 CREATE OR REPLACE MACRO consent_latest(p_worker) AS TABLE
-SELECT action, ts, text_version FROM consent_log WHERE worker = p_worker ORDER BY ts DESC, rowid DESC LIMIT 1;
+SELECT action, ts, text_version FROM consent_log WHERE worker = p_worker ORDER BY seq DESC LIMIT 1;
 
 -- name: macro_hour_totals
 -- hourly summed over apps: one row per worker, UTC hour and source, for the

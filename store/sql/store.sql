@@ -30,11 +30,12 @@ SELECT batch_id FROM batches WHERE list_contains($ids, batch_id);
 INSERT INTO batches VALUES ($id, $source, $n, now());
 
 -- name: consent_record
--- Append one consent action to the ledger.
+-- Append one consent action to the ledger, numbered after every earlier one.
 -- $action: 'accept' or 'withdraw'
 -- $version: the consent text's version
 -- $worker: whose consent
-INSERT INTO consent_log VALUES (now(), $action, $version, $worker);
+INSERT INTO consent_log (ts, action, text_version, worker, seq)
+SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1 FROM consent_log;
 
 -- name: consent_action
 -- The worker's latest consent action ('accept' or 'withdraw'); no row if none.
