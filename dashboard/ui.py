@@ -15,11 +15,23 @@ def chart(fig: go.Figure, frame: pl.DataFrame, name: str, key: str | None = None
     downloads(frame, name)
 
 
+def safe_csv(frame: pl.DataFrame) -> bytes:
+    """The frame as CSV, with every text cell that a spreadsheet would run as a
+    formula (=, +, -, @, tab or CR first: an app name or title can be anything)
+    prefixed with a quote, as OWASP advises against CSV injection."""
+    texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    guarded = frame.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in texts
+    )
+    return guarded.write_csv().encode()
+
+
 def downloads(frame: pl.DataFrame, name: str) -> None:
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     with st.container(horizontal=True):
-        st.download_button("CSV", frame.write_csv().encode(), f"{name}.csv", "text/csv",
+        st.download_button("CSV", safe_csv(frame), f"{name}.csv", "text/csv",
                            key=f"csv-{name}", icon=":material/download:", width="content")
         st.download_button("Parquet", buffer.getvalue(), f"{name}.parquet", "application/octet-stream",
                            key=f"parquet-{name}", icon=":material/download:", width="content")

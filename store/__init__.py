@@ -22,16 +22,13 @@ from .batches import known_batches, new_batch_id, write_batch, write_batches
 from .categories import edit_category_rules
 from .consent import CONSENT_TEXT_VERSION, consent_given, record_consent
 from .db import (
-    CorruptError,
     Database,
-    LockedError,
-    StoreError,
-    UnreadableError,
     is_demo,
     needs_upgrade,
     open_read_only,
     open_writable,
 )
+from .errors import CorruptError, LockedError, SchemaTooNewError, StoreError, UnreadableError
 from .txn import transaction
 
 __all__ = [
@@ -39,6 +36,7 @@ __all__ = [
     "CorruptError",
     "Database",
     "LockedError",
+    "SchemaTooNewError",
     "StoreError",
     "UnreadableError",
     "consent_given",

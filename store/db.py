@@ -16,24 +16,9 @@ from pathlib import Path
 import duckdb
 
 from . import guard, schema, statements
+from .errors import CorruptError, LockedError, StoreError, UnreadableError
 
 log = logging.getLogger("workprint.store")
-
-
-class StoreError(RuntimeError):
-    """A database problem with a message meant for the user."""
-
-
-class LockedError(StoreError):
-    """Another process holds the database file open."""
-
-
-class UnreadableError(StoreError):
-    """The file exists but we may not read or write it (permissions, a folder, ...)."""
-
-
-class CorruptError(StoreError):
-    """The file exists but is not a readable DuckDB database."""
 
 
 def _classify(path: Path, exc: Exception) -> StoreError:

@@ -30,6 +30,7 @@ case_id       VARCHAR        the case an imported event belongs to
 
 from __future__ import annotations
 
+from .errors import SchemaTooNewError
 from .txn import transaction
 
 # The vocabulary of what is stored. Append-only: the ENUM order is what is on
@@ -265,10 +266,6 @@ _V4 = [
 # MIGRATIONS[i] takes a database from version i to version i + 1.
 MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer Workprint than this one."""
 
 
 def current_version(con) -> int:

@@ -250,3 +250,17 @@ def test_charts_import_no_streamlit():
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_csv_downloads_cannot_smuggle_a_formula():
+    """Hardening #13: an app named '=HYPERLINK(...)' must reach a spreadsheet as text, not run."""
+    import polars as pl
+
+    from dashboard.ui import safe_csv
+
+    frame = pl.DataFrame({"app": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "Code", None],
+                          "seconds": [1.0, 2.0, 3.0, 4.0, 5.0, -6.0, 7.0]})
+    lines = safe_csv(frame).decode().splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK(")
+    assert [line.split(",")[0] for line in lines[2:5]] == ["'+1", "'-2", "'@SUM(A1)"]
+    assert lines[6] == "Code,-6.0" and lines[7] == ",7.0"  # numbers and plain text untouched

@@ -5,6 +5,7 @@ import os
 import socket
 import time
 
+import duckdb
 import pytest
 
 from store import client, guard
@@ -187,3 +188,21 @@ def test_every_file_is_readable_by_its_owner_only(db):
         assert oct(db.stat().st_mode & 0o777) == "0o600"
     finally:
         os.umask(old)
+
+
+def test_a_file_from_a_newer_workprint_gets_a_message_not_a_traceback(db):
+    """Hardening #13: a worker who downgraded Workprint is told to upgrade, and the file is left alone."""
+    cli("consent", "--accept", "--db", str(db))
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    digest = db.read_bytes()
+    for args in (("run", "--backend", "replay"), ("consent", "--withdraw"), ("consent", "--accept"),
+                 ("categories", "--add", "x", "y"), ("import", "eventlog", str(db), "--case", "c",
+                                                     "--activity", "a", "--time", "t")):
+        result = cli(*args, "--db", str(db), check=False)
+        assert result.returncode != 0, args
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        if args[0] != "import":
+            assert "upgrade Workprint" in result.stderr, (args, result.stderr)
+    assert db.read_bytes() == digest

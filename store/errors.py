@@ -1,0 +1,23 @@
+"""The store's errors: each message is meant for the worker, naming the file and what to do."""
+
+from __future__ import annotations
+
+
+class StoreError(RuntimeError):
+    """A database problem with a message meant for the user."""
+
+
+class LockedError(StoreError):
+    """Another process holds the database file open."""
+
+
+class UnreadableError(StoreError):
+    """The file exists but we may not read or write it (permissions, a folder, ...)."""
+
+
+class CorruptError(StoreError):
+    """The file exists but is not a readable DuckDB database."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was written by a newer Workprint than this one: it is left untouched."""
