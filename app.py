@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from dashboard import frame, ui
+from dashboard import access, frame, ui
 
 st.set_page_config(page_title="Workprint", page_icon=":material/timeline:", layout="wide")
+access.require_owner()  # the owner's browser only, on this machine: before any page or data
 
 pages = {
     "Your work": [

@@ -63,7 +63,22 @@ case "${1:-}" in
   dashboard)
     shift
     ensure_python requirements.txt
-    echo "run.sh: starting the dashboard (streamlit run app.py) on http://127.0.0.1:8501"
+    port=8501
+    args=("$@")
+    for i in "${!args[@]}"; do
+      case "${args[$i]}" in
+        --server.port) port="${args[$((i + 1))]:-$port}" ;;
+        --server.port=*) port="${args[$i]#--server.port=}" ;;
+      esac
+    done
+    # A secret per launch, as Jupyter's token: only your processes can read it,
+    # and the dashboard shows nothing to a browser that did not come with it.
+    if [ -z "${WORKPRINT_DASHBOARD_TOKEN:-}" ]; then
+      WORKPRINT_DASHBOARD_TOKEN=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    fi
+    export WORKPRINT_DASHBOARD_TOKEN
+    echo "run.sh: starting the dashboard (streamlit run app.py). Open it with this link, which is your key:"
+    echo "    http://127.0.0.1:$port/?token=$WORKPRINT_DASHBOARD_TOKEN"
     exec "$VENV/bin/streamlit" run app.py "$@"
     ;;
   test)

@@ -70,7 +70,7 @@ def _cold(browser, env: dict, page: PageRef, pages: list[PageRef], log: Path) ->
             tab = Tab(context.new_page())
             out = {"cold": tab.open(server.url(page), timeout=120), "page_ok": tab.shows_app_navigation(pages)}
             if not page.default:
-                tab.open(server.base + "/", timeout=120)
+                tab.open(server.url(), timeout=120)
                 out["cold_switch"] = tab.switch(page, timeout=120)
             return out
         finally:
@@ -119,8 +119,8 @@ def _baseline(browser, env: dict, runs: int, log: Path) -> dict:
             context = browser.new_context(viewport=VIEWPORT)
             try:
                 tab = Tab(context.new_page())
-                cold = tab.open(server.base + "/", timeout=120)
-                warm = statistics.median([tab.open(server.base + "/") for _ in range(runs)])
+                cold = tab.open(server.url(), timeout=120)
+                warm = statistics.median([tab.open(server.url()) for _ in range(runs)])
             finally:
                 context.close()
     return {"cold": cold, "warm": warm}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -88,6 +89,8 @@ class Dashboard:
         self.command = (command or ["./run.sh", "dashboard"]) + [
             "--server.port", str(self.port), "--server.headless", "true"]
         self.env = {**os.environ, **env}
+        # The owner's key (dashboard.access): ./run.sh keeps one given in the environment.
+        self.token = self.env.setdefault("WORKPRINT_DASHBOARD_TOKEN", secrets.token_urlsafe(16))
         self.log, self.cwd = log, cwd
         self.proc: subprocess.Popen | None = None
         self.started_in: float | None = None
@@ -96,8 +99,10 @@ class Dashboard:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def url(self, page: PageRef) -> str:
-        return f"{self.base}/{page.url}"
+    def url(self, page: PageRef | None = None, token: str | None = None) -> str:
+        """The page's address (the default page's without one), with the owner's key unless ``token`` is given."""
+        path = page.url if page else ""
+        return f"{self.base}/{path}?token={self.token if token is None else token}"
 
     def start(self, timeout: float = 60) -> "Dashboard":
         """Start and wait until it answers; another free port if this one was taken meanwhile."""
@@ -153,10 +158,10 @@ class Dashboard:
         self.stop()
 
 
-def launch_chromium(playwright):
+def launch_chromium(playwright, *extra_args: str):
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run ./run.sh test, which installs Debian's chromium")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 class Tab:

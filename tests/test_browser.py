@@ -18,13 +18,15 @@ URLs and deep links work, and there are no JavaScript errors.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from testkit.browser import VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = registered_pages(ROOT / "app.py")
@@ -84,7 +86,7 @@ def context(browser, server):
     """One browser profile for the pages; "/" opened first, as a user's first visit would
     (a deep link first after a start is its own test below)."""
     ctx = browser.new_context(viewport=VIEWPORT)
-    Tab(ctx.new_page()).open(server.base + "/", timeout=60)
+    Tab(ctx.new_page()).open(server.url(), timeout=60)
     yield ctx
     ctx.close()
 
@@ -145,3 +147,50 @@ def test_bookmarked_page_right_after_start(env, browser):
     finally:
         ctx.close()
         dashboard.stop()
+
+
+def _locked_out(tab: Tab) -> str:
+    """What a browser without the owner's key sees; asserts it shows no data and no controls."""
+    text = tab.page.locator("body").inner_text()
+    assert list(tab.charts()) == [0, 0], "no chart may be drawn"
+    buttons = tab.page.locator('[data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"]')
+    assert buttons.count() == 0, buttons.all_inner_texts()
+    assert "demo data" not in text and "Accept" not in text and "Start capture" not in text
+    return text
+
+
+@pytest.mark.parametrize("token", ["", "not-the-key"], ids=["no key", "a wrong key"])
+def test_without_the_owners_key_no_page_shows_data_and_no_button_acts(browser, server, token):
+    """Hardening #1: another local user who finds the port (but cannot read the
+    owner's environment or terminal) sees how to get in, nothing else, on any page."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    try:
+        for page in (None, *[p for p in PAGES if p.name in ("privacy", "timing")]):
+            tab = Tab(ctx.new_page())
+            tab.open(server.url(page, token=token), timeout=60)
+            assert "yours alone" in _locked_out(tab)
+    finally:
+        ctx.close()
+
+
+def test_a_foreign_host_name_gets_nothing(browser, server):
+    """Hardening #1: a web page elsewhere that rebinds its name to 127.0.0.1 (the
+    Host header then names it) gets no data and no controls, even with the key."""
+    rebinding = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.example 127.0.0.1"])
+    try:
+        tab = Tab(rebinding.new_page(viewport=VIEWPORT))
+        tab.open(server.url().replace("127.0.0.1", "rebind.example"), timeout=60)
+        assert "only answers on this machine" in _locked_out(tab)
+    finally:
+        rebinding.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"), reason="needs root to act as another user")
+def test_another_user_cannot_read_the_key(server):
+    """The key lives in the dashboard's environment, which the kernel shows to its owner only."""
+    result = subprocess.run(["runuser", "-u", "nobody", "--", "cat", f"/proc/{server.proc.pid}/environ"],
+                            capture_output=True)
+    assert result.returncode != 0 and server.token.encode() not in result.stdout
+    own = Path(f"/proc/{server.proc.pid}/environ").read_bytes()
+    assert server.token.encode() in own  # the check above is about permissions, not a missing key

@@ -84,6 +84,15 @@ def aw_db(tmp_path_factory) -> Path:
     return db
 
 
+OWNER_TOKEN = "owner-key-for-these-tests"
+
+
+@pytest.fixture(autouse=True)
+def _owner_token(monkeypatch):
+    """The dashboard's per-launch key (dashboard.access), as ./run.sh dashboard sets it."""
+    monkeypatch.setenv("WORKPRINT_DASHBOARD_TOKEN", OWNER_TOKEN)
+
+
 def open_page(page, *, mode: str | None = None, query: dict | None = None) -> AppTest:
     """Run app.py on ``page``, as opening its URL would.
 
@@ -94,7 +103,7 @@ def open_page(page, *, mode: str | None = None, query: dict | None = None) -> Ap
     at = AppTest.from_file(str(APP), default_timeout=30)
     if mode:
         at.session_state["source_mode"] = mode
-    at.query_params.update(query or {})
+    at.query_params.update({"token": OWNER_TOKEN, **(query or {})})
     if page.default or page.url == page.name:
         at.switch_page(page.path).run()
     else:

@@ -1,0 +1,50 @@
+"""Who may use this dashboard: its owner, and only from this machine.
+
+The personal dashboard shows one worker's data and gives their consent, so
+knowing its port must not be enough. As Jupyter does, ``./run.sh dashboard``
+makes a secret per launch (``WORKPRINT_DASHBOARD_TOKEN``, which only the
+owner's processes can read) and prints the link that carries it; a browser
+session that did not arrive with it sees nothing but how to get in, and no
+page or button runs. A request whose Host header is not this machine (a page
+elsewhere reaching 127.0.0.1 through DNS rebinding) is refused before that.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+import streamlit as st
+
+TOKEN_ENV = "WORKPRINT_DASHBOARD_TOKEN"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_OWNER = "_workprint_owner"
+
+
+def host_is_local(host: str | None) -> bool:
+    """True for a Host header naming this machine (with any port), or none at all."""
+    if not host:
+        return True
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+    return name.lower() in LOCAL_HOSTS
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    """Compared in constant time; no expected token means nobody gets in."""
+    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def require_owner() -> None:
+    """First thing app.py does on every run: stop here unless the session is the owner's."""
+    if not host_is_local(st.context.headers.get("Host")):
+        st.error("This dashboard only answers on this machine (127.0.0.1 or localhost).")
+        st.stop()
+    if st.session_state.get(_OWNER):
+        return
+    if token_matches(st.query_params.get("token"), os.environ.get(TOKEN_ENV)):
+        st.session_state[_OWNER] = True
+        return
+    st.title("Workprint")
+    st.info("This dashboard is yours alone, so it needs the link that `./run.sh dashboard` printed when it "
+            "started (it ends in `?token=...`). Open that link, or start the dashboard again to get a new one.")
+    st.stop()
