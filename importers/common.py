@@ -87,6 +87,8 @@ def write(con, prepared: Prepared) -> str:
     """Write ``prepared`` (batches already stored are skipped) and refresh the
     derived tables of its workers; returns the one-line summary.
 
+    The events and every derived table are written in one transaction: an
+    import killed at any moment leaves the database as before or as after.
     Raises duckdb errors from the write, after which nothing was stored.
     """
     known = store.known_batches(con, [b[0] for b in prepared.batches])
@@ -94,13 +96,14 @@ def write(con, prepared: Prepared) -> str:
     new = list({b[0]: b for b in prepared.batches if b[0] not in known}.values())
     if not new:
         return f"{prepared.label}: already imported, nothing written"
-    store.write_batches(con, new, prepared.source)
+    new_workers = _workers_of(new) or set(prepared.workers)
+    with store.transaction(con):
+        store.write_batches(con, new, prepared.source)
+        for worker in sorted(new_workers):
+            derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
     written: dict[str, int] = {}
     for _, table, target in new:
         written[target] = written.get(target, 0) + table.num_rows
-    new_workers = _workers_of(new) or set(prepared.workers)
-    for worker in sorted(new_workers):
-        derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
     return summary(prepared, written, new_workers, partly_known=bool(known))
 
 

@@ -1,26 +1,45 @@
-"""One transaction: ``with transaction(con): ...``."""
+"""Transactions: ``with transaction(con): ...``, and read-only ones for readers."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import duckdb
+
+_open: set[int] = set()  # connections inside a transaction() now (by id)
+_open_lock = threading.Lock()
 
 
 @contextmanager
 def transaction(con):
     """``with transaction(con):`` commits what the block did, or rolls all of
-    it back if the block raises (and re-raises)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    it back if the block raises (and re-raises).
+
+    Nested on the same connection, the inner block joins the outer
+    transaction: an import writes its events and builds the derived tables
+    of every worker in one, so a kill at any moment leaves all or nothing.
+    """
+    with _open_lock:
+        nested = id(con) in _open
+        _open.add(id(con))
+    if nested:
         yield con
-    except BaseException:
+        return
+    try:
+        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # DuckDB already rolled back (a fatal error invalidates the transaction)
-        raise
-    con.execute("COMMIT")
+            yield con
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # DuckDB already rolled back (a fatal error invalidates the transaction)
+            raise
+        con.execute("COMMIT")
+    finally:
+        with _open_lock:
+            _open.discard(id(con))
 
 
 @contextmanager

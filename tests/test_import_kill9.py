@@ -1,0 +1,72 @@
+"""An import is all or nothing (hardening #5): events and every derived table
+commit together. Killed with SIGKILL at a random moment, again and again, an
+import leaves the database exactly as before it or exactly as after it, and
+running it again completes it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import store
+from testkit import ROOT, cli, rows, shared
+
+TABLES = ("raw_events", "spans", "keystrokes", "bursts", "hourly", "hourly_total", "input_totals", "derive_state",
+          "batches")
+
+IMPORTS = {
+    "keystrokes": ("keystrokes", str(shared("keystrokes", "aalto136m-every6th.tar.gz")), "--format", "aalto136m"),
+    "activitywatch": ("activitywatch", str(shared("activitywatch", "aw-android-plus-export.json"))),
+    "eventlog": ("eventlog", str(shared("eventlogs", "reviewing.csv")), "--case", "case:concept:name",
+                 "--activity", "concept:name", "--time", "time:timestamp"),
+}
+
+
+def _state(db) -> dict:
+    """Every data table's rows, counted, and a digest of the derived ones."""
+    state = {t: rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}  # noqa: S608 - our table names
+    state["keystrokes_digest"] = rows(db, "SELECT sum(hash(worker, press, iki_ms)) FROM keystrokes")[0][0]
+    state["spans_digest"] = rows(db, "SELECT sum(hash(worker, start, stop, app)) FROM spans")[0][0]
+    return state
+
+
+def _import(db, args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "capture", "import", *args, "--db", str(db)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path):
+    args = IMPORTS[name]
+    after_db = tmp_path / "after.duckdb"
+    t0 = time.monotonic()
+    cli("import", *args, "--db", str(after_db))
+    took = time.monotonic() - t0
+    after = _state(after_db)
+
+    db = tmp_path / "killed.duckdb"
+    store.open_writable(db).close()
+    before = _state(db)
+    rng = random.Random(name)
+    outcomes = {"before": 0, "after": 0}
+    for _ in range(6):
+        proc = _import(db, args)
+        time.sleep(rng.uniform(0.3, max(0.5, took)))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        state = _state(db)
+        assert state in (before, after), f"half an import was left: {state}"
+        outcomes["before" if state == before else "after"] += 1
+        if state == after:
+            break
+    cli("import", *args, "--db", str(db))  # completes (or finds it complete)
+    assert _state(db) == after
+    assert outcomes["before"] >= 1, f"no kill landed inside the import ({took:.1f} s long): {outcomes}"
