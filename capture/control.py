@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 import store
 from store import client, statements
 from store.paths import PROJECT_ROOT, Paths
@@ -67,6 +69,8 @@ def running(paths: Paths, timeout: float = 2.0) -> dict | None:
 def offline_status(paths: Paths) -> dict:
     """What the file says while no daemon runs (a ``note`` when it cannot be read)."""
     status = {"running": False, "db": str(paths.db)}
+    if withdrawal_pending(paths):
+        status["withdrawal_pending"] = True
     try:
         con = store.open_read_only(paths.db)
     except store.StoreError as exc:
@@ -76,7 +80,7 @@ def offline_status(paths: Paths) -> dict:
         status["events_stored"] = statements.scalar(con, "events_stored")
         last = statements.scalar(con, "last_stop")
         status["last_stop"] = last.isoformat() if last else None
-        status["consent"] = store.consent_given(con)
+        status["consent"] = store.consent_given(con) and not withdrawal_pending(paths)
     finally:
         con.close()
     return status
@@ -128,27 +132,48 @@ def _with_file(paths: Paths, action):
         raise ControlError(str(exc)) from None
     try:
         return action(con)
+    except duckdb.Error as exc:
+        raise ControlError(f"{paths.db} could not be written: {exc}") from None
     finally:
         con.close()
 
 
 def accept(paths: Paths) -> None:
-    """Record the worker's consent; capture may start from now on."""
+    """Record the worker's consent; capture may start from now on. A withdrawal
+    still waiting to be written (see withdraw) is written first."""
     if running(paths):  # a daemon only runs with consent: nothing to record
         return
-    _with_file(paths, lambda con: store.record_consent(con, accepted=True))
+
+    def record(con):
+        store.settle_withdrawal(con, paths.withdrawal)
+        store.record_consent(con, accepted=True)
+
+    _with_file(paths, record)
+
+
+def withdrawal_pending(paths: Paths) -> bool:
+    """True while a withdrawal is in effect but not yet written to the file."""
+    return paths.withdrawal.exists()
 
 
 def withdraw(paths: Paths) -> bool:
-    """Record the withdrawal; a running daemon records it itself and stops at
-    once. Returns True if capture was running (and has stopped)."""
+    """Withdraw consent. A running daemon stops capture at once and keeps
+    nothing captured from then on. When the withdrawal cannot be written (a
+    full disk), it is marked beside the file instead (withdrawal_pending):
+    capture cannot start until it is written, which happens at the next open.
+    Returns True if capture was running (and has stopped)."""
     try:
         client.request(paths, "withdraw")
     except client.NotRunning:
-        _with_file(paths, lambda con: store.record_consent(con, accepted=False))
+        try:
+            _with_file(paths, lambda con: store.record_consent(con, accepted=False))
+        except Exception:  # noqa: BLE001 - whatever stops the write, the withdrawal stands
+            if not store.mark_withdrawal(paths.withdrawal):
+                raise ControlError(f"the withdrawal could not be written to {paths.db}, nor noted beside it; "
+                                   "capture is not running, so nothing is being recorded") from None
         return False
     except client.DaemonError as exc:
-        raise ControlError(f"the capture daemon could not record the withdrawal: {exc}") from None
+        raise ControlError(f"the capture daemon could not take the withdrawal: {exc}") from None
     if not wait_stopped(paths):
         raise ControlError("consent is withdrawn, but capture is taking long to stop")
     return True

@@ -107,6 +107,13 @@ class Daemon:
             except store.StoreError as exc:
                 raise DaemonStartError(str(exc)) from None
         try:
+            try:
+                store.settle_withdrawal(cursor, self.paths.withdrawal)
+            except Exception as exc:  # noqa: BLE001 - any failure to write it keeps capture off
+                raise DaemonStartError(
+                    f"consent was withdrawn, and that could not be written to {self.paths.db} yet ({exc}); "
+                    "capture cannot start until it is"
+                ) from None
             if not store.consent_given(cursor):
                 raise DaemonStartError(
                     "capture needs your consent first. Read what Workprint records "
@@ -199,13 +206,26 @@ class Daemon:
         return {"pid": os.getpid()}
 
     def _withdraw(self) -> dict:
-        cursor = self.db.cursor()
+        """Capture stops at once and keeps nothing captured from now on, even
+        when the withdrawal cannot be written (it is then marked beside the
+        file and written by whoever opens it next)."""
+        self.writer.cut_off(time.time_ns())
+        self.writer.final_retry = min(self.writer.final_retry, 1.0)  # what is left predates the withdrawal
+        self.stop_requested.set()
+        recorded = True
         try:
-            store.record_consent(cursor, accepted=False)
-        finally:
-            cursor.close()
-        log.info("consent withdrawn: capture stops")
-        return self._request_stop()
+            cursor = self.db.cursor()
+            try:
+                store.record_consent(cursor, accepted=False)
+            finally:
+                cursor.close()
+        except Exception as exc:  # noqa: BLE001 - a full disk must not keep capture running
+            recorded = False
+            store.mark_withdrawal(self.paths.withdrawal)
+            log.error("consent withdrawn; capture stops, but the withdrawal could not be written yet (%s)", exc)
+        else:
+            log.info("consent withdrawn: capture stops")
+        return {"pid": os.getpid(), "recorded": recorded}
 
     def status(self) -> dict:
         stats = self.writer.stats
@@ -232,5 +252,6 @@ class Daemon:
             "last_flush": last_flush,
             "buffered": stats.buffered,
             "dropped": stats.dropped,
+            "withdrawn": stats.withdrawn,
             "last_error": stats.last_error,
         }

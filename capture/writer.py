@@ -84,6 +84,7 @@ class WriterStats:
     last_error: str | None = None
     failures: int = 0
     derive_error: str | None = None
+    withdrawn: int = 0  # captured after a withdrawal, and so never stored
 
 
 class Writer(threading.Thread):
@@ -122,6 +123,14 @@ class Writer(threading.Thread):
         self._halt = threading.Event()
         self._retry_at = 0.0
         self._backoff = 0.5
+        self._cutoff: int | None = None  # a withdrawal: nothing captured from then on is stored
+
+    def cut_off(self, t_ns: int) -> None:
+        """Store nothing captured at or after ``t_ns`` (consent was withdrawn
+        then): what is queued, what waits in the buffer, what still arrives.
+        The stop marker is kept, stamped at ``t_ns``. Applied by the writer
+        thread before its next write."""
+        self._cutoff = t_ns
 
     # --- thread ---------------------------------------------------------------
     def run(self) -> None:
@@ -161,7 +170,17 @@ class Writer(threading.Thread):
         except queue.Empty:
             return rows
 
+    def _withdrawn(self, rows: list[tuple]) -> list[tuple]:
+        cutoff = self._cutoff
+        if cutoff is None:
+            return rows
+        kept = [r if r[1] != ev.STOP or r[0] < cutoff else (cutoff, ev.STOP)
+                for r in rows if r[0] < cutoff or r[1] == ev.STOP]
+        self.stats.withdrawn += len(rows) - len(kept)
+        return kept
+
     def _buffer(self, rows: list[tuple]) -> None:
+        rows = self._withdrawn(rows)
         room = self.max_buffer - self.stats.buffered
         if len(rows) > room:
             self.stats.dropped += len(rows) - max(room, 0)
@@ -182,6 +201,11 @@ class Writer(threading.Thread):
         waiting = self.stats.buffered
         while self._pending:
             batch_id, rows = self._pending[0]
+            if self._cutoff is not None:
+                kept = self._withdrawn(rows)
+                self.stats.buffered -= len(rows) - len(kept)
+                rows = kept
+                self._pending[0] = (batch_id, rows)
             try:
                 con = self.db.writer()
                 table = ev.to_table(rows, self.offsets)

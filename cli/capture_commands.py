@@ -153,7 +153,7 @@ def _print_status(status: dict) -> None:
                   f"last error: {status['last_error']}")
         return
     print(f"not running ({status['db']})")
-    for key in ("note", "events_stored", "last_stop", "consent"):
+    for key in ("note", "events_stored", "last_stop", "consent", "withdrawal_pending"):
         if key in status:
             print(f"{key.replace('_', ' ')}: {status[key]}")
 
@@ -199,6 +199,10 @@ def cmd_consent(args, paths: Paths) -> int:
             stopped = control.withdraw(paths)
             print("consent withdrawn; capture stopped" if stopped
                   else "consent withdrawn: capture will not start until you accept again")
+            if control.withdrawal_pending(paths):
+                print(f"note: {paths.db} could not be written just now, so the withdrawal is noted beside it "
+                      f"({paths.withdrawal.name}) and will be written as soon as it can be; capture cannot start "
+                      "until then")
         else:
             print(text)
             print("To consent: python -m capture consent --accept")

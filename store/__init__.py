@@ -20,7 +20,7 @@ above it. Its modules:
 
 from .batches import known_batches, new_batch_id, write_batch, write_batches
 from .categories import edit_category_rules
-from .consent import CONSENT_TEXT_VERSION, consent_given, record_consent
+from .consent import CONSENT_TEXT_VERSION, consent_given, mark_withdrawal, record_consent, settle_withdrawal
 from .db import (
     Database,
     is_demo,
@@ -43,11 +43,13 @@ __all__ = [
     "edit_category_rules",
     "is_demo",
     "known_batches",
+    "mark_withdrawal",
     "needs_upgrade",
     "new_batch_id",
     "open_read_only",
     "open_writable",
     "record_consent",
+    "settle_withdrawal",
     "transaction",
     "write_batch",
     "write_batches",

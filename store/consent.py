@@ -1,8 +1,19 @@
-"""The consent ledger: who accepted or withdrew, when, and which text."""
+"""The consent ledger: who accepted or withdrew, when, and which text.
+
+A withdrawal always takes effect, even when it cannot be written (a full
+disk): it is then marked in a small file beside the database
+(:func:`mark_withdrawal`), capture cannot start while that mark is there, and
+whoever next opens the file for writing records it (:func:`settle_withdrawal`).
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from . import statements
+
+log = logging.getLogger("workprint.consent")
 
 CONSENT_TEXT_VERSION = "1"
 
@@ -15,3 +26,23 @@ def record_consent(con, accepted: bool, worker: str = "local") -> None:
 def consent_given(con, worker: str = "local") -> bool:
     """True if the worker's latest consent action is an accept."""
     return statements.scalar(con, "consent_action", {"worker": worker}) == "accept"
+
+
+def mark_withdrawal(marker: Path) -> bool:
+    """Note a withdrawal that could not be written yet; False if even that failed."""
+    try:
+        marker.touch(mode=0o600)
+    except OSError as exc:
+        log.error("could not note the withdrawal either (%s): it is in effect until capture restarts", exc)
+        return False
+    return True
+
+
+def settle_withdrawal(con, marker: Path, worker: str = "local") -> bool:
+    """Record a withdrawal noted in ``marker``, then remove the mark; True if
+    one was pending. Raises what the write raised, leaving the mark."""
+    if not marker.exists():
+        return False
+    record_consent(con, accepted=False, worker=worker)
+    marker.unlink(missing_ok=True)
+    return True

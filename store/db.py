@@ -21,6 +21,9 @@ from .errors import CorruptError, LockedError, StoreError, UnreadableError
 log = logging.getLogger("workprint.store")
 
 
+_NO_ROOM = ("No space left", "File too large", "Disk quota exceeded", "Input/output error")
+
+
 def _classify(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
@@ -29,6 +32,8 @@ def _classify(path: Path, exc: Exception) -> StoreError:
         )
     if "Permission denied" in text or "Is a directory" in text:
         return UnreadableError(f"cannot open {path}: {text}")
+    if any(sign in text for sign in _NO_ROOM):  # the disk, not the file: never set aside for this
+        return UnreadableError(f"cannot write {path} just now, the disk or a limit is full: {text}")
     return CorruptError(f"{path} is not a readable Workprint database: {text}")
 
 
@@ -71,8 +76,13 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     finally:
         os.umask(old_umask)
     make_private(path)
-    schema.migrate(con)
-    statements.install_macros(con)
+    try:
+        schema.migrate(con)
+        statements.install_macros(con)
+    except duckdb.Error as exc:  # the file opened but cannot be written (a full disk, say)
+        con.close()
+        error = _classify(path, exc)
+        raise (error if not isinstance(error, CorruptError) else StoreError(f"cannot prepare {path}: {exc}")) from exc
     return con
 
 

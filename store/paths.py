@@ -54,6 +54,11 @@ class Paths:
         return self.db.with_name(self.db.name + ".lock")
 
     @property
+    def withdrawal(self) -> Path:
+        """Marks a withdrawal not yet written to the file (a full disk, say)."""
+        return self.db.with_name(self.db.name + ".withdrawn")
+
+    @property
     def log(self) -> Path:
         return self.db.with_name(self.db.name + ".log")
 

@@ -165,8 +165,14 @@ def test_withdraw_while_running_records_it_and_stops_capture(capturing):
     """Withdrawing consent must be written down and stop capture at once: no
     daemon may be left recording afterwards."""
     paths, status = capturing
+    deadline = time.monotonic() + 20
+    while control.status(paths)["events_written_this_run"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)  # input is flowing, so some would arrive after the withdrawal
+    at = time.time()
     assert control.withdraw(paths) is True
     assert not paths.socket.exists() and control.running(paths) is None
+    after = rows(paths.db, "SELECT count(*) FROM events WHERE ts >= to_timestamp($at) AND kind <> 'stop'", {"at": at})
+    assert after == [(0,)], "input captured after the withdrawal was stored"
     assert _gone(status["pid"]), "the daemon must exit after consent is withdrawn"
     assert rows(paths.db, "SELECT action FROM consent_log ORDER BY seq DESC LIMIT 1") == [("withdraw",)]
     assert control.status(paths)["consent"] is False

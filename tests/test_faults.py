@@ -3,11 +3,12 @@ the X server going away."""
 
 import json
 import subprocess
+import sys
 import time
 
 import pytest
 
-from testkit import DaemonProcess, XSession, cli, rows
+from testkit import ROOT, DaemonProcess, XSession, cli, rows
 
 
 def _recording(path, n, span_s):
@@ -79,3 +80,39 @@ def test_x_server_going_away_flushes_and_exits_clearly(consented, tmp_path):
     assert "X server went away" in daemon.stderr() and "flushed" in daemon.stderr()
     counts = dict(rows(consented, "SELECT kind, count(*) FROM events GROUP BY kind"))
     assert counts["key_down"] == 6 and counts["stop"] == 1
+
+
+@pytest.mark.slow
+def test_withdrawing_with_a_full_disk_stops_capture_and_keeps_nothing_after_it(consented, tmp_path):
+    """Hardening #4: with the disk full, a withdrawal still stops capture at
+    once, nothing captured after it is ever stored, it is written as soon as
+    the file can take it, and capture cannot start while it waits."""
+    marker = consented.with_name(consented.name + ".withdrawn")
+    with DaemonProcess(consented, "--backend", "replay", "--replay", "rate=200", "--flush-interval", "0.3") as daemon:
+        daemon.wait_flushed()
+        _prlimit(daemon.proc.pid, "1:unlimited")
+        daemon.wait_until(lambda s: s["buffered"] > 0 and s["last_error"], "writes to fail")
+        at, t0 = time.time(), time.monotonic()
+        result = cli("consent", "--withdraw", "--db", str(consented), check=False)
+        took = time.monotonic() - t0
+        assert result.returncode == 0, result.stderr
+        assert "capture stopped" in result.stdout and "noted beside it" in result.stdout
+        assert daemon.proc.wait(10) == 0
+    print(f"withdrawal with a full disk: capture stopped in {took:.2f} s")
+    assert took < 10, f"stopping took {took:.1f} s"
+    assert marker.exists()
+    status = json.loads(cli("status", "--json", "--db", str(consented)).stdout)
+    assert status["consent"] is False and status["withdrawal_pending"] is True
+    # While the withdrawal cannot be written, capture does not start (and the file is not set aside).
+    held = subprocess.run(["prlimit", "--fsize=1", sys.executable, "-m", "capture", "run", "--backend", "replay",
+                           "--db", str(consented)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert held.returncode != 0 and "Traceback" not in held.stderr, held.stderr
+    assert marker.exists() and not list(consented.parent.glob("*.corrupt-*"))
+    # Once it can be written, it is, first thing; and then there is no consent to capture on.
+    again = cli("run", "--backend", "replay", "--db", str(consented), check=False)
+    assert again.returncode == 2 and "needs your consent" in again.stderr
+    assert not marker.exists()
+    assert rows(consented, "SELECT action FROM consent_log ORDER BY seq DESC LIMIT 1") == [("withdraw",)]
+    after = rows(consented, "SELECT count(*) FROM events WHERE ts >= to_timestamp($at) AND kind <> 'stop'",
+                 {"at": at})
+    assert after == [(0,)], "events captured after the withdrawal were stored"

@@ -161,3 +161,30 @@ def test_offsets_follow_the_local_time_zone(monkeypatch):
     assert math.isclose(offsets(winter), 0)
     monkeypatch.undo()
     time.tzset()
+
+
+def test_after_a_withdrawal_nothing_captured_later_is_stored(db, held):
+    """Hardening #4: input stamped at or after the withdrawal, whether it waits
+    in the buffer (the disk was full) or arrives later, is never written; the
+    stop marker is kept, at the moment of the withdrawal."""
+    rec = Recorder()
+    database = store.Database(db)
+    writer = Writer(rec, database, idle_threshold=3600)
+    for _ in range(5):
+        rec.key(True, LETTER, 1)
+    writer.cycle(time.time_ns())  # the file is held: these wait in memory
+    assert writer.stats.buffered == 5
+    cutoff = time.time_ns()
+    for _ in range(7):
+        rec.key(True, LETTER, 2)  # captured after the withdrawal, waiting in the same buffer
+    writer.cycle(time.time_ns())
+    writer.cut_off(cutoff)
+    rec.key(True, LETTER, 3)  # arrives later still
+    rec.mark(ev.STOP)
+    held()
+    writer.cycle(time.time_ns(), final=True)
+    con = database.cursor()
+    stored = con.execute("SELECT kind, epoch_us(ts) FROM events ORDER BY ts").fetchall()
+    assert [k for k, _ in stored] == ["key_down"] * 5 + ["stop"]
+    assert stored[-1][1] == cutoff // 1000 and all(t < cutoff // 1000 for _, t in stored[:-1])
+    assert writer.stats.withdrawn == 8 and writer.stats.buffered == 0
