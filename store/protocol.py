@@ -36,10 +36,10 @@ def send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_LEN.pack(len(payload)) + payload)
 
 
-def recv_frame(sock: socket.socket) -> bytes:
+def recv_frame(sock: socket.socket, max_size: int = MAX_FRAME) -> bytes:
     (n,) = _LEN.unpack(_recv_exact(sock, _LEN.size))
-    if n > MAX_FRAME:
-        raise ProtocolError(f"frame of {n} bytes is too large")
+    if n > max_size:
+        raise ProtocolError(f"a message of {n:,} bytes is too large (at most {max_size:,})")
     return _recv_exact(sock, n)
 
 
@@ -47,8 +47,15 @@ def send_json(sock: socket.socket, obj: dict) -> None:
     send_frame(sock, json.dumps(obj, default=str).encode())
 
 
-def recv_json(sock: socket.socket) -> dict:
-    return json.loads(recv_frame(sock))
+def recv_json(sock: socket.socket, max_size: int = MAX_FRAME) -> dict:
+    """One JSON object; ProtocolError for anything else (too large, not JSON, not an object)."""
+    try:
+        value = json.loads(recv_frame(sock, max_size))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"not a JSON message ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"a message must be a JSON object, not {type(value).__name__}")
+    return value
 
 
 def table_to_bytes(table: pa.Table) -> bytes:

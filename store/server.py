@@ -18,10 +18,20 @@ import struct
 import threading
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+
 from . import guard, protocol
 from .txn import read_only_transaction
 
 log = logging.getLogger("workprint.server")
+
+# What one reader may ask of the daemon: capture must never wait for a reader.
+MAX_REQUEST = 1 << 20  # bytes of one request (a query and its parameters)
+QUERY_SECONDS = float(os.environ.get("WORKPRINT_QUERY_SECONDS", 30))  # a query running longer is interrupted
+MAX_RESULT = 256 << 20  # bytes of one result, as Arrow
+READERS_AT_ONCE = 4  # queries running together; more wait their turn
+BACKLOG = 128  # connections waiting to be accepted
 
 def peer_uid(sock: socket.socket) -> int:
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -37,13 +47,17 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         daemon = self.server.daemon_ref
         try:
-            request = protocol.recv_json(sock)
-        except (protocol.ProtocolError, ValueError, OSError):
-            return
-        op = request.get("op")
-        try:
+            try:
+                request = protocol.recv_json(sock, MAX_REQUEST)
+            except OSError:
+                return
+            op = request.get("op")
             if op == "query":
-                table = self._query(daemon, request.get("sql", ""), request.get("params") or {})
+                sql, params = request.get("sql", ""), request.get("params") or {}
+                if not isinstance(sql, str) or not isinstance(params, dict):
+                    raise ValueError("a query is {'sql': text, 'params': {name: value}}")
+                with self.server.readers:
+                    table = self._query(daemon, sql, params)
                 protocol.send_json(sock, {"ok": True})
                 protocol.send_frame(sock, protocol.table_to_bytes(table))
                 return
@@ -61,16 +75,30 @@ class _Handler(socketserver.BaseRequestHandler):
     def _query(daemon, sql: str, params: dict):
         guard.check_reader_sql(sql)
         cursor = daemon.db.cursor()
+        timer = threading.Timer(QUERY_SECONDS, cursor.interrupt)
+        timer.start()
         try:
             with read_only_transaction(cursor):
-                return cursor.sql(sql, params=params or None).to_arrow_table()
+                reader = cursor.sql(sql, params=params or None).to_arrow_reader(65536)
+                batches, size = [], 0
+                for batch in reader:
+                    size += batch.nbytes
+                    if size > MAX_RESULT:
+                        raise ValueError(f"the result is larger than {MAX_RESULT >> 20} MB: "
+                                         "ask for fewer rows or columns (LIMIT, aggregates)")
+                    batches.append(batch)
+                return pa.Table.from_batches(batches, schema=reader.schema)
+        except duckdb.InterruptException:
+            raise TimeoutError(f"the query ran longer than {QUERY_SECONDS:.0f} s and was stopped") from None
         finally:
+            timer.cancel()
             cursor.close()
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = BACKLOG
 
 
 class QueryServer:
@@ -86,6 +114,7 @@ class QueryServer:
         finally:
             os.umask(old)
         self._server.daemon_ref = daemon
+        self._server.readers = threading.BoundedSemaphore(READERS_AT_ONCE)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="workprint-server", daemon=True
         )
