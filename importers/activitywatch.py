@@ -25,7 +25,17 @@ import math
 
 import pyarrow as pa
 
-from .common import TS_TYPE, BadInput, Prepared, batch_id, format_parser, parse_timestamp, read_file
+from .common import (
+    TS_TYPE,
+    BadInput,
+    OutOfRange,
+    Prepared,
+    batch_id,
+    check_time,
+    format_parser,
+    parse_timestamp,
+    read_file,
+)
 from .flood import flood
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"
@@ -117,11 +127,17 @@ def _event(event, where: str, i: int) -> tuple[int, int, int, dict]:
     stamp = event.get("timestamp")
     try:
         start, offset = parse_timestamp(stamp)
+    except OutOfRange as exc:
+        raise BadInput(f"{where}: timestamp {stamp!r}: {exc}") from None
     except ValueError:
         raise BadInput(f"{where}: timestamp {stamp!r} is not ISO 8601") from None
     duration = event.get("duration", 0)
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not (0 <= duration < math.inf):
         raise BadInput(f"{where}: duration {duration!r} is not a number of seconds, 0 or more")
+    try:
+        check_time(start + round(duration * 1_000_000), "its end")
+    except (OutOfRange, OverflowError) as exc:
+        raise BadInput(f"{where}: duration {duration!r}: {exc}") from None
     data = event.get("data", {})
     if not isinstance(data, dict):
         raise BadInput(f"{where}: data is not an object")

@@ -24,6 +24,34 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 TS_TYPE = pa.timestamp("us", tz="UTC")
 
 
+# Times an import accepts: from 1990 to tomorrow (a little clock skew). An
+# event in 9999 or 1900 is a broken file, and one such row would stretch
+# every date range it falls in.
+EARLIEST_US = (dt.datetime(1990, 1, 1, tzinfo=UTC) - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def latest_us() -> int:
+    return (dt.datetime.now(UTC) + dt.timedelta(days=1) - EPOCH) // dt.timedelta(microseconds=1)
+
+
+class OutOfRange(ValueError):
+    """A time outside what an import accepts; the message says which."""
+
+
+def check_time(us: int, what: str = "") -> None:
+    """Raise OutOfRange unless ``us`` (microseconds since the epoch) lies from 1990 to tomorrow."""
+    if not EARLIEST_US <= us <= latest_us():
+        raise OutOfRange(f"{what + ' ' if what else ''}lies outside 1990 to tomorrow ({us_to_datetime_text(us)} UTC):"
+                         " not a time this data can have been recorded")
+
+
+def us_to_datetime_text(us: int) -> str:
+    try:
+        return us_to_datetime(us).isoformat()
+    except OverflowError:
+        return f"{us} µs since 1970"
+
+
 class BadInput(ValueError):
     """The input cannot be imported. The message names the file, the line or
     event, and what is wrong; nothing has been written."""
@@ -47,7 +75,8 @@ def parse_timestamp(text) -> tuple[int, int]:
 
     Accepts ``Z`` and ``+HH:MM`` offsets and any number of fractional digits
     (beyond microseconds they are dropped). A time without an offset is taken
-    as UTC, as ActivityWatch does. Raises ValueError for anything else.
+    as UTC, as ActivityWatch does. Raises OutOfRange for a time outside 1990
+    to tomorrow, ValueError for anything else.
     """
     if not isinstance(text, str):
         raise ValueError("not a string")
@@ -55,7 +84,9 @@ def parse_timestamp(text) -> tuple[int, int]:
     offset = value.utcoffset()
     if offset is None:
         value, offset = value.replace(tzinfo=UTC), dt.timedelta(0)
-    return (value - EPOCH) // dt.timedelta(microseconds=1), int(offset.total_seconds())
+    us = (value - EPOCH) // dt.timedelta(microseconds=1)
+    check_time(us)
+    return us, int(offset.total_seconds())
 
 
 def us_to_datetime(us: int) -> dt.datetime:

@@ -15,7 +15,7 @@ import io
 
 import pyarrow as pa
 
-from .common import TS_TYPE, BadInput, Prepared, batch_id, format_parser, parse_timestamp, read_file
+from .common import TS_TYPE, BadInput, OutOfRange, Prepared, batch_id, format_parser, parse_timestamp, read_file
 
 SOURCE = "eventlog"
 
@@ -94,9 +94,10 @@ def _times(frame, label: str, column: str):
     for text in frame["time"].unique(maintain_order=True).to_list():
         try:
             parsed[text] = parse_timestamp(text)
-        except ValueError:
+        except ValueError as exc:
             line = frame.with_row_index().filter(pl.col("time") == text)["index"][0] + 2
-            raise BadInput(f"{label}: line {line}: {column} {text!r} is not an ISO 8601 timestamp") from None
+            why = str(exc) if isinstance(exc, OutOfRange) else "is not an ISO 8601 timestamp"
+            raise BadInput(f"{label}: line {line}: {column} {text!r} {why}") from None
     keys = list(parsed)
     return frame.select(
         us=pl.col("time").replace_strict(keys, [parsed[k][0] for k in keys], return_dtype=pl.Int64),

@@ -24,7 +24,7 @@ import pyarrow as pa
 from store.events import ARROW_SCHEMA, KEY_CLASS_INDEX
 from store.schema import EVENT_KINDS, KEY_CLASSES
 
-from .common import BadInput, Prepared, batch_id, format_parser
+from .common import EARLIEST_US, BadInput, Prepared, batch_id, format_parser, latest_us
 
 LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = KEY_CLASSES
 
@@ -61,7 +61,7 @@ MEMBER_SUFFIX = "_keystrokes.txt"
 SOURCE = "aalto136m"
 _NAMED = {"BKSP": "backspace", "SHIFT": "modifier"}
 _CONTROL = {"\b": "backspace", "\x7f": "backspace", "\t": "tab", "\n": "enter", "\r": "enter"}
-MAX_MS = 10**13  # epoch milliseconds in the year 2286: beyond it, not a time (and µs would overflow)
+MIN_MS = EARLIEST_US // 1000  # rows outside 1990 to tomorrow are not times: skipped and counted
 OUT_SCHEMA = ARROW_SCHEMA.append(pa.field("case_id", pa.string()))
 
 
@@ -157,7 +157,7 @@ def _parse(name: str, content: bytes):
     reason = (
         pl.when(pl.col("n_fields") != len(header)).then(pl.lit("wrong number of fields"))
         .when(pl.any_horizontal(pl.col(c).is_null() for c in NUMBERS)).then(pl.lit("an id or time is not a number"))
-        .when(~pl.all_horizontal(pl.col(c).is_between(0, MAX_MS) for c in ("PRESS_TIME", "RELEASE_TIME")))
+        .when(~pl.all_horizontal(pl.col(c).is_between(MIN_MS, latest_us() // 1000) for c in ("PRESS_TIME", "RELEASE_TIME")))
         .then(pl.lit("a time out of range"))
         .when(pl.col("RELEASE_TIME") < pl.col("PRESS_TIME")).then(pl.lit("released before pressed"))
         .when(pl.col("key_class").is_null()).then(pl.lit("no LETTER or KEYCODE"))

@@ -23,11 +23,15 @@ ORDER BY h.worker;
 
 -- name: data_range
 -- The first and last local day with activity, and the latest UTC offset (s).
+-- Hours outside 1990 to tomorrow are left out: one broken row (an import
+-- from before the importers refused them) must not stretch every range.
 -- $worker: one worker's id, or null for every worker (default: null)
 SELECT min(local_day(hour, utc_offset)) AS first_day,
        max(local_day(hour, utc_offset)) AS last_day,
        arg_max(utc_offset, hour) AS utc_offset
-FROM hourly_total WHERE $worker IS NULL OR worker = $worker;
+FROM hourly_total
+WHERE ($worker IS NULL OR worker = $worker)
+  AND hour >= TIMESTAMPTZ '1990-01-01 00:00:00+00' AND hour < now() + INTERVAL 2 DAY;
 
 -- name: has_data
 -- True once anything was captured or imported.

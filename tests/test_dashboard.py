@@ -213,6 +213,28 @@ def test_page_on_own_data(page, monkeypatch, aw_db):
         says_default_dates(at, aw_db, None)
 
 
+@pytest.mark.parametrize("page", [p for p in PAGES if p.name in ("overview", "timeline", "workflow", "timing")],
+                         ids=lambda p: p.name)
+def test_one_row_in_the_year_9999_takes_no_page_down(page, monkeypatch, aw_db, tmp_path):
+    """Hardening #10: a stray far-future row (written before imports refused them)
+    must not break a page: the dates are those of the real data."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "own.duckdb"
+    shutil.copy(aw_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO hourly_total VALUES ('local', '9999-12-31 23:00:00+00', 0, 60, 60, 0, 0, 0, 'derived')")
+    con.execute("INSERT INTO spans VALUES ('local', 'focus', '9999-12-31 23:00:00+00', '9999-12-31 23:30:00+00', 0,"
+                " 'Future', NULL, NULL, 'capture', NULL)")
+    con.close()
+    monkeypatch.setenv("WORKPRINT_DB", str(db))
+    at = open_page(page)
+    assert not exceptions(at), exceptions(at)
+    says_default_dates(at, aw_db, None)
+
+
 def _empty(db: Path) -> None:
     store.open_writable(db).close()
 

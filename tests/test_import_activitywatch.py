@@ -279,3 +279,18 @@ def test_flood_option_on_real_and_made_up_exports(tmp_path, db):
     ref = reference()[EXPORTS[0]]
     assert_seconds_match(span_seconds(other, "activitywatch", active_only=False), ref["app_seconds_raw"])
     assert_seconds_match(span_seconds(other, "activitywatch", active_only=True), ref["app_seconds_active"])
+
+
+@pytest.mark.parametrize("bad, says", [
+    (event("9999-12-31T10:00:00+00:00", 60, app="Code"), "timestamp '9999-12-31T10:00:00+00:00': lies outside"),
+    (event("1900-01-01T10:00:00+00:00", 60, app="Code"), "lies outside 1990 to tomorrow"),
+    (event("2026-01-01T11:00:00+00:00", 1e12, app="Code"), "duration 1000000000000.0: its end lies outside"),
+], ids=["year 9999", "year 1900", "a duration of 1e12 s"])
+def test_times_no_recording_can_have_are_refused(db, tmp_path, bad, says):
+    """Hardening #9/#10: one absurd time names its event and imports nothing (it
+    would stretch every date range, or take minutes to derive)."""
+    path = write_export(tmp_path / "bad.json", {"w": window_bucket([event("2026-01-01T10:00:00+00:00", 60, app="Code"),
+                                                                    bad])})
+    result = import_aw(db, path, check=False)
+    assert result.returncode == 2 and "event 2" in result.stderr and says in result.stderr, result.stderr
+    assert not db.exists() or rows(db, "SELECT count(*) FROM spans") == [(0,)]

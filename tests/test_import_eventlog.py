@@ -125,3 +125,12 @@ def test_not_a_csv_file(tmp_path, db):
     empty.write_text("")
     result = import_log(db, empty, *COLUMNS, check=False)
     assert result.returncode == 2 and result.stderr.startswith("error: empty.csv: the file is empty")
+
+
+def test_a_far_future_time_is_refused_naming_its_line(db, tmp_path):
+    """Hardening #10: an event in the year 9999 names its line and imports nothing."""
+    path = tmp_path / "future.csv"
+    path.write_text("case:concept:name,concept:name,time:timestamp\n1,a,2026-01-01T10:00:00\n1,b,9999-12-31T10:00:00\n")
+    result = import_log(db, path, *COLUMNS, check=False)
+    assert result.returncode == 2 and "line 3" in result.stderr and "lies outside 1990" in result.stderr
+    assert not db.exists() or rows(db, "SELECT count(*) FROM events") == [(0,)]

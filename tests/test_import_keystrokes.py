@@ -15,6 +15,7 @@ import queries
 import store
 from testkit import cli, rows, shared
 
+STUDY_MS = 1_500_000_000_000
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
                     "RELEASE_TIME", "LETTER", "KEYCODE"))
 
@@ -151,6 +152,8 @@ def test_importing_the_archive_twice_stores_it_once(study):
 
 
 def _row(ks_id: int, press: int, release, letter: str, keycode, section: int = 7) -> str:
+    # Times in the study's own range (2017), as milliseconds since 1970.
+    press, release = (STUDY_MS + v if isinstance(v, int) else v for v in (press, release))
     return f"42\t{section}\tHello there\tHello there\t{ks_id}\t{press}\t{release}\t{letter}\t{keycode}"
 
 
