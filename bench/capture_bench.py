@@ -168,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wpbench-") as tmp_name:
         tmp = Path(tmp_name)
-        os.environ["XDG_RUNTIME_DIR"] = str(tmp)
+        os.environ["WORKPRINT_RUNTIME_DIR"] = str(tmp)
         session = XSession(tmp).start() if args.only != "flush" else None
         try:
             if args.only in (None, "flush"):

@@ -179,7 +179,7 @@ def main() -> None:
     demo_default = ROOT / "data" / "demo.duckdb"  # dashboard.data.DEMO_DB_DEFAULT, without importing streamlit here
     tmp = Path(tempfile.mkdtemp(prefix="wp-bench-"))
     log = ROOT / "bench" / "out" / "dashboard_bench.log"
-    env = {"XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR") or str(tmp)}
+    env = {"WORKPRINT_RUNTIME_DIR": os.environ.get("WORKPRINT_RUNTIME_DIR") or str(tmp)}
     try:
         if args.db:
             db = args.db.resolve()

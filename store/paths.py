@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,23 +22,26 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return Path(value).expanduser().resolve()
 
 
-def _private_runtime_dir() -> Path:
-    """A folder only this user can enter, for the daemon's socket.
+RUNTIME_ENV = "WORKPRINT_RUNTIME_DIR"
 
-    $XDG_RUNTIME_DIR is private by design; elsewhere a per-user folder in the
-    temp dir, created 0700 and refused if someone else owns it or can enter it.
+
+def runtime_dir() -> Path:
+    """The folder of the daemon's socket: the same for every session of this
+    user (a terminal, SSH, cron, the dashboard), and nobody else's to take.
+
+    ``~/.cache/workprint/run`` (or ``$WORKPRINT_RUNTIME_DIR``), made 0700. It
+    lives in your home, not in the shared temp folder, so another user cannot
+    create it first or swap in a link; and it does not follow
+    ``$XDG_RUNTIME_DIR``, which a cron job or an SSH session may lack.
     """
-    base = os.environ.get("XDG_RUNTIME_DIR")
-    if base and os.path.isdir(base):
-        root = Path(base) / "workprint"
-    else:
-        root = Path(tempfile.gettempdir()) / f"workprint-{os.getuid()}"
+    root = Path(os.environ.get(RUNTIME_ENV) or Path.home() / ".cache" / "workprint" / "run")
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = root.stat()
+    info = os.lstat(root)  # the folder itself, never where a link points
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise PermissionError(f"{root} must be a folder, not a link: remove it and run the command again")
     if info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise PermissionError(
-            f"{root} must be owned by you and closed to others (mode 0700); "
-            "remove it or fix its permissions"
+            f"{root} must be yours and closed to others (mode 0700); remove it or run: chmod 700 {root}"
         )
     return root
 
@@ -65,7 +68,7 @@ class Paths:
     @property
     def socket(self) -> Path:
         digest = hashlib.sha256(str(self.db).encode()).hexdigest()[:20]
-        return _private_runtime_dir() / f"{digest}.sock"
+        return runtime_dir() / f"{digest}.sock"
 
 
 def paths(cli_value: str | os.PathLike | None = None) -> Paths:

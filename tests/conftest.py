@@ -179,7 +179,7 @@ def _isolated(monkeypatch, tmp_path):
     """
     run_dir = tempfile.mkdtemp(prefix="wp-")
     monkeypatch.setenv("WORKPRINT_DB", str(tmp_path / "default.duckdb"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", run_dir)
+    monkeypatch.setenv("WORKPRINT_RUNTIME_DIR", run_dir)
     monkeypatch.delenv("WORKPRINT_BACKEND", raising=False)
     monkeypatch.delenv("WORKPRINT_REPLAY", raising=False)
     yield

@@ -56,7 +56,7 @@ def env(dashboard_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     run_dir = tempfile.mkdtemp(prefix="wp-")  # short: a Unix socket path has 108 bytes at most
     yield {"WORKPRINT_DEMO_DB": str(dashboard_db), "WORKPRINT_DB": str(tmp / "own.duckdb"),
-           "XDG_RUNTIME_DIR": run_dir}
+           "WORKPRINT_RUNTIME_DIR": run_dir}
     shutil.rmtree(run_dir, ignore_errors=True)
 
 

@@ -3,6 +3,8 @@
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import duckdb
@@ -10,7 +12,7 @@ import pytest
 
 from store import client, guard
 from store import paths as config
-from testkit import DaemonProcess, cli, rows
+from testkit import ROOT, DaemonProcess, cli, rows
 
 REPLAY = ("--backend", "replay")
 
@@ -208,3 +210,34 @@ def test_a_file_from_a_newer_workprint_gets_a_message_not_a_traceback(db):
         if args[0] != "import":
             assert "upgrade Workprint" in result.stderr, (args, result.stderr)
     assert db.read_bytes() == digest
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a folder owned by another user")
+def test_a_socket_folder_taken_by_someone_else_is_refused_clearly(db, tmp_path):
+    """Hardening #7: a folder another user made first, or a link in its place,
+    gets a message naming it, never a traceback, and no daemon talks through it."""
+    taken = tmp_path / "taken"
+    taken.mkdir(mode=0o700)
+    os.chown(taken, 65534, 65534)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    for folder, says in ((taken, "must be yours"), (link, "not a link")):
+        for command in (("status",), ("stop",), ("consent", "--withdraw"), ("run", "--backend", "replay")):
+            result = cli(*command, "--db", str(db), env={"WORKPRINT_RUNTIME_DIR": str(folder)}, check=False)
+            assert result.returncode != 0 and says in result.stderr, (command, result.stderr)
+            assert "Traceback" not in result.stderr
+
+
+def test_every_session_finds_the_daemon_whatever_its_environment(consented):
+    """Hardening #7: a daemon started from a desktop session ($XDG_RUNTIME_DIR set)
+    is found from SSH or cron (no $XDG_RUNTIME_DIR), and can be withdrawn from there."""
+    with DaemonProcess(consented, *REPLAY, env={"XDG_RUNTIME_DIR": "/tmp"}) as daemon:
+        daemon.wait_for_events(5)
+        env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+        status = subprocess.run([sys.executable, "-m", "capture", "status", "--json", "--db", str(consented)],
+                                cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        assert json.loads(status.stdout)["running"] is True
+        withdrawn = subprocess.run([sys.executable, "-m", "capture", "consent", "--withdraw", "--db", str(consented)],
+                                   cwd=ROOT, env=env, capture_output=True, text=True)
+        assert withdrawn.returncode == 0 and "capture stopped" in withdrawn.stdout
+        assert daemon.proc.wait(20) == 0
