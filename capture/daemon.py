@@ -22,7 +22,7 @@ from store.events import START, STOP
 from store.paths import Paths
 from store.server import QueryServer
 
-from . import backends
+from . import backends, clock
 from .recorder import Recorder
 from .writer import Writer
 
@@ -209,7 +209,7 @@ class Daemon:
         """Capture stops at once and keeps nothing captured from now on, even
         when the withdrawal cannot be written (it is then marked beside the
         file and written by whoever opens it next)."""
-        self.writer.cut_off(time.time_ns())
+        self.writer.cut_off(clock.now_ns())
         self.writer.final_retry = min(self.writer.final_retry, 1.0)  # what is left predates the withdrawal
         self.stop_requested.set()
         recorded = True

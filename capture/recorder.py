@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import queue
 import threading
-import time
 
+from capture import clock
 from store.events import (
     FOCUS,
     KEY_DOWN,
@@ -46,19 +46,19 @@ class Recorder:
     def key(self, pressed: bool, key_class: int, seq: int) -> None:
         """A key went down or up; ``seq`` is the same for a press and its release."""
         if not self.paused:
-            self.queue.put((time.time_ns(), KEY_DOWN if pressed else KEY_UP, key_class, seq))
+            self.queue.put((clock.now_ns(), KEY_DOWN if pressed else KEY_UP, key_class, seq))
 
     def button(self, pressed: bool, button: int, x: int, y: int) -> None:
         if not self.paused:
-            self.queue.put((time.time_ns(), MOUSE_DOWN if pressed else MOUSE_UP, button, x, y))
+            self.queue.put((clock.now_ns(), MOUSE_DOWN if pressed else MOUSE_UP, button, x, y))
 
     def scroll(self, dx: int, dy: int, x: int, y: int) -> None:
         if not self.paused:
-            self.queue.put((time.time_ns(), SCROLL, dx, dy, x, y))
+            self.queue.put((clock.now_ns(), SCROLL, dx, dy, x, y))
 
     def move(self, x: int, y: int) -> None:
         """Pointer position; only the distance travelled per second is kept."""
-        t = time.time_ns()
+        t = clock.now_ns()
         with self._move_lock:
             last, self._last_xy = self._last_xy, (x, y)
             if self.paused or last is None:
@@ -80,12 +80,12 @@ class Recorder:
             return
         self._focus = current
         if not self.paused:
-            self.queue.put((t_ns or time.time_ns(), FOCUS, app, title, pid))
+            self.queue.put((t_ns or clock.now_ns(), FOCUS, app, title, pid))
 
     # --- control, called by the daemon ---------------------------------------
     def flush_move(self, now_ns: int | None = None) -> None:
         """Emit the pending move total once its second is over (or at stop)."""
-        now_ns = time.time_ns() if now_ns is None else now_ns
+        now_ns = clock.now_ns() if now_ns is None else now_ns
         with self._move_lock:
             if now_ns // _NS != self._move_sec or now_ns == 0:
                 self._emit_move()
@@ -96,7 +96,7 @@ class Recorder:
         self._move_dist = 0.0
 
     def mark(self, kind: int) -> None:
-        self.queue.put((time.time_ns(), kind))
+        self.queue.put((clock.now_ns(), kind))
 
     def set_paused(self, paused: bool) -> bool:
         """Pause or resume; returns False if already in that state."""
@@ -111,5 +111,5 @@ class Recorder:
             self.paused = False
             if self._focus is not None:
                 # Time after a resume belongs to whatever has focus now.
-                self.queue.put((time.time_ns(), FOCUS, *self._focus))
+                self.queue.put((clock.now_ns(), FOCUS, *self._focus))
         return True

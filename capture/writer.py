@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import store
+from capture import clock
 from store import derive
 from store import events as ev
 
@@ -116,7 +117,7 @@ class Writer(threading.Thread):
         # CPU of capture itself.
         self.derive_interval = derive_interval
         self._derive_at = 0.0
-        self.idle = IdleTracker(idle_threshold, time.time_ns())
+        self.idle = IdleTracker(idle_threshold, clock.now_ns())
         self.offsets = ev.OffsetCache()
         self.stats = WriterStats()
         self._pending: list[tuple[int, list[tuple]]] = []  # (batch id, rows)
@@ -135,10 +136,10 @@ class Writer(threading.Thread):
     # --- thread ---------------------------------------------------------------
     def run(self) -> None:
         while not self._halt.wait(self.flush_interval):
-            self.cycle(time.time_ns())
+            self.cycle(clock.now_ns())
         # Final drain after the daemon queued its stop marker; give a failing
         # disk a little while to recover before giving up on what is left.
-        self.cycle(time.time_ns(), final=True)
+        self.cycle(clock.now_ns(), final=True)
         deadline = time.monotonic() + self.final_retry
         while self._pending and time.monotonic() < deadline:
             time.sleep(0.5)

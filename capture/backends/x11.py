@@ -20,8 +20,8 @@ import logging
 import os
 import select
 import threading
-import time
 
+from capture import clock
 from store.events import BUTTON_INDEX, KEY_CLASS_INDEX
 
 from ..keys import class_of_keysym
@@ -191,7 +191,7 @@ class _FocusWatcher(threading.Thread):
 
     def _settle_no_focus(self) -> None:
         since = self._none_since
-        if since is not None and time.time_ns() - since > NO_FOCUS_SETTLE_NS:
+        if since is not None and clock.now_ns() - since > NO_FOCUS_SETTLE_NS:
             self._none_since = None
             self.recorder.focus(None, None, None, t_ns=since)
 
@@ -206,7 +206,7 @@ class _FocusWatcher(threading.Thread):
                 # Window managers clear the active window for a moment while
                 # switching; only a lasting "nothing focused" is recorded.
                 if self._none_since is None:
-                    self._none_since = time.time_ns()
+                    self._none_since = clock.now_ns()
                 return
             self._none_since = None
             window = self._display.create_resource_object("window", wid)
