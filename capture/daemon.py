@@ -29,6 +29,9 @@ from .writer import Writer
 log = logging.getLogger("workprint.daemon")
 
 
+FILE_LOST = 5  # exit code: the database file was deleted or replaced under the daemon
+
+
 class DaemonStartError(RuntimeError):
     """The daemon cannot start; the message says why and what to do."""
 
@@ -160,6 +163,9 @@ class Daemon:
                 log.error("%s", self.exit_reason)
                 code = 3
                 break
+            if self.writer.file_lost:
+                code = FILE_LOST
+                break
         self._shutdown()
         return code
 
@@ -171,7 +177,11 @@ class Daemon:
             self.writer.stop(timeout=30)
         if self.server is not None:
             self.server.stop()
-        self.db.close()
+        if self.writer is not None and self.writer.file_lost:
+            self._keep_aside()
+            self.db.abandon()  # the process ends with os._exit: see cli's cmd_run
+        else:
+            self.db.close()
         self._lock.release()
         if self.writer is not None:
             stats = self.writer.stats
@@ -181,6 +191,16 @@ class Daemon:
                 stats.buffered,
                 stats.dropped,
             )
+
+    def _keep_aside(self) -> None:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.paths.db.with_name(f"{self.paths.db.name}.rescued-{stamp}.arrow")
+        try:
+            kept = self.writer.rescue(aside)
+        except OSError as exc:
+            kept, aside = 0, f"nowhere ({exc})"
+        self.exit_reason = f"{self.writer.file_lost}; {kept} unwritten events kept in {aside}; capture stopped"
+        log.error("%s", self.exit_reason)
 
     # --- control, served over the socket -------------------------------------
     def control_ops(self) -> dict:

@@ -125,6 +125,7 @@ class Writer(threading.Thread):
         self._retry_at = 0.0
         self._backoff = 0.5
         self._cutoff: int | None = None  # a withdrawal: nothing captured from then on is stored
+        self.file_lost: str | None = None  # why the database file is no longer ours to write
 
     def cut_off(self, t_ns: int) -> None:
         """Store nothing captured at or after ``t_ns`` (consent was withdrawn
@@ -141,7 +142,7 @@ class Writer(threading.Thread):
         # disk a little while to recover before giving up on what is left.
         self.cycle(clock.now_ns(), final=True)
         deadline = time.monotonic() + self.final_retry
-        while self._pending and time.monotonic() < deadline:
+        while self._pending and self.file_lost is None and time.monotonic() < deadline:
             time.sleep(0.5)
             self._flush(force=True)
 
@@ -208,6 +209,13 @@ class Writer(threading.Thread):
                 rows = kept
                 self._pending[0] = (batch_id, rows)
             try:
+                self.db.check_same_file()
+            except store.FileReplacedError as exc:
+                if self.file_lost is None:
+                    log.error("%s", exc)
+                self.file_lost = self.stats.last_error = str(exc)
+                return
+            try:
                 con = self.db.writer()
                 table = ev.to_table(rows, self.offsets)
                 written = store.write_batch(con, batch_id, table, self.source)
@@ -224,8 +232,22 @@ class Writer(threading.Thread):
                 log.warning("writing works again; the %d events kept in memory are being stored", waiting)
                 self.stats.last_error = None
             log.debug("flushed batch %d rows=%d", batch_id, written)
-        if force or time.monotonic() >= self._derive_at:
+        if (force or time.monotonic() >= self._derive_at) and self.file_lost is None:
             self._derive()
+
+    def rescue(self, path) -> int:
+        """Write what is still unwritten to ``path`` (an Arrow IPC file, in the
+        events' Arrow form); returns how many events. For a database file lost
+        under capture."""
+        import pyarrow as pa
+
+        rows = [row for _, batch in self._pending for row in batch]
+        if not rows:
+            return 0
+        table = ev.to_table(rows, self.offsets)
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
+        return len(rows)
 
     def _derive(self) -> None:
         self._derive_at = time.monotonic() + self.derive_interval

@@ -110,7 +110,7 @@ def keep_lean(argv: list[str]) -> None:
 
 def cmd_run(args, paths: Paths) -> int:
     from capture.backends import replay
-    from capture.daemon import Daemon, DaemonStartError, Settings
+    from capture.daemon import FILE_LOST, Daemon, DaemonStartError, Settings
 
     _setup_logging(paths)
     settings = Settings(
@@ -127,6 +127,10 @@ def cmd_run(args, paths: Paths) -> int:
         return fail(str(exc), exc.exit_code)
     if daemon.exit_reason:
         print(f"error: {daemon.exit_reason}", file=sys.stderr)
+    if code == FILE_LOST:  # never close the lost file: closing would delete the new file's WAL
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
     return code
 
 

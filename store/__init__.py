@@ -28,13 +28,14 @@ from .db import (
     open_read_only,
     open_writable,
 )
-from .errors import CorruptError, LockedError, SchemaTooNewError, StoreError, UnreadableError
+from .errors import CorruptError, FileReplacedError, LockedError, SchemaTooNewError, StoreError, UnreadableError
 from .txn import transaction
 
 __all__ = [
     "CONSENT_TEXT_VERSION",
     "CorruptError",
     "Database",
+    "FileReplacedError",
     "LockedError",
     "SchemaTooNewError",
     "StoreError",

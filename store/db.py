@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from . import guard, schema, statements
-from .errors import CorruptError, LockedError, StoreError, UnreadableError
+from .errors import CorruptError, FileReplacedError, LockedError, StoreError, UnreadableError
 
 log = logging.getLogger("workprint.store")
 
@@ -164,10 +164,28 @@ class Database:
         self._base = None
         self._writer = None
         self._lock = threading.Lock()
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file first opened
+
+    def _identity_now(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def check_same_file(self) -> None:
+        """Raise FileReplacedError if the file at ``path`` is no longer the one opened."""
+        if self._identity is not None and self._identity_now() != self._identity:
+            raise FileReplacedError(
+                f"{self.path} was deleted or replaced while capture ran; what was not yet written is kept "
+                "aside, and the file now there is left untouched"
+            )
 
     def _open(self):
         if self._base is None:
+            self.check_same_file()  # after a failure, reopen the same file or none
             self._base = open_writable(self.path)
+            self._identity = self._identity or self._identity_now()
             statements.execute(self._base, "daemon_memory")
             lock_down(self._base)  # readers share this instance: no files, no network, no settings
             self._writer = self._base.cursor()
@@ -193,3 +211,15 @@ class Database:
                     pass
 
     close = reset
+
+    def abandon(self) -> None:
+        """Let go without closing: closing would checkpoint and delete the WAL
+        by its name, which now belongs to another file. The process must end
+        with os._exit (store.db._ABANDONED keeps the connections from being
+        closed when collected)."""
+        with self._lock:
+            _ABANDONED.extend(c for c in (self._writer, self._base) if c is not None)
+            self._base = self._writer = None
+
+
+_ABANDONED: list = []

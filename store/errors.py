@@ -21,3 +21,7 @@ class CorruptError(StoreError):
 
 class SchemaTooNewError(StoreError):
     """The database was written by a newer Workprint than this one: it is left untouched."""
+
+
+class FileReplacedError(StoreError):
+    """The database file was deleted or replaced while it was open: the new one is not ours to touch."""

@@ -116,3 +116,30 @@ def test_withdrawing_with_a_full_disk_stops_capture_and_keeps_nothing_after_it(c
     after = rows(consented, "SELECT count(*) FROM events WHERE ts >= to_timestamp($at) AND kind <> 'stop'",
                  {"at": at})
     assert after == [(0,)], "events captured after the withdrawal were stored"
+
+
+def test_a_database_replaced_under_capture_is_left_alone_and_nothing_is_lost(consented, tmp_path):
+    """Hardening #12: the worker (or a sync tool) replaces the database file
+    while capture runs. The daemon says so and stops, keeps what it had not
+    written in a file beside it, and never touches the new file (its table and
+    its WAL stay)."""
+    import duckdb
+    import pyarrow as pa
+
+    with DaemonProcess(consented, "--backend", "replay", "--replay", "rate=200", "--flush-interval", "0.3") as daemon:
+        daemon.wait_flushed()
+        consented.rename(tmp_path / "moved.duckdb")
+        keep = duckdb.connect(str(consented))  # the new file, held open with its WAL
+        keep.execute("CREATE TABLE mine AS SELECT 42 AS answer")
+        code = daemon.proc.wait(20)
+        stderr = daemon.stderr()
+        keep.execute("INSERT INTO mine VALUES (43)")
+        wal_there = consented.with_name(consented.name + ".wal").exists()
+        keep.close()
+    assert code == 5 and "deleted or replaced" in stderr and "kept in" in stderr, stderr
+    assert wal_there
+    assert rows(consented, "SELECT answer FROM mine ORDER BY 1") == [(42,), (43,)]
+    rescued = list(tmp_path.glob("workprint.duckdb.rescued-*.arrow"))
+    assert len(rescued) == 1
+    table = pa.ipc.open_file(str(rescued[0])).read_all()
+    assert table.num_rows > 0 and "kind" in table.column_names
