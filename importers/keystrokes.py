@@ -10,7 +10,8 @@ LETTER (BKSP, SHIFT or a character) or, where LETTER is empty or another key
 name, from the JavaScript KEYCODE. The characters, the SENTENCE and the
 USER_INPUT columns are never stored. Malformed rows (wrong number of
 fields, a time or id that is not a number or out of range, a release before
-its press, a key with neither) are skipped and counted.
+its press, a key with neither) import nothing, naming the first of each
+kind, unless --skip-bad-rows asks to import the rest (they are then counted).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def add_parser(isub, common) -> None:
     parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", __doc__)
     parser.add_argument("source", metavar="FILE_OR_DIR", help="a .tar.gz, a folder of *_keystrokes.txt, or one file")
     parser.add_argument("--format", required=True, choices=("aalto136m",), help="the study's file format")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="import the valid rows of files that also hold malformed ones (they are counted and "
+                             "named); without it, a malformed row imports nothing")
 
 
 def _class_of_letter(letter: str) -> str | None:
@@ -227,8 +231,11 @@ def load(args) -> Prepared:
         raise BadInput(f"{Path(args.source).name}: no valid keystrokes in {len(files)} file(s)")
     n_skipped = sum(n for n, _ in skipped.values())
     if n_skipped:
-        notes.insert(0, "skipped malformed rows: " + "; ".join(
-            f"{n:,} {reason} (first: {where})" for reason, (n, where) in sorted(skipped.items())))
+        what = "; ".join(f"{n:,} {reason} (first: {where})" for reason, (n, where) in sorted(skipped.items()))
+        if not getattr(args, "skip_bad_rows", False):
+            raise BadInput(f"{Path(args.source).name}: {n_skipped:,} malformed rows ({what}); nothing was imported. "
+                           "To import the valid rows and skip these, add --skip-bad-rows")
+        notes.insert(0, "skipped malformed rows: " + what)
     return Prepared(
         label=Path(args.source).name, source=f"import:keystrokes:{SOURCE}", batches=batches, workers=workers,
         first=first, last=last, skipped=n_skipped, skipped_what="malformed rows", notes=notes,

@@ -27,7 +27,8 @@ def archive() -> Path:
 
 
 def import_keys(db: Path, source, check: bool = True):
-    return cli("import", "keystrokes", str(source), "--format", "aalto136m", "--db", str(db), check=check, timeout=300)
+    return cli("import", "keystrokes", str(source), "--format", "aalto136m", "--skip-bad-rows", "--db", str(db),
+               check=check, timeout=300)
 
 
 @functools.lru_cache(maxsize=1)
@@ -181,6 +182,10 @@ def test_malformed_rows_are_skipped_and_counted(tmp_path, db):
              _row(7, 7000, 7100, "d", 68), ""]
     path = tmp_path / "42_keystrokes.txt"
     path.write_text("\r\n".join(lines), encoding="latin-1")
+    # Hardening #13: a bad file imports nothing unless partial import is asked for.
+    refused = cli("import", "keystrokes", str(path), "--format", "aalto136m", "--db", str(db), check=False)
+    assert refused.returncode == 2 and "5 malformed rows" in refused.stderr and "--skip-bad-rows" in refused.stderr
+    assert "42_keystrokes.txt line 3" in refused.stderr and not db.exists()
     out = import_keys(db, path).stdout
     assert "skipped 5 malformed rows" in out
     for reason in ("1 wrong number of fields (first: 42_keystrokes.txt line 3)", "1 an id or time is not a number",

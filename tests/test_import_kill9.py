@@ -22,7 +22,8 @@ TABLES = ("raw_events", "spans", "keystrokes", "bursts", "hourly", "hourly_total
           "batches")
 
 IMPORTS = {
-    "keystrokes": ("keystrokes", str(shared("keystrokes", "aalto136m-every6th.tar.gz")), "--format", "aalto136m"),
+    "keystrokes": ("keystrokes", str(shared("keystrokes", "aalto136m-every6th.tar.gz")), "--format", "aalto136m",
+                   "--skip-bad-rows"),
     "activitywatch": ("activitywatch", str(shared("activitywatch", "aw-android-plus-export.json"))),
     "eventlog": ("eventlog", str(shared("eventlogs", "reviewing.csv")), "--case", "case:concept:name",
                  "--activity", "concept:name", "--time", "time:timestamp"),
