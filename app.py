@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import access, frame, ui
 
 st.set_page_config(page_title="Workprint", page_icon=":material/timeline:", layout="wide")
-access.require_owner()  # the owner's browser only, on this machine: before any page or data
+refused = access.refusal()  # the owner's browser only, on this machine: before any page or data
 
 pages = {
     "Your work": [
@@ -22,7 +22,9 @@ pages = {
         st.Page("pages/privacy.py", title="Privacy & data", icon=":material/shield_person:"),
     ],
 }
-page = st.navigation(pages)
+page = st.navigation(pages, position="hidden" if refused else "sidebar")
+if refused:
+    access.refuse(refused)
 ctx = frame.sidebar()
 if ctx is not None and ctx.source.demo and page.title != "Privacy & data":  # that page is always your own data
     ui.demo_banner()

@@ -34,17 +34,27 @@ def token_matches(given: str | None, expected: str | None) -> bool:
     return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def require_owner() -> None:
-    """First thing app.py does on every run: stop here unless the session is the owner's."""
+FOREIGN_HOST = "This dashboard only answers on this machine (127.0.0.1 or localhost)."
+NEEDS_KEY = ("This dashboard is yours alone, so it needs the link that `./run.sh dashboard` printed when it "
+             "started (it ends in `?token=...`). Open that link, or start the dashboard again to get a new one.")
+
+
+def refusal() -> str | None:
+    """First thing app.py does on every run: None if this browser session is
+    the owner's (it came with the key, now or earlier, from this machine),
+    else what to tell it instead of running any page."""
     if not host_is_local(st.context.headers.get("Host")):
-        st.error("This dashboard only answers on this machine (127.0.0.1 or localhost).")
-        st.stop()
+        return FOREIGN_HOST
     if st.session_state.get(_OWNER):
-        return
+        return None
     if token_matches(st.query_params.get("token"), os.environ.get(TOKEN_ENV)):
         st.session_state[_OWNER] = True
-        return
+        return None
+    return NEEDS_KEY
+
+
+def refuse(why: str) -> None:
+    """Show ``why`` and nothing else: no page runs, no data is read."""
     st.title("Workprint")
-    st.info("This dashboard is yours alone, so it needs the link that `./run.sh dashboard` printed when it "
-            "started (it ends in `?token=...`). Open that link, or start the dashboard again to get a new one.")
+    (st.error if why == FOREIGN_HOST else st.info)(why)
     st.stop()

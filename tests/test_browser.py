@@ -156,6 +156,8 @@ def _locked_out(tab: Tab) -> str:
     buttons = tab.page.locator('[data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"]')
     assert buttons.count() == 0, buttons.all_inner_texts()
     assert "demo data" not in text and "Accept" not in text and "Start capture" not in text
+    assert not any(name in text.lower() for name in ("timeline", "overview", "workflow", "privacy")), \
+        "not even the pages' names are shown"
     return text
 
 
