@@ -216,3 +216,23 @@ def dashboard_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("dashboard") / "demo.duckdb"
     cli("demo", "--db", str(path), *DASHBOARD_DEMO_ARGS)
     return path
+
+
+@pytest.fixture
+def old_database():
+    """``old_database(path, version)``: an empty file as Workprint at schema ``version`` left it."""
+    import duckdb
+
+    from store import schema
+
+    def make(path: Path, version: int) -> Path:
+        con = duckdb.connect(str(path))
+        con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        for step in schema.MIGRATIONS[:version]:
+            for statement in step:
+                con.execute(statement)
+        con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": str(version)})
+        con.close()
+        return path
+
+    return make

@@ -86,16 +86,6 @@ def capturing(paths):
     return paths, status
 
 
-def _old_database(db):
-    """A file as an older Workprint (schema version 2) left it."""
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for statement in schema.MIGRATIONS[0] + schema.MIGRATIONS[1]:
-        con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-    con.close()
-
-
 def test_offline_status_of_a_missing_file_says_so_and_creates_nothing(paths):
     """A worker opening the Privacy page before capturing anything must be told
     there is no data yet, not see an error, and no file may appear."""
@@ -235,10 +225,10 @@ def test_edit_categories_in_the_file_without_a_daemon(paths):
     assert control.edit_categories(paths, remove="^Workprint") == before
 
 
-def test_upgrade_brings_an_older_file_forward(paths):
+def test_upgrade_brings_an_older_file_forward(paths, old_database):
     """A worker updating Workprint must be able to upgrade their file from the
     Privacy page, after which nothing asks them to upgrade again."""
-    _old_database(paths.db)
+    old_database(paths.db, 2)
     assert control.needs_upgrade(paths.db)
     control.upgrade(paths)
     assert not control.needs_upgrade(paths.db)

@@ -116,13 +116,9 @@ def test_consent_follows_latest_action(db):
     assert not store.consent_given(con)
 
 
-def test_version_1_database_is_migrated_forward_keeping_its_events(db):
+def test_version_1_database_is_migrated_forward_keeping_its_events(db, old_database):
     """A worker upgrading Workprint keeps every event captured by the old version."""
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for statement in schema.MIGRATIONS[0]:
-        con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con = duckdb.connect(str(old_database(db, 1)))
     con.execute(
         "INSERT INTO raw_events (ts, utc_offset, kind, key_class, batch_id) "
         "VALUES ('2026-01-01 10:00:00+00', 3600, 'key_down', 'letter', 7)"
@@ -136,17 +132,12 @@ def test_version_1_database_is_migrated_forward_keeping_its_events(db):
     assert con.execute("SELECT count(*) FROM spans").fetchall() == [(0,)]
 
 
-def test_the_dashboard_upgrades_an_older_database_it_is_given(db):
+def test_the_dashboard_upgrades_an_older_database_it_is_given(db, old_database):
     """A worker upgrading Workprint and opening the dashboard first must see their data, not errors."""
     from capture import control
     from store import paths
 
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for statement in schema.MIGRATIONS[0] + schema.MIGRATIONS[1]:
-        con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-    con.close()
+    old_database(db, 2)
     assert control.needs_upgrade(db)
     control.upgrade(paths.paths(db))
     assert not control.needs_upgrade(db)
@@ -168,14 +159,10 @@ def test_a_withdrawal_wins_over_an_accept_stamped_in_the_future(db):
     con.close()
 
 
-def test_an_older_ledger_keeps_the_order_it_was_written_in(db):
+def test_an_older_ledger_keeps_the_order_it_was_written_in(db, old_database):
     """Upgrading numbers the existing consent rows in the order they were written, so a
     withdrawal written after a future-dated accept wins from the first open on."""
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for statement in schema.MIGRATIONS[0] + schema.MIGRATIONS[1] + schema.MIGRATIONS[2]:
-        con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    con = duckdb.connect(str(old_database(db, 3)))
     con.execute("INSERT INTO consent_log VALUES (now() + INTERVAL 2 DAY, 'accept', '1', 'local')")
     con.execute("INSERT INTO consent_log VALUES (now(), 'withdraw', '1', 'local')")
     con.close()
