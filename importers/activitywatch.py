@@ -190,12 +190,12 @@ def _prepare(label, content, spans, totals, notes, skipped, args) -> Prepared:
     batches = []
     if spans:
         table = _spans_table(sorted(spans, key=lambda r: r[1:3]), args.worker)
-        batches.append((batch_id(content, "spans", *context), table, "spans"))
+        batches.append((batch_id(content, "spans", *context), table, "spans_by_event"))
         focus = sum(1 for r in spans if r[0] == "focus")
         notes.insert(0, f"spans: {focus:,} focus, {len(spans) - focus:,} active")
     if totals:
         table = _totals_table(sorted(totals, key=lambda r: r[0]), args.worker)
-        batches.append((batch_id(content, "input_totals", *context), table, "input_totals"))
+        batches.append((batch_id(content, "input_totals", *context), table, "input_totals_by_event"))
     if not batches:
         raise BadInput(f"{label}: no window, afk or input events to import")
     starts = [r[1] for r in spans] + [r[0] for r in totals]
@@ -203,7 +203,7 @@ def _prepare(label, content, spans, totals, notes, skipped, args) -> Prepared:
     return Prepared(label=label, source=f"import:activitywatch:{label}", batches=batches,
                     workers={args.worker: min(starts)}, first=min(starts), last=max(stops), skipped=skipped,
                     skipped_what="events of other bucket types", notes=notes,
-                    row_labels={"spans": "spans", "input_totals": "input totals"})
+                    row_labels={"spans_by_event": "spans", "input_totals_by_event": "input totals"})
 
 
 def _spans_table(rows, worker: str) -> pa.Table:

@@ -21,8 +21,9 @@ def new_batch_id() -> int:
 
 # Tables a batch may go to: each has its insert statement, insert_<table>
 # (no SQL is built from input: the target picks one of these).
-_TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly"}
-_WITH_BATCH_ID = {"raw_events", "spans", "input_totals"}
+# The *_by_event targets replace what is stored for the same event instead of adding to it.
+_TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly", "spans_by_event", "input_totals_by_event"}
+_WITH_BATCH_ID = {"raw_events", "spans", "input_totals", "spans_by_event", "input_totals_by_event"}
 
 
 def _insert(con, batch_id: int, table: pa.Table, source: str, target: str) -> int:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import urllib.parse
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -294,3 +295,30 @@ def test_times_no_recording_can_have_are_refused(db, tmp_path, bad, says):
     result = import_aw(db, path, check=False)
     assert result.returncode == 2 and "event 2" in result.stderr and says in result.stderr, result.stderr
     assert not db.exists() or rows(db, "SELECT count(*) FROM spans") == [(0,)]
+
+
+def test_the_same_events_are_stored_once_whatever_the_file_looks_like(db, tmp_path):
+    """Hardening #6: a re-indented re-export, the same file with --flood or
+    --store-titles, and a newer export of the same day all store each event
+    once: the day's app time stays what ActivityWatch says."""
+    original = shared("activitywatch", "aw-server-0.12-export-1day.json")
+    import_aw(db, original)
+    first = rows(db, "SELECT count(*), sum(epoch(stop) - epoch(start)) FROM spans")
+    export = json.loads(original.read_text())
+    reindented = write_export(tmp_path / "reindented.json", export["buckets"])
+    reindented.write_text(json.dumps(export, indent=2))
+    import_aw(db, reindented)
+    import_aw(db, original, "--store-titles")
+    assert rows(db, "SELECT count(*), sum(epoch(stop) - epoch(start)) FROM spans") == first
+    # A newer export: the same events, and one more an hour after the last.
+    buckets = export["buckets"]
+    window = next(b for b in (buckets.values() if isinstance(buckets, dict) else buckets)
+                  if b.get("type") == "currentwindow")
+    last = max(window["events"], key=lambda e: e["timestamp"])
+    later = dict(last, timestamp=(datetime.fromisoformat(last["timestamp"]) + timedelta(hours=1)).isoformat())
+    window["events"].append(later)
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(export))
+    import_aw(db, newer)
+    count, seconds = rows(db, "SELECT count(*), sum(epoch(stop) - epoch(start)) FROM spans")[0]
+    assert count == first[0][0] + 1 and seconds == pytest.approx(first[0][1] + later["duration"])

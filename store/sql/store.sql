@@ -146,3 +146,20 @@ SET autoload_known_extensions = $value;
 -- Lock every setting from now on.
 -- $value: true
 SET lock_configuration = $value;
+
+-- name: insert_spans_by_event
+-- A batch of spans that each stand for one recorded event (ActivityWatch:
+-- one bucket holds one event per start): a span already stored for the same
+-- worker, source, kind, start and app is replaced, so a re-export, a newer
+-- export of the same days, or the same file imported with other options
+-- stores each event once.
+DELETE FROM spans s USING _incoming i
+WHERE s.worker = i.worker AND s.source = i.source AND s.kind = i.kind AND s.start = i.start
+  AND s.app IS NOT DISTINCT FROM i.app;
+INSERT INTO spans BY NAME SELECT * FROM _incoming;
+
+-- name: insert_input_totals_by_event
+-- Input totals keyed the same way (worker, source, start): replaced, not added.
+DELETE FROM input_totals t USING _incoming i
+WHERE t.worker = i.worker AND t.source = i.source AND t.start = i.start;
+INSERT INTO input_totals BY NAME SELECT * FROM _incoming;
