@@ -42,6 +42,21 @@ def _read(content: bytes, label: str):
         raise BadInput(f"{label}: not a readable CSV file ({first})") from None
 
 
+def physical_line(content: bytes, record: int) -> int:
+    """The file line (1 = the header) on which data record ``record`` (0-based)
+    starts: a quoted field may span several lines, so it is not record + 2.
+    Only asked for when reporting an error."""
+    import csv
+
+    reader = csv.reader(io.StringIO(content.decode("utf-8", "replace"), newline=""))
+    start = 1
+    for index, _ in enumerate(reader):
+        if index == record + 1:
+            return start
+        start = reader.line_num + 1
+    return start
+
+
 def load(args) -> Prepared:
     """Read and validate the log; raises BadInput naming the file, the line
     (counting the header as line 1) and what is wrong: a missing column, an
@@ -61,8 +76,8 @@ def load(args) -> Prepared:
     for column, col in (("case", args.case), ("activity", args.activity), ("time", args.time)):
         empty = frame.with_row_index().filter(pl.col(column).is_null() | (pl.col(column).str.strip_chars() == ""))
         if empty.height:
-            raise BadInput(f"{label}: line {empty['index'][0] + 2}: {col} is empty")
-    times = _times(frame, label, args.time)
+            raise BadInput(f"{label}: line {physical_line(content, empty['index'][0])}: {col} is empty")
+    times = _times(frame, label, args.time, content)
     table = pa.table({
         "worker": pa.array([args.worker] * frame.height, pa.string()),
         "kind": pa.array(["focus"] * frame.height, pa.string()),
@@ -86,7 +101,7 @@ def load(args) -> Prepared:
     )
 
 
-def _times(frame, label: str, column: str):
+def _times(frame, label: str, column: str, content: bytes):
     """Microseconds since the epoch and UTC offsets, parsed once per distinct text."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
@@ -95,7 +110,7 @@ def _times(frame, label: str, column: str):
         try:
             parsed[text] = parse_timestamp(text)
         except ValueError as exc:
-            line = frame.with_row_index().filter(pl.col("time") == text)["index"][0] + 2
+            line = physical_line(content, frame.with_row_index().filter(pl.col("time") == text)["index"][0])
             why = str(exc) if isinstance(exc, OutOfRange) else "is not an ISO 8601 timestamp"
             raise BadInput(f"{label}: line {line}: {column} {text!r} {why}") from None
     keys = list(parsed)

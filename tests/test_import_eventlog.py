@@ -134,3 +134,14 @@ def test_a_far_future_time_is_refused_naming_its_line(db, tmp_path):
     result = import_log(db, path, *COLUMNS, check=False)
     assert result.returncode == 2 and "line 3" in result.stderr and "lies outside 1990" in result.stderr
     assert not db.exists() or rows(db, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_line_numbers_are_the_files_own_lines(db, tmp_path):
+    """Hardening #13: a quoted field spanning lines must not shift the line
+    an error names: the worker opens the file at that line and finds the event."""
+    path = tmp_path / "multiline.csv"
+    path.write_text('case:concept:name,concept:name,time:timestamp\n'
+                    '1,"review\nthe paper",2026-01-01T10:00:00\n'
+                    '1,b,not a time\n')
+    result = import_log(db, path, *COLUMNS, check=False)
+    assert result.returncode == 2 and "line 4:" in result.stderr, result.stderr
