@@ -5,8 +5,8 @@ It gives and withdraws consent, starts the daemon detached, stops, pauses and
 resumes it, reports its status (or an offline status when nothing runs),
 edits category rules, brings an older database forward and makes the demo.
 While a daemon runs for the database it asks the daemon over its socket
-(the daemon holds the file); otherwise it opens the file itself. Every failure is a :class:`ControlError` whose message is
-meant for the worker.
+(the daemon holds the file); otherwise it opens the file itself. Every
+failure is a :class:`ControlError` whose message is meant for the worker.
 
 It never imports the daemon, the backends or the writer: starting capture
 runs ``python -m capture run`` in its own session, which outlives whoever
