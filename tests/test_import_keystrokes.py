@@ -13,7 +13,7 @@ import pytest
 
 import queries
 import store
-from testkit import cli, rows, shared
+from testkit import ROOT, cli, rows, shared
 
 STUDY_MS = 1_500_000_000_000
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
@@ -213,3 +213,34 @@ def test_damaged_archive_imports_nothing(tmp_path, db):
     result = import_keys(db, cut, check=False)
     assert result.returncode == 2 and "cut.tar.gz: not a readable .tar.gz archive" in result.stderr
     assert not db.exists()
+
+
+def test_a_small_archive_that_unpacks_to_gigabytes_is_refused_before_reading(db, tmp_path):
+    """Hardening #9: a 0.6 MB tar.gz unpacking to 208 MB (once: 6 GB of memory)
+    is refused from its header, naming the member, with memory staying small."""
+    import io
+    import subprocess
+    import sys
+
+    data = (HEADER + "\n" + (_row(1, 1000, 1100, "a", 65) + "\n") * 4_000_000).encode()
+    bomb = tmp_path / "bomb.tar.gz"
+    with tarfile.open(bomb, "w:gz") as archive:
+        info = tarfile.TarInfo("x/42_keystrokes.txt")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    assert bomb.stat().st_size < 5_000_000 < len(data)
+    del data
+    proc = subprocess.Popen([sys.executable, "-m", "capture", "import", "keystrokes", str(bomb), "--format",
+                             "aalto136m", "--db", str(db)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    peak_mb = 0.0
+    while proc.poll() is None:  # VmHWM: this process's own peak (ru_maxrss would include the forked parent)
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            peak_mb = max(peak_mb, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.005)
+    stderr = proc.stderr.read()
+    assert proc.returncode == 2 and "42_keystrokes.txt: unpacks to" in stderr, stderr
+    assert not db.exists()
+    assert peak_mb < 400, f"the refused import peaked at {peak_mb:.0f} MB"
