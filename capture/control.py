@@ -165,12 +165,11 @@ def withdraw(paths: Paths) -> bool:
     try:
         client.request(paths, "withdraw")
     except client.NotRunning:
-        try:
-            _with_file(paths, lambda con: store.record_consent(con, accepted=False))
-        except Exception:  # noqa: BLE001 - whatever stops the write, the withdrawal stands
-            if not store.mark_withdrawal(paths.withdrawal):
-                raise ControlError(f"the withdrawal could not be written to {paths.db}, nor noted beside it; "
-                                   "capture is not running, so nothing is being recorded") from None
+        written = store.withdraw(lambda: _with_file(paths, lambda con: store.record_consent(con, accepted=False)),
+                                 paths.withdrawal)
+        if written == "unrecorded":
+            raise ControlError(f"the withdrawal could not be written to {paths.db}, nor noted beside it; "
+                               "capture is not running, so nothing is being recorded") from None
         return False
     except client.DaemonError as exc:
         raise ControlError(f"the capture daemon could not take the withdrawal: {exc}") from None

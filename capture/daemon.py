@@ -232,20 +232,16 @@ class Daemon:
         self.writer.cut_off(clock.now_ns())
         self.writer.final_retry = min(self.writer.final_retry, 1.0)  # what is left predates the withdrawal
         self.stop_requested.set()
-        recorded = True
+        outcome = store.withdraw(self._record_withdrawal, self.paths.withdrawal)
+        log.info("consent withdrawn: capture stops (the withdrawal is %s)", outcome)
+        return {"pid": os.getpid(), "recorded": outcome == "written"}
+
+    def _record_withdrawal(self) -> None:
+        cursor = self.db.cursor()
         try:
-            cursor = self.db.cursor()
-            try:
-                store.record_consent(cursor, accepted=False)
-            finally:
-                cursor.close()
-        except Exception as exc:  # noqa: BLE001 - a full disk must not keep capture running
-            recorded = False
-            store.mark_withdrawal(self.paths.withdrawal)
-            log.error("consent withdrawn; capture stops, but the withdrawal could not be written yet (%s)", exc)
-        else:
-            log.info("consent withdrawn: capture stops")
-        return {"pid": os.getpid(), "recorded": recorded}
+            store.record_consent(cursor, accepted=False)
+        finally:
+            cursor.close()
 
     def status(self) -> dict:
         stats = self.writer.stats

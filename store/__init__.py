@@ -20,7 +20,14 @@ above it. Its modules:
 
 from .batches import known_batches, new_batch_id, write_batch, write_batches
 from .categories import edit_category_rules
-from .consent import CONSENT_TEXT_VERSION, consent_given, mark_withdrawal, record_consent, settle_withdrawal
+from .consent import (
+    CONSENT_TEXT_VERSION,
+    consent_given,
+    mark_withdrawal,
+    record_consent,
+    settle_withdrawal,
+    withdraw,
+)
 from .db import (
     Database,
     is_demo,
@@ -52,6 +59,7 @@ __all__ = [
     "record_consent",
     "settle_withdrawal",
     "transaction",
+    "withdraw",
     "write_batch",
     "write_batches",
 ]

@@ -28,6 +28,19 @@ def consent_given(con, worker: str = "local") -> bool:
     return statements.scalar(con, "consent_action", {"worker": worker}) == "accept"
 
 
+def withdraw(write, marker: Path) -> str:
+    """Withdraw consent: ``write()`` records it in the file; if that fails for
+    any reason (a full disk, a file it cannot open), the withdrawal still
+    stands and is marked beside the file instead. Returns 'written', 'marked',
+    or 'unrecorded' when even the mark failed."""
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001 - whatever stops the write, the withdrawal stands
+        log.error("the withdrawal could not be written yet (%s)", exc)
+        return "marked" if mark_withdrawal(marker) else "unrecorded"
+    return "written"
+
+
 def mark_withdrawal(marker: Path) -> bool:
     """Note a withdrawal that could not be written yet; False if even that failed."""
     try:

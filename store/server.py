@@ -3,9 +3,9 @@
 DuckDB lets one process open a file for writing, and while it does nobody else
 can open it, even read-only. So while capture runs, the daemon is the only
 process that opens the database, and dashboards, the CLI and scripts send it
-read-only queries over a Unix socket (what may run: store.guard). The socket sits in a folder only this
-user can enter, and every connection's peer credentials are checked: other
-users of the machine cannot reach it.
+read-only queries over a Unix socket (what may run: store.guard). The socket
+sits in a folder only this user can enter, and every connection's peer
+credentials are checked: other users of the machine cannot reach it.
 """
 
 from __future__ import annotations
