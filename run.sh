@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run Workprint.
-#   ./run.sh dashboard   set up .venv if needed, then: streamlit run app.py
+#   ./run.sh dashboard   set up .venv if needed, then: streamlit run dashboard/server.py (serves app.py)
 #   ./run.sh test        also install the system packages the tests drive
 #                        (Xvfb, xdotool, openbox, Chromium), then run every test
 # Anything after the command is passed on (to streamlit, or to pytest).
@@ -77,9 +77,9 @@ case "${1:-}" in
       WORKPRINT_DASHBOARD_TOKEN=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')
     fi
     export WORKPRINT_DASHBOARD_TOKEN
-    echo "run.sh: starting the dashboard (streamlit run app.py). Open it with this link, which is your key:"
+    echo "run.sh: starting the dashboard (streamlit run dashboard/server.py, which serves app.py). Open it with this link, which is your key:"
     echo "    http://127.0.0.1:$port/?token=$WORKPRINT_DASHBOARD_TOKEN"
-    exec "$VENV/bin/streamlit" run app.py "$@"
+    exec "$VENV/bin/streamlit" run dashboard/server.py "$@"
     ;;
   test)
     shift

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         except PermissionError as exc:
             return capture_commands.fail(str(exc))
         return args.handler(args, paths)
+    except KeyboardInterrupt:  # each command leaves its files whole; say it stopped, without a traceback
+        print("error: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -2,17 +2,20 @@
 
 ``python -m capture import {activitywatch,keystrokes,eventlog} ...``
 
-Every importer is transactional: the whole input is read and validated
-before the database is opened, then written with one call of
-store.write_batches, so a bad file imports nothing, and the error names the
-file, the line or event, and what was wrong. Batch ids come from the file's
+Every importer is transactional: the input is validated and written in
+one transaction with the derived tables, so a bad file, a kill or Ctrl-C
+imports nothing, and the error names the file, the line or event, and what
+was wrong. Batch ids come from the file's
 content, so importing the same file twice stores it once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
 import sys
+import threading
 
 import duckdb
 
@@ -45,11 +48,24 @@ def _fail(message: str) -> int:
 
 def run(args, paths) -> int:
     """Import ``args.source``; 0 on success (or already imported), 2 with an
-    ``error:`` line on stderr when the input is bad or the database is busy."""
+    ``error:`` line on stderr when the input is bad or the database is busy,
+    130 when interrupted (Ctrl-C), after which nothing was written."""
+    with _interruptible() as interrupted:
+        try:
+            return _run(args, paths, interrupted)
+        except BaseException:
+            if not interrupted.is_set():
+                raise
+        print(f"error: interrupted: nothing was imported, {paths.db} is as it was", file=sys.stderr)
+        return 130
+
+
+def _run(args, paths, interrupted: threading.Event) -> int:
     try:
         prepared = _module(args.importer).load(args)
     except BadInput as exc:
         return _fail(str(exc))
+    created = not paths.db.exists()
     try:
         con = store.open_writable(paths.db)
     except store.LockedError as exc:
@@ -57,14 +73,45 @@ def run(args, paths) -> int:
                      "database with --db PATH")
     except store.StoreError as exc:
         return _fail(str(exc))
+    line = None
     try:
         line = write(con, prepared)
+    except BadInput as exc:
+        return _fail(str(exc))
     except duckdb.Error as exc:
+        if interrupted.is_set():
+            raise
         return _fail(f"{prepared.label}: writing to {paths.db} failed: {exc}")
     finally:
         con.close()
+        if line is None and created:  # a failed first import leaves no empty database behind
+            for path in (paths.db, paths.db.with_name(paths.db.name + ".wal")):
+                path.unlink(missing_ok=True)
     print(line)
     for note in prepared.notes:
         print(f"note: {note}")
     return 0
 
+
+@contextlib.contextmanager
+def _interruptible():
+    """Ctrl-C (or SIGTERM) raises KeyboardInterrupt and sets the event it
+    yields. DuckDB turns the interrupt into an error of its own
+    ("Query interrupted", or an aborted transaction) when it lands mid-query;
+    the event tells those apart from real failures. The import's transaction
+    rolls back either way."""
+    interrupted = threading.Event()
+
+    def handler(signum, frame):
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield interrupted
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

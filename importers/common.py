@@ -1,16 +1,19 @@
 """What every importer shares: the error type, content-derived batch ids,
 timestamps, writing a prepared import in one transaction, and its summary.
 
-An importer's ``load(args)`` reads and validates its whole input without
-touching the database and returns a :class:`Prepared`; :func:`write` then
-writes it with one call of ``store.write_batches`` (all tables, one
-transaction) and refreshes the derived tables of the workers it touched.
+An importer's ``load(args)`` returns a :class:`Prepared` import; :func:`write`
+then writes its batches and refreshes the derived tables of the workers it
+touched, all in one transaction. Most importers read and validate their
+whole input in ``load``; the keystroke importer yields one batch per file
+while it is written, so memory stays bounded by one file, and a bad file
+found late rolls the whole import back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,14 +100,16 @@ def us_to_datetime(us: int) -> dt.datetime:
 class Prepared:
     """A validated import, ready to write.
 
-    ``batches`` are (batch id, Arrow table, target table); ``workers`` maps each
-    worker to the earliest time written for it (where its derived tables must
-    be rebuilt from); ``first``/``last`` bound the data in microseconds.
+    ``batches`` are (batch id, Arrow table, target table), a list or an
+    iterator that fills in the other fields as it is consumed; ``workers``
+    maps each worker to the earliest time written for it (where its derived
+    tables must be rebuilt from); ``first``/``last`` bound the data in
+    microseconds.
     """
 
     label: str
     source: str
-    batches: list[tuple[int, pa.Table, str]]
+    batches: Iterable[tuple[int, pa.Table, str]]
     workers: dict[str, int]
     first: int | None = None
     last: int | None = None
@@ -114,28 +119,53 @@ class Prepared:
     row_labels: dict[str, str] = field(default_factory=dict)
 
 
+# Rows gathered before one insert: DuckDB writes an insert of a few row groups
+# (122,880 rows each) straight to the file, where small ones would all wait in
+# memory for the commit.
+FLUSH_ROWS = 250_000
+
+
 def write(con, prepared: Prepared) -> str:
     """Write ``prepared`` (batches already stored are skipped) and refresh the
     derived tables of its workers; returns the one-line summary.
 
     The events and every derived table are written in one transaction: an
-    import killed at any moment leaves the database as before or as after.
-    Raises duckdb errors from the write, after which nothing was stored.
+    import killed or interrupted at any moment leaves the database as before
+    or as after. Raises duckdb errors from the write, or BadInput from a
+    streamed input, after which nothing was stored.
     """
-    known = store.known_batches(con, [b[0] for b in prepared.batches])
-    # Two identical files in one import are one batch.
-    new = list({b[0]: b for b in prepared.batches if b[0] not in known}.values())
-    if not new:
-        return f"{prepared.label}: already imported, nothing written"
-    new_workers = _workers_of(new) or set(prepared.workers)
-    with store.transaction(con):
-        store.write_batches(con, new, prepared.source)
-        for worker in sorted(new_workers):
-            derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
     written: dict[str, int] = {}
-    for _, table, target in new:
-        written[target] = written.get(target, 0) + table.num_rows
-    return summary(prepared, written, new_workers, partly_known=bool(known))
+    workers: set[str] = set()
+    seen: set[int] = set()
+    pending: list = []
+    partly_known = False
+
+    def flush():
+        store.write_batches(con, pending, prepared.source)
+        for _, table, target in pending:
+            written[target] = written.get(target, 0) + table.num_rows
+        workers.update(_workers_of(pending))
+        pending.clear()
+
+    with store.transaction(con):
+        for batch in prepared.batches:
+            if batch[0] in seen:  # two identical files in one import are one batch
+                continue
+            seen.add(batch[0])
+            if store.known_batches(con, [batch[0]]):
+                partly_known = True
+                continue
+            pending.append(batch)
+            if sum(b[1].num_rows for b in pending) >= FLUSH_ROWS:
+                flush()
+        if pending:
+            flush()
+        if not written:
+            return f"{prepared.label}: already imported, nothing written"
+        workers = workers or set(prepared.workers)
+        for worker in sorted(workers):
+            derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
+    return summary(prepared, written, workers, partly_known=partly_known)
 
 
 def _workers_of(batches) -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tarfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -93,31 +94,44 @@ def _class_of_letter(letter: str) -> str | None:
     return "punctuation" if category[0] in "PSN" else "other"
 
 
-def _files(source: str) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """(name, content) of every keystroke file in ``source``, and notes."""
+def _files(source: str) -> tuple[Iterator[tuple[str, bytes]], list[str]]:
+    """The (name, content) of every keystroke file in ``source``, read one at a
+    time as they are used (a study of 168,000 participants is about 16 GB), and
+    notes. BadInput now for a source that is missing or holds none."""
     path = Path(source)
     if path.is_dir():
         found = sorted(p for p in path.rglob(f"*{MEMBER_SUFFIX}") if p.is_file())
         if not found:
             raise BadInput(f"{source}: no *{MEMBER_SUFFIX} files in this folder")
-        return [(p.name, p.read_bytes()) for p in found], []
+        return ((p.name, _read(p)) for p in found), []
     if not path.exists():
         raise BadInput(f"{source}: no such file or folder")
     if path.name.endswith((".tar.gz", ".tgz", ".tar")) or tarfile.is_tarfile(path):
-        return _archive(path)
-    return [(path.name, path.read_bytes())], []
+        notes: list[str] = []
+        return _archive(path, notes), notes
+    return iter([(path.name, _read(path))]), []
 
 
-# What an archive may unpack to: a participant's file is about 100 kB (the
-# largest of the study's 389-participant subset is 0.19 MB, all of them 42 MB),
-# so these leave a wide margin and stop a small archive that unpacks to
-# gigabytes before it is read (a file compressed a thousandfold, say).
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+# What an archive may unpack to. A participant's file is about 100 kB (the
+# largest of the study's 389-participant subset is 0.19 MB), and the study's
+# text compresses about elevenfold. Files are read one at a time, so memory
+# stays bounded by the largest file; these limits stop a small archive that
+# unpacks to gigabytes (a file compressed a thousandfold, say) before it is read.
 MAX_MEMBER = 64 << 20
-MAX_TOTAL = 1 << 30
+FREE_TOTAL = 1 << 30  # any archive may unpack to this much
+MAX_RATIO = 100  # beyond it, at most this many times its own size
 
 
-def _archive(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
-    files, others, total = [], [], 0
+def _archive(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
+    others, total, seen = [], 0, 0
+    allowed = max(FREE_TOTAL, MAX_RATIO * path.stat().st_size)
     try:
         with tarfile.open(path) as archive:
             for member in archive:
@@ -126,20 +140,22 @@ def _archive(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
                     continue
                 if name.endswith(MEMBER_SUFFIX) and not name.startswith("."):
                     total += member.size
-                    if member.size > MAX_MEMBER or total > MAX_TOTAL:
+                    if member.size > MAX_MEMBER or total > allowed:
                         raise BadInput(
                             f"{path.name}:{member.name}: unpacks to {member.size / 1e6:,.0f} MB ({total / 1e6:,.0f} MB "
                             f"so far); a keystroke file is far smaller, so this archive is refused before it is read "
-                            f"(at most {MAX_MEMBER >> 20} MB a file, {MAX_TOTAL >> 20} MB in all)")
-                    files.append((f"{path.name}:{member.name}", archive.extractfile(member).read()))
+                            f"(at most {MAX_MEMBER >> 20} MB a file, and {allowed / 1e6:,.0f} MB in all for an "
+                            f"archive of {path.stat().st_size / 1e6:,.1f} MB)")
+                    seen += 1
+                    yield f"{path.name}:{member.name}", archive.extractfile(member).read()
                 else:
                     others.append(member.name)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BadInput(f"{path.name}: not a readable .tar.gz archive ({exc})") from None
-    if not files:
+    if not seen:
         raise BadInput(f"{path.name}: no *{MEMBER_SUFFIX} files in the archive")
-    notes = [f"ignored {len(others)} other file(s) in the archive: {', '.join(others[:3])}"] if others else []
-    return sorted(files), notes
+    if others:
+        notes.append(f"ignored {len(others)} other file(s) in the archive: {', '.join(others[:3])}")
 
 
 def _parse(name: str, content: bytes):
@@ -216,43 +232,50 @@ def _table(rows) -> pa.Table:
 
 
 def load(args) -> Prepared:
-    """Read and validate every file; raises BadInput for an unreadable source
-    or a file without the study's columns. Malformed rows are only counted."""
+    """The import of ``args.source``, read file by file as it is written.
+
+    Raises BadInput now for a source that is missing or empty, and while
+    writing (inside the import's transaction, so nothing is stored) for a
+    file without the study's columns, an archive too large, or malformed rows
+    without --skip-bad-rows; malformed rows with it are only counted.
+    """
+    files, notes = _files(args.source)
+    prepared = Prepared(
+        label=Path(args.source).name, source=f"import:keystrokes:{SOURCE}", batches=[], workers={},
+        skipped_what="malformed rows", notes=notes, row_labels={"raw_events": "key events (press and release)"},
+    )
+    prepared.batches = _batches(files, prepared, getattr(args, "skip_bad_rows", False))
+    return prepared
+
+
+def _batches(files, prepared: Prepared, skip_bad_rows: bool) -> Iterator[tuple[int, pa.Table, str]]:
+    """One batch per file; fills in ``prepared``'s workers, bounds and skipped rows as it goes."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
-    try:
-        files, notes = _files(args.source)
-    except OSError as exc:
-        raise BadInput(f"{args.source}: cannot read ({exc})") from None
-    batches, workers, skipped = [], {}, {}
-    first = last = None
+    skipped: dict[str, tuple[int, str]] = {}
+    n_files = n_batches = 0
     for name, content in files:
+        n_files += 1
         rows, bad = _parse(name, content)
         for reason, (n, where) in bad.items():
             count, seen = skipped.get(reason, (0, where))
             skipped[reason] = (count + n, seen)
         if rows.height == 0:
             continue
-        table = _table(rows)
-        batches.append((batch_id(content, "raw_events", SOURCE), table, "raw_events"))
         for worker, start in rows.group_by("PARTICIPANT_ID").agg(start=pl.col("PRESS_TIME").min()).iter_rows():
             key = f"p{worker}"
-            workers[key] = min(workers.get(key, start * 1000), start * 1000)
+            prepared.workers[key] = min(prepared.workers.get(key, start * 1000), start * 1000)
         lo, hi = rows["PRESS_TIME"].min() * 1000, rows["RELEASE_TIME"].max() * 1000
-        first = lo if first is None else min(first, lo)
-        last = hi if last is None else max(last, hi)
-    if not batches:
-        raise BadInput(f"{Path(args.source).name}: no valid keystrokes in {len(files)} file(s)")
-    n_skipped = sum(n for n, _ in skipped.values())
-    if n_skipped:
+        prepared.first = lo if prepared.first is None else min(prepared.first, lo)
+        prepared.last = hi if prepared.last is None else max(prepared.last, hi)
+        n_batches += 1
+        yield batch_id(content, "raw_events", SOURCE), _table(rows), "raw_events"
+    if not n_batches:
+        raise BadInput(f"{prepared.label}: no valid keystrokes in {n_files} file(s)")
+    prepared.skipped = sum(n for n, _ in skipped.values())
+    if prepared.skipped:
         what = "; ".join(f"{n:,} {reason} (first: {where})" for reason, (n, where) in sorted(skipped.items()))
-        if not getattr(args, "skip_bad_rows", False):
-            raise BadInput(f"{Path(args.source).name}: {n_skipped:,} malformed rows ({what}); nothing was imported. "
+        if not skip_bad_rows:
+            raise BadInput(f"{prepared.label}: {prepared.skipped:,} malformed rows ({what}); nothing was imported. "
                            "To import the valid rows and skip these, add --skip-bad-rows")
-        notes.insert(0, "skipped malformed rows: " + what)
-    return Prepared(
-        label=Path(args.source).name, source=f"import:keystrokes:{SOURCE}", batches=batches, workers=workers,
-        first=first, last=last, skipped=n_skipped, skipped_what="malformed rows", notes=notes,
-        row_labels={"raw_events": "key events (press and release)"},
-    )
-
+        prepared.notes.insert(0, "skipped malformed rows: " + what)

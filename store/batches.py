@@ -26,20 +26,44 @@ _TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly", "span
 _WITH_BATCH_ID = {"raw_events", "spans", "input_totals", "spans_by_event", "input_totals_by_event"}
 
 
-def _insert(con, batch_id: int, table: pa.Table, source: str, target: str) -> int:
+def _insert(con, target: str, batches: list[tuple[int, pa.Table]], source: str) -> int:
+    """Insert the batches of one target table in one statement (DuckDB writes a
+    large insert straight to the file, a small one stays in memory until commit)."""
     if target not in _TARGETS:
         raise ValueError(f"cannot write batches to {target!r}")
-    if statements.scalar(con, "batch_seen", {"id": batch_id}):
+    new = [(i, t) for i, t in batches if not statements.scalar(con, "batch_seen", {"id": i})]
+    if not new:
         return 0
     if target in _WITH_BATCH_ID:
-        table = table.append_column("batch_id", pa.array([batch_id] * table.num_rows, pa.uint64()))
-    con.register("_incoming", table)
+        tables = [t.append_column("batch_id", pa.array([i] * t.num_rows, pa.uint64())) for i, t in new]
+    else:
+        tables = [t for _, t in new]
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    del tables
+    # A *_by_event statement reads _incoming twice; the others once, and for them
+    # a reader that lets go of each batch as it is read (a view registered in a
+    # transaction keeps what it names until the commit).
+    con.register("_incoming", table if target.endswith("_by_event") else _read_once(table))
+    del table
     try:
         statements.execute(con, f"insert_{target}")
     finally:
         con.unregister("_incoming")
-    statements.execute(con, "batch_record", {"id": batch_id, "source": source, "n": table.num_rows})
-    return table.num_rows
+    for i, t in new:
+        statements.execute(con, "batch_record", {"id": i, "source": source, "n": t.num_rows})
+    return sum(t.num_rows for _, t in new)
+
+
+def _read_once(table: pa.Table) -> pa.RecordBatchReader:
+    """A reader of ``table`` that holds none of it once read: an import of
+    millions of rows in one transaction stays at the memory of one insert."""
+    batches = table.to_batches()
+
+    def drain():
+        while batches:
+            yield batches.pop(0)
+
+    return pa.RecordBatchReader.from_batches(table.schema, drain())
 
 
 def write_batches(con, batches: list[tuple[int, pa.Table, str]], source: str) -> int:
@@ -47,10 +71,18 @@ def write_batches(con, batches: list[tuple[int, pa.Table, str]], source: str) ->
 
     A batch whose id is already stored is skipped, so writing the same batches
     again (a retry, or importing the same file twice) stores them once.
-    Returns the rows written.
+    Batches of one target go in one insert, in order. Returns the rows written.
     """
+    by_target: dict[str, list[tuple[int, pa.Table]]] = {}
+    for batch_id, table, target in batches:
+        by_target.setdefault(target, []).append((batch_id, table))
     with transaction(con):
-        return sum(_insert(con, batch_id, table, source, target) for batch_id, table, target in batches)
+        written = 0
+        for target, group in by_target.items():
+            # A *_by_event batch replaces what an earlier one stored for the same event: one at a time.
+            for part in ([b] for b in group) if target.endswith("_by_event") else [group]:
+                written += _insert(con, target, part, source)
+        return written
 
 
 def write_batch(con, batch_id: int, table: pa.Table, source: str) -> int:

@@ -22,6 +22,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -177,15 +179,41 @@ def test_without_the_owners_key_no_page_shows_data_and_no_button_acts(browser, s
 
 def test_a_foreign_host_name_gets_nothing(browser, server):
     """Hardening #1: a web page elsewhere that rebinds its name to 127.0.0.1 (the
-    Host header then names it) gets no data and no controls, even with the key."""
+    Host header then names it) gets no data and no controls, even with the key:
+    the server refuses it before Streamlit (dashboard.server)."""
     rebinding = browser.browser_type.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.example 127.0.0.1"])
     try:
-        tab = Tab(rebinding.new_page(viewport=VIEWPORT))
-        tab.open(server.url().replace("127.0.0.1", "rebind.example"), timeout=60)
-        assert "only answers on this machine" in _locked_out(tab)
+        page = rebinding.new_page(viewport=VIEWPORT)
+        response = page.goto(server.url().replace("127.0.0.1", "rebind.example"), timeout=60_000)
+        assert response.status == 403
+        assert page.inner_text("body").strip() == "This dashboard only answers on this machine."
     finally:
         rebinding.close()
+
+
+def _get(server, path: str, host: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(server.base + path, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.parametrize("path", ["/", "/?token=KEY", "/_stcore/health", "/_stcore/host-config", "/_stcore/metrics",
+                                  "/static/", "/_stcore/stream"])
+def test_under_a_foreign_host_no_route_answers(server, path):
+    """Every route, the page's own scripts and the websocket included, refuses a foreign Host."""
+    status, body = _get(server, path.replace("KEY", server.token), "rebind.example")
+    assert status == 403 and b"only answers on this machine" in body and b"<script" not in body
+
+
+def test_the_metrics_route_is_closed(server):
+    """Hardening #13: /_stcore/metrics (cache and session statistics) is not served, even to the owner."""
+    assert _get(server, "/_stcore/health", f"127.0.0.1:{server.port}")[0] == 200  # the server does answer
+    status, body = _get(server, "/_stcore/metrics", f"127.0.0.1:{server.port}")
+    assert status == 404 and b"cache" not in body and b"session" not in body
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"), reason="needs root to act as another user")

@@ -1,7 +1,8 @@
 """An import is all or nothing (hardening #5): events and every derived table
 commit together. Killed with SIGKILL at a random moment, again and again, an
 import leaves the database exactly as before it or exactly as after it, and
-running it again completes it.
+running it again completes it. Ctrl-C stops it within a second, says so, and
+leaves the database as before (hardening #9).
 """
 
 from __future__ import annotations
@@ -43,15 +44,24 @@ def _import(db, args) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+_FULL: dict[str, tuple[float, dict]] = {}
+
+
+def _full_import(name, tmp_path_factory) -> tuple[float, dict]:
+    """How long the whole import takes, and the state after it (once per importer)."""
+    if name not in _FULL:
+        after_db = tmp_path_factory.mktemp("after") / "after.duckdb"
+        t0 = time.monotonic()
+        cli("import", *IMPORTS[name], "--db", str(after_db))
+        _FULL[name] = time.monotonic() - t0, _state(after_db)
+    return _FULL[name]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(IMPORTS))
-def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path):
+def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path, tmp_path_factory):
     args = IMPORTS[name]
-    after_db = tmp_path / "after.duckdb"
-    t0 = time.monotonic()
-    cli("import", *args, "--db", str(after_db))
-    took = time.monotonic() - t0
-    after = _state(after_db)
+    took, after = _full_import(name, tmp_path_factory)
 
     db = tmp_path / "killed.duckdb"
     store.open_writable(db).close()
@@ -71,3 +81,34 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path):
     cli("import", *args, "--db", str(db))  # completes (or finds it complete)
     assert _state(db) == after
     assert outcomes["before"] >= 1, f"no kill landed inside the import ({took:.1f} s long): {outcomes}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_ctrl_c_stops_an_import_at_once_and_writes_nothing(name, tmp_path, tmp_path_factory):
+    args = IMPORTS[name]
+    took, after = _full_import(name, tmp_path_factory)
+    db = tmp_path / "interrupted.duckdb"
+    store.open_writable(db).close()
+    before = _state(db)
+    stopped_in = []
+    for fraction in (0.2, 0.5, 0.85):
+        proc = subprocess.Popen([sys.executable, "-m", "capture", "import", *args, "--db", str(db)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(max(fraction * took, STARTUP))
+        proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        _, stderr = proc.communicate(timeout=30)
+        stopped_in.append(time.monotonic() - t0)
+        if proc.returncode == 0:  # it had finished: nothing to interrupt
+            assert _state(db) == after
+            break
+        assert proc.returncode == 130, stderr
+        assert "error: interrupted: nothing was imported" in stderr and "Traceback" not in stderr, stderr
+        assert _state(db) == before
+    assert max(stopped_in) < 2.0, f"Ctrl-C took {max(stopped_in):.2f} s to stop the import"
+    if took > 3 * STARTUP:
+        assert len(stopped_in) == 3, "the import finished before a Ctrl-C landed in it"
+
+
+STARTUP = 0.8  # seconds until Python has loaded the importer; a Ctrl-C before that exits 130 as well

@@ -1,0 +1,60 @@
+"""The dashboard's web server: Streamlit's own, with the owner-only rules of
+:mod:`dashboard.access` applied to every request before Streamlit sees it.
+
+``./run.sh dashboard`` runs ``streamlit run dashboard/server.py``, which
+serves ``app.py`` through :data:`app`. In front of every route (pages,
+static files, the websocket, health checks):
+
+- a request whose Host header is not this machine gets 403 and nothing else,
+  so a web page elsewhere that reaches 127.0.0.1 by DNS rebinding reads
+  nothing, not even the page's scripts;
+- ``/_stcore/metrics`` (Streamlit's cache and session statistics, open to
+  anyone by default) is not served.
+
+The owner's key is checked by app.py on every run (dashboard.access.refusal).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from dashboard.access import host_is_local
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+CLOSED_PATHS = ("/_stcore/metrics",)
+
+
+class OwnerOnly:
+    """Pure ASGI middleware: refuses foreign Host headers and closed paths
+    for HTTP and websocket alike."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            host = headers.get(b"host", b"").decode("latin-1")
+            path = scope.get("path", "")
+            if not host_is_local(host):
+                return await _refuse(scope, receive, send, 403, b"This dashboard only answers on this machine.\n")
+            if any(path == p or path.startswith(p + "/") or path.endswith(p) for p in CLOSED_PATHS):
+                return await _refuse(scope, receive, send, 404, b"Not served.\n")
+        await self.app(scope, receive, send)
+
+
+async def _refuse(scope, receive, send, status: int, body: bytes) -> None:
+    if scope["type"] == "websocket":
+        await receive()  # the websocket.connect message
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+app = st.App(APP, middleware=[Middleware(OwnerOnly)])
