@@ -170,10 +170,8 @@ def comparison():
     except data.DataUnavailable as exc:
         st.error(str(exc))
         return
-    # Sub-10-second medians read better in ms than rounded to whole seconds.
-    scale, said_unit = (1000, "ms") if unit == "s" and len(b) and np.median(b) < 10 else (1, unit)
-    try:
-        result = stats.compare(a * scale, b * scale)
+    try:  # in the unit of the figures above, so the medians read the same in both
+        result = stats.compare(a, b)
     except ValueError:
         hint = "Pick longer or other dates."
         if other.start_day < ctx.first_day:
@@ -183,11 +181,10 @@ def comparison():
         ui.empty(f"Too few {plural} to compare: {len(a):,} in {that} and {len(b):,} in {this}; "
                  f"at least 2 in each are needed. {hint}")
         return
-    st.markdown(result.sentence(plural.capitalize(), said_unit, that, this))
-    if min(result.n_a, result.n_b) >= 1000:
-        st.caption("Cliff's delta says how big the difference is, from −1 to +1 (0: none); the test, how likely a "
-                   "difference like this is by chance alone. With thousands of values, even a negligible "
-                   "difference can be unlikely to be chance: the size is what matters.")
+    st.markdown(result.sentence(plural.capitalize(), unit, that, this))
+    st.caption("How big a difference is (Cliff's delta, from −1 to +1; 0: none) matters more than whether it "
+               "could be chance (the test): with thousands of values, even a difference too small to notice "
+               "is measurable.")
     sample = pl.DataFrame({"period": [that] * len(a) + [this] * len(b), f"value_{unit}": np.concatenate([a, b])})
     ui.chart(charts.period_ecdf(thin(a), thin(b), (that, this), unit, f"{label}: {this} against {that}", axis),
              sample, f"compare_{measure}")

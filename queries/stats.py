@@ -29,23 +29,24 @@ class Comparison:
     p_value: float
 
     def sentence(self, measure: str, unit: str, label_a: str = "the first period", label_b: str = "the second period") -> str:
-        """One plain-language sentence a worker can read without statistics."""
+        """Plain words a worker can read without statistics: what changed from
+        ``label_a`` to ``label_b``, how much that matters, whether it could be
+        chance, and each period's own median and count, in ``unit``."""
+        medians = f"median {_num(self.median_b)} {unit} in {label_b}, {_num(self.median_a)} {unit} in {label_a}"
+        counts = f"{self.n_b:,} values in {label_b}, {self.n_a:,} in {label_a}"
         if self.magnitude == "negligible":
-            change = f"{measure} were about the same in {label_b} as in {label_a}"
+            head = f"{measure} were about the same in {label_b} as in {label_a} ({medians})."
+            tail = "Any difference is too small to matter" + (
+                ", even if with this many values it is measurable" if self.p_value < 0.01 else "")
         else:
             direction = "longer" if self.cliffs_delta > 0 else "shorter"
-            change = f"{measure} were {direction} in {label_b} than in {label_a}"
-        chance = (
-            "unlikely to be chance" if self.p_value < 0.01
-            else "possibly chance" if self.p_value < 0.05
-            else "could well be chance"
-        )
+            head = f"{measure} were {direction} in {label_b} than in {label_a} ({medians})."
+            tail = f"The difference is {self.magnitude}" + (
+                " and too consistent to be chance" if self.p_value < 0.01
+                else " and probably not chance" if self.p_value < 0.05
+                else ", and it may be chance")
         p_text = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
-        return (
-            f"{change[0].upper()}{change[1:]} (median {_num(self.median_b)} {unit} vs {_num(self.median_a)} {unit}). "
-            f"The difference is {self.magnitude} (Cliff's delta {self.cliffs_delta:+.2f}) and {chance} "
-            f"(Kolmogorov-Smirnov test, {p_text}; {self.n_a:,} and {self.n_b:,} values)."
-        )
+        return f"{head} {tail} (Cliff's delta {self.cliffs_delta:+.2f}; Kolmogorov-Smirnov test, {p_text}; {counts})."
 
 
 def _num(x: float) -> str:

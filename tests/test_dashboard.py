@@ -30,6 +30,7 @@ from streamlit.util import calc_hash
 import queries
 import store
 from dashboard import frame, ui
+from queries import stats
 from testkit import cli, shared
 from testkit.browser import registered_pages  # the browser test and the bench share it
 
@@ -678,3 +679,26 @@ def test_timing_sessions_in_minutes(dashboard_db):
     assert [tuple(bin_) for bin_ in bars["customdata"]] == (dist.select("lo", "hi") / 60).rows()
     assert bars["y"] == (dist["share"] * 100).to_list()
     assert ecdf["x"] == (dist["hi"] / 60).to_list()
+
+
+def test_timing_comparison_names_each_period_with_its_own_figures(dashboard_db):
+    """Issue 9 #4: the comparison sentence gives each period's median and count
+    next to that period's name, in the unit of the figures above it."""
+    at, who, start, end = open_as(PAGE["timing"], None, dashboard_db, query={"measure": "Typing bursts"})
+    at.radio(key="compare_with").set_value("halves").run()
+    assert not exceptions(at), exceptions(at)
+    sentence = next(m.value for m in at.main.markdown if "values in" in m.value)
+    found = re.search(r"median ([\d.,]+) (\w+) in (.+?), ([\d.,]+) (\w+) in (.+?)\)\..*; ([\d,]+) values in (.+?), "
+                      r"([\d,]+) in (.+?)\)\.$", sentence)
+    assert found, sentence
+    median_b, unit_b, label_b, median_a, unit_a, label_a, n_b, label_nb, n_a, label_na = found.groups()
+    assert unit_a == unit_b == metrics(at)["Median"].split()[-1] == "s"
+    assert (label_nb, label_na) == (label_b, label_a)
+    # The second half's own values, from the query layer.
+    half_days = (end - start).days // 2
+    later = queries.run("measure_sample", db=dashboard_db, worker=who, measure="burst",
+                        start=end - dt.timedelta(days=half_days), end=end, n=100_000)["v"]
+    earlier = queries.run("measure_sample", db=dashboard_db, worker=who, measure="burst",
+                          start=start, end=start + dt.timedelta(days=half_days), n=100_000)["v"]
+    assert int(n_b.replace(",", "")) == later.len() and int(n_a.replace(",", "")) == earlier.len()
+    assert median_b == stats._num(later.median()) and median_a == stats._num(earlier.median())

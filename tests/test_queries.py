@@ -296,13 +296,22 @@ def test_cli_lists_and_runs_queries(day_db):
 def test_comparison_says_what_changed_in_plain_words():
     rng = np.random.default_rng(7)
     before = rng.lognormal(np.log(245), 0.5, 4000)
-    after = rng.lognormal(np.log(200), 0.5, 4000)
+    after = rng.lognormal(np.log(200), 0.5, 3000)
     result = stats.compare(before, after)
     assert result.cliffs_delta < -0.147 and result.p_value < 0.001
     text = result.sentence("Inter-key intervals", "ms", "last week", "this week")
-    assert text.startswith("Inter-key intervals were shorter in this week") and "unlikely to be chance" in text
+    assert text.startswith("Inter-key intervals were shorter in this week than in last week")
+    assert "too consistent to be chance" in text
+    # Issue 9 #4: each period's median and count go with its own name.
+    assert f"median {stats._num(np.median(after))} ms in this week, {stats._num(np.median(before))} ms in last week" in text
+    assert "3,000 values in this week, 4,000 in last week" in text
     same = stats.compare(before, rng.lognormal(np.log(245), 0.5, 4000))
-    assert same.magnitude == "negligible" and "about the same" in same.sentence("Holds", "ms")
+    words = same.sentence("Holds", "ms")
+    assert same.magnitude == "negligible" and "about the same" in words
+    huge = stats.compare(rng.normal(100, 10, 100_000), rng.normal(100.5, 10, 100_000))
+    words = huge.sentence("Holds", "ms")
+    assert huge.magnitude == "negligible" and huge.p_value < 0.01
+    assert "too small to matter" in words and "chance" not in words
     with pytest.raises(ValueError, match="at least 2 values"):
         stats.compare([1.0], [1.0, 2.0])
 
