@@ -145,6 +145,8 @@ def accept(paths: Paths) -> None:
         return
 
     def record(con):
+        if store.marked_demo(con):
+            raise ControlError(f"{paths.db} {store.DEMO_REFUSED}")
         store.settle_withdrawal(con, paths.withdrawal)
         store.record_consent(con, accepted=True)
 

@@ -110,6 +110,8 @@ class Daemon:
             except store.StoreError as exc:
                 raise DaemonStartError(str(exc)) from None
         try:
+            if store.marked_demo(cursor):
+                raise DaemonStartError(f"{self.paths.db} {store.DEMO_REFUSED}")
             try:
                 store.settle_withdrawal(cursor, self.paths.withdrawal)
             except Exception as exc:  # noqa: BLE001 - any failure to write it keeps capture off

@@ -10,7 +10,6 @@ holding the file would keep the capture daemon from opening it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +20,6 @@ import queries
 import store
 from capture import control
 from store import client, paths
-
-DEMO_DB_DEFAULT = paths.PROJECT_ROOT / "data" / "demo.duckdb"
 
 
 class DataUnavailable(RuntimeError):
@@ -39,7 +36,7 @@ class Source:
 
 
 def demo_db() -> Path:
-    return Path(os.environ.get("WORKPRINT_DEMO_DB") or DEMO_DB_DEFAULT).expanduser().resolve()
+    return paths.demo_db_path()
 
 
 def own_db() -> Path:
@@ -89,11 +86,14 @@ def _cached(db: str, version_key: tuple, name: str, params: tuple) -> pl.DataFra
 def query(source: Source, name: str, **params) -> pl.DataFrame:
     """Run a named query for this source; DataUnavailable explains failures.
 
-    The worker filter is added here, not by pages: a worker's view only ever
-    reads that worker's rows.
+    The worker filter is added here, not by pages: a view only ever reads one
+    worker's rows. A query that takes a worker never runs without one, so no
+    view adds up the workers (or the capture and the imports) in a file.
     """
     if "worker" in queries.catalog()[name].params:
         params.setdefault("worker", source.worker)
+        if params["worker"] is None:
+            raise DataUnavailable(f"{name}: no worker or source chosen; nothing is read for all of them at once")
     frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
     try:
         return _cached(str(source.db), version(source.db), name, frozen)
@@ -119,6 +119,19 @@ def _freeze(value):
 def workers(source: Source) -> list[str]:
     """Workers in the database (for the demo's 'view as' choice)."""
     return query(Source(source.db, source.demo, None), "worker_list")["worker"].to_list()
+
+
+CAPTURED = "local"  # the worker id capture writes under
+
+
+def sources(source: Source) -> pl.DataFrame:
+    """The sources in the worker's own file (`data_sources`): the capture first, then imports, newest first."""
+    return query(Source(source.db, source.demo, None), "data_sources")
+
+
+def source_label(worker: str) -> str:
+    """How a source is named on the page and in the URL (stable as data arrives)."""
+    return "Captured on this computer" if worker == CAPTURED else f"Imported: {worker}"
 
 
 def data_range(source: Source) -> tuple[dt.date, dt.date, int] | None:

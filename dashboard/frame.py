@@ -139,7 +139,33 @@ def _source_panel(source: data.Source) -> data.Source:
             if st.button("Show demo data instead", icon=":material/science:", width="stretch"):
                 st.session_state["source_mode"] = "demo"
                 st.rerun()
+            source = _own_source(source)
     return source
+
+
+SOURCES_HELP = ("Each source is shown on its own and never added to another: an import of days you also "
+                "captured would otherwise count those days twice.")
+
+
+def _own_source(source: data.Source) -> data.Source:
+    """The worker's own view shows one source of the file: the capture, or one import."""
+    found = data.sources(source)
+    if found.is_empty():
+        return source
+    workers = found["worker"].to_list()
+    if len(workers) == 1:
+        return data.Source(source.db, False, workers[0])
+    who = st.selectbox("Data shown", workers, format_func=data.source_label, key="data", bind="query-params",
+                       help=SOURCES_HELP)
+    first, last = found.filter(pl.col("worker") == who).select("first_day", "last_day").row(0)
+    st.caption(f"{first:%-d %b %Y}" + ("" if first == last else f" to {last:%-d %b %Y}") + ". " + SOURCES_HELP)
+    return data.Source(source.db, False, who)
+
+
+def source_records_activity(source: data.Source) -> bool:
+    """False for a source that only says which app had the focus (no input, no AFK)."""
+    found = data.sources(source).filter(pl.col("worker") == source.worker)
+    return found.is_empty() or bool(found["records_activity"][0])
 
 
 def sidebar() -> Context | None:
@@ -148,7 +174,7 @@ def sidebar() -> Context | None:
     st.session_state[_WHY] = None
     try:
         source = _source_panel(_choose_source())
-        bounds = data.data_range(source)
+        bounds = data.data_range(source) if source.worker is not None else None
     except data.DataUnavailable as exc:
         st.session_state[_WHY] = str(exc)
         return None

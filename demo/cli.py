@@ -6,12 +6,14 @@ import datetime as dt
 import sys
 
 import store
+from store import paths as store_paths
 
 
 def add_parser(sub, common) -> None:
-    """Register the ``demo`` subcommand."""
-    parser = sub.add_parser("demo", parents=[common],
-                            help="write a generated demo history (marked as demo data)")
+    """Register the ``demo`` subcommand (its own --db: the demo never goes into your own database)."""
+    parser = sub.add_parser("demo", help="write a generated demo history into a demo database")
+    parser.add_argument("--db", help="the demo database (default: $WORKPRINT_DEMO_DB or data/demo.duckdb, the one "
+                                     "the dashboard shows); never your own database")
     parser.add_argument("--workers", type=int, default=8, help="how many workers (default 8)")
     parser.add_argument("--teams", type=int, default=2, help="how many teams (default 2)")
     parser.add_argument("--days", type=int, default=14, help="days of history (default 14)")
@@ -26,8 +28,13 @@ def run(args, paths) -> int:
     from .generate import DemoError, generate  # numpy only when a demo is made
 
     end = args.end or dt.date.today() - dt.timedelta(days=1)
+    db = store_paths.demo_db_path(args.db)
+    if db == store_paths.db_path():
+        print(f"error: {db} is your own database (where capture and imports go); the demo writes only to a "
+              "demo database: leave out --db (data/demo.duckdb) or give another file", file=sys.stderr)
+        return 2
     try:
-        con = store.open_writable(paths.db)
+        con = store.open_writable(db)
     except store.StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -38,5 +45,5 @@ def run(args, paths) -> int:
         return 2
     finally:
         con.close()
-    print(f"  written to {paths.db} (marked as demo data)")
+    print(f"  written to {db} (marked as demo data)")
     return 0

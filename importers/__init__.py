@@ -75,6 +75,8 @@ def _run(args, paths, interrupted: threading.Event) -> int:
         return _fail(str(exc))
     line = None
     try:
+        if store.marked_demo(con):
+            return _fail(f"{paths.db} {store.DEMO_REFUSED}")
         line = write(con, prepared)
     except BadInput as exc:
         return _fail(str(exc))

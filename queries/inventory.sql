@@ -36,3 +36,20 @@ WHERE ($worker IS NULL OR worker = $worker)
 -- name: has_data
 -- True once anything was captured or imported.
 SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM spans) AS has_data;
+
+-- name: data_sources
+-- Each worker id in the file is one source of data: 'local' is what capture
+-- recorded on this computer, and each import has its own id (activitywatch,
+-- eventlog, or the study's participants). Their days, and whether they
+-- record activity (input events, or ActivityWatch AFK
+-- spans): focus alone (an Android export, an event log) says which app was
+-- in front, not whether anyone was at it.
+SELECT h.worker,
+       min(local_day(h.hour, h.utc_offset)) AS first_day,
+       max(local_day(h.hour, h.utc_offset)) AS last_day,
+       (h.worker IN (SELECT DISTINCT worker FROM events)
+        OR h.worker IN (SELECT DISTINCT worker FROM spans WHERE kind = 'active')) AS records_activity
+FROM hourly_total h
+WHERE h.hour >= TIMESTAMPTZ '1990-01-01 00:00:00+00' AND h.hour < now() + INTERVAL 2 DAY
+GROUP BY h.worker
+ORDER BY h.worker = 'local' DESC, max(h.hour) DESC, h.worker;

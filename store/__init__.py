@@ -29,8 +29,10 @@ from .consent import (
     withdraw,
 )
 from .db import (
+    DEMO_REFUSED,
     Database,
     is_demo,
+    marked_demo,
     needs_upgrade,
     open_read_only,
     open_writable,
@@ -49,7 +51,9 @@ __all__ = [
     "UnreadableError",
     "consent_given",
     "edit_category_rules",
+    "DEMO_REFUSED",
     "is_demo",
+    "marked_demo",
     "known_batches",
     "mark_withdrawal",
     "needs_upgrade",

@@ -115,6 +115,15 @@ def _connect_writable(path: Path, set_aside_corrupt: bool):
     return con
 
 
+DEMO_REFUSED = ("is a demo database (generated data): capture and imports write only to real data. Leave out --db "
+                "for your own database, or give another file")
+
+
+def marked_demo(con) -> bool:
+    """True for a file made by the demo: capture and imports never write there."""
+    return statements.scalar(con, "meta_get", {"key": "demo"}) == "true"
+
+
 def is_demo(con) -> bool:
     """True for a generated demo database: marked as one, holding nothing else."""
     return (statements.scalar(con, "meta_get", {"key": "demo"}) == "true"

@@ -16,9 +16,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "workprint.duckdb"
 
 
+DEFAULT_DEMO_DB = PROJECT_ROOT / "data" / "demo.duckdb"
+
+
 def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """The database path: the CLI value, else $WORKPRINT_DB, else the default."""
     value = cli_value or os.environ.get("WORKPRINT_DB") or DEFAULT_DB
+    return Path(value).expanduser().resolve()
+
+
+def demo_db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """Where the demo goes: the CLI value, else $WORKPRINT_DEMO_DB, else data/demo.duckdb (never your own)."""
+    value = cli_value or os.environ.get("WORKPRINT_DEMO_DB") or DEFAULT_DEMO_DB
     return Path(value).expanduser().resolve()
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -702,3 +703,36 @@ def test_timing_comparison_names_each_period_with_its_own_figures(dashboard_db):
                           start=start, end=start + dt.timedelta(days=half_days), n=100_000)["v"]
     assert int(n_b.replace(",", "")) == later.len() and int(n_a.replace(",", "")) == earlier.len()
     assert median_b == stats._num(later.median()) and median_a == stats._num(earlier.median())
+
+
+def test_own_data_shows_one_source_never_the_sum(aw_db, monkeypatch, tmp_path):
+    """Issue 9 #1: a file holding a capture and an import of the same day shows
+    one of them at a time (the capture first), never both added up."""
+    reference = json.loads(shared("activitywatch", "reference.json").read_text())["aw-server-0.12-export-1day"]
+    db = tmp_path / "own.duckdb"
+    shutil.copy(aw_db, db)  # the import, as worker 'activitywatch'
+    # The same day again as this computer's own worker ('local'): overlapping days from two sources.
+    cli("import", "activitywatch", str(shared("activitywatch", "aw-server-0.12-export-1day.json")),
+        "--worker", "local", "--db", str(db))
+    monkeypatch.setenv("WORKPRINT_DB", str(db))
+    at = open_page(DEFAULT)
+    assert not exceptions(at), exceptions(at)
+    shown = at.sidebar.selectbox(key="data")
+    assert shown.value == "local" and shown.options[0].startswith("Captured on this computer")
+    assert any(o.startswith("Imported: activitywatch") for o in shown.options)
+    one_day = ui.hours(reference["active_window_hours"] * 3600)
+    assert metrics(at)["Active per day"] == one_day  # not twice that
+    shown.set_value("activitywatch").run()
+    assert not exceptions(at), exceptions(at)
+    assert metrics(at)["Active per day"] == one_day
+    bookmarked = open_page(DEFAULT, query={"data": "Imported: activitywatch"})  # the choice is in the URL, for bookmarks
+    assert bookmarked.sidebar.selectbox(key="data").value == "activitywatch"
+
+
+def test_no_query_reads_every_worker_at_once(dashboard_db):
+    """The data layer refuses a worker query without a worker: no page can add workers up."""
+    from dashboard import data
+
+    with pytest.raises(data.DataUnavailable, match="no worker"):
+        data.query(data.Source(dashboard_db, True, None), "daily_activity",
+                   start=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), end=dt.datetime.now(dt.timezone.utc))

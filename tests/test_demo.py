@@ -26,7 +26,7 @@ from demo import hourly as demo_hourly
 from demo import model as demo_model
 from demo import plan as demo_plan
 from store import events as ev
-from testkit import cli, rows
+from testkit import cli, rows, shared
 
 WORKERS, TEAMS, END = 6, 3, dt.date(2026, 3, 6)  # Mon 2 to Fri 6 March 2026
 DATES = [END - dt.timedelta(days=4 - i) for i in range(5)]
@@ -207,6 +207,28 @@ def test_refuses_a_database_holding_real_data(db):
     result = cli("demo", "--db", str(db), "--days", "1", check=False)
     assert result.returncode == 2 and "captured or imported" in result.stderr
     assert rows(db, "SELECT count(*) FROM raw_events") == [(1,)]
+
+
+def test_the_demo_never_goes_into_your_own_database(tmp_path, replay_recording):
+    """Issue 9 #1: `demo` without --db writes the demo database, not your own;
+    your own database is refused by name; and capture, imports and consent
+    refuse a demo database, so real and generated data never share a file."""
+    own, demo_file = tmp_path / "own.duckdb", tmp_path / "demo.duckdb"
+    env = {"WORKPRINT_DB": str(own), "WORKPRINT_DEMO_DB": str(demo_file)}
+    made = cli("demo", "--days", "1", "--workers", "1", "--teams", "1", env=env)
+    assert f"written to {demo_file}" in made.stdout and demo_file.exists() and not own.exists()
+    refused = cli("demo", "--db", str(own), "--days", "1", env=env, check=False)
+    assert refused.returncode == 2 and "is your own database" in refused.stderr and not own.exists()
+    events = rows(demo_file, "SELECT count(*) FROM raw_events")
+    for command in (("consent", "--accept"),
+                    ("run", "--backend", "replay", "--replay", f"file={replay_recording(keys=5)}"),
+                    ("import", "eventlog", str(shared("eventlogs", "running-example.csv")), "--case",
+                     "case:concept:name", "--activity", "concept:name", "--time", "time:timestamp")):
+        result = cli(*command, "--db", str(demo_file), env=env, check=False)
+        assert result.returncode != 0 and "is a demo database" in result.stderr, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert rows(demo_file, "SELECT count(*) FROM raw_events") == events
+    assert rows(demo_file, "SELECT count(*) FROM consent_log") == [(0,)]
 
 
 def test_a_second_demo_replaces_the_first(tmp_path):

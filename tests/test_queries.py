@@ -4,6 +4,7 @@ import datetime as dt
 import inspect
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ import store
 from queries import stats
 from store import derive
 from store import events as ev
-from testkit import ROOT
+from testkit import ROOT, cli, shared
 
 S = 1_000_000_000  # nanoseconds per second
 LETTER = ev.KEY_CLASS_INDEX["letter"]
@@ -155,6 +156,17 @@ def check_recent_events(db):
 
 def check_worker_list(db):
     assert run(db, "worker_list").rows() == [("local", None)]
+
+
+def check_data_sources(db, tmp_path):
+    assert run(db, "data_sources").rows() == [("local", dt.date(2026, 1, 1), dt.date(2026, 1, 1), True)]
+    # An event log says which activity was in front, not whether anyone was at it: activity unknown.
+    mixed = tmp_path / "mixed.duckdb"
+    shutil.copy(db, mixed)
+    cli("import", "eventlog", str(shared("eventlogs", "running-example.csv")), "--case", "case:concept:name",
+        "--activity", "concept:name", "--time", "time:timestamp", "--db", str(mixed))
+    assert run(mixed, "data_sources").rows() == [("local", dt.date(2026, 1, 1), dt.date(2026, 1, 1), True),
+                                                 ("eventlog", dt.date(2010, 12, 30), dt.date(2011, 1, 24), False)]
 
 
 def check_has_data(db, tmp_path):
