@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import polars as pl
 import streamlit as st
 
 from dashboard import data, frame, ui
@@ -13,6 +14,23 @@ st.caption(f"{ctx.start_day:%a %d %b %Y} – {ctx.end_day:%a %d %b %Y}, local ti
            "Compared with your usual day: the 28 days before.")
 
 usual_start = ctx.start - dt.timedelta(days=28)
+# A source that only says which app was in front (ActivityWatch without its AFK watcher, an event log)
+# does not say whether anyone was at it: its time is "in front", never active or idle.
+KNOWN = frame.source_records_activity(ctx.source)
+FILTERED = bool(ctx.apps or ctx.categories)
+if not KNOWN:
+    st.info("This source records which app was in front, not whether you were at the computer (no input "
+            "or AFK data), so activity is unknown: the figures below count the time each app was in front.")
+if FILTERED:
+    chosen = ", ".join([*ctx.categories, *ctx.apps])
+    st.caption(f"Filtered to {chosen}. The {'active ' if KNOWN else ''}time, top apps, categories and focus "
+               "stretches count only these; app switches, typing and the per-day chart count every app.")
+
+
+def app_seconds(start=None, end=None):
+    """Seconds per app that pass the filters (active only where activity is known)."""
+    period = {"start": start, "end": end} if start is not None else {}
+    return ctx.keep_apps(ctx.query("app_time", active_only=KNOWN, **period))
 
 
 @st.fragment(run_every=10 if data.capture_status() and not ctx.source.demo else None)
@@ -30,19 +48,26 @@ def at_a_glance():
                  "Privacy & data page.")
         return
     n, n_before = max(days.height, 1), max(before.height, 1)
-    active, usual = days["active_s"].sum() / n, before["active_s"].sum() / n_before if before.height else None
+    if FILTERED or not KNOWN:  # the same apps and kind of time as the charts below
+        active = app_seconds()["seconds"].sum() / n
+        usual = app_seconds(usual_start, ctx.start)["seconds"].sum() / n_before if before.height else None
+    else:
+        active = days["active_s"].sum() / n
+        usual = before["active_s"].sum() / n_before if before.height else None
     switches = days["switches"].sum() / n
     usual_switches = before["switches"].sum() / n_before if before.height else None
+    all_apps = " (all apps)" if FILTERED else ""
     cols = st.columns(4)
-    cols[0].metric("Active per day", ui.hours(active),
-                   delta=f"{(active - usual) / 60:+.0f} min vs usual" if usual else None, delta_color="off")
-    cols[1].metric("App switches per day", f"{switches:,.0f}",
+    cols[0].metric("Active per day" if KNOWN else "In front per day", ui.hours(active),
+                   delta=f"{(active - usual) / 60:+.0f} min vs usual" if usual else None, delta_color="off",
+                   help=None if KNOWN else "Activity is unknown for this source: time an app was in front.")
+    cols[1].metric("App switches per day" + all_apps, f"{switches:,.0f}",
                    delta=f"{switches - usual_switches:+,.0f} vs usual" if usual_switches else None, delta_color="off")
-    cols[2].metric("Focus stretches ≥ 10 min", f"{focus.height:,}",
+    cols[2].metric("Focus stretches ≥ 10 min", f"{ctx.keep_apps(focus, 'label').height:,}",
                    help="Time in one app without switching away for at least 10 minutes.")
     row = typing.row(0, named=True)
     wpm = row["wpm"]
-    cols[3].metric("Typing speed", f"{wpm:.0f} WPM" if wpm else "–",
+    cols[3].metric("Typing speed" + all_apps, f"{wpm:.0f} WPM" if wpm else "–",
                    help=f"Median {row['iki_median_ms'] or 0:.0f} ms between keys; "
                         f"{(row['backspace_share'] or 0) * 100:.1f}% of keystrokes are corrections.")
 
@@ -50,25 +75,28 @@ def at_a_glance():
 at_a_glance()
 
 try:
-    apps = ctx.keep_apps(ctx.query("app_time", active_only=True))
-    categories = ctx.query("category_time")
+    apps = app_seconds()
     days = ctx.query("daily_activity")
     focus = ctx.keep_apps(ctx.query("focus_sessions"), "label")
 except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
-
+# Categories from the same apps and seconds as the app chart, so both always agree.
+categories = (apps.with_columns(category=pl.col("app").replace_strict(ctx.app_category, default="Other"))
+              .group_by("category").agg(pl.col("seconds").sum(), apps=pl.len()).sort("seconds", "category",
+                                                                                    descending=[True, False]))
+kind = "active time" if KNOWN else "time in front"
 left, right = st.columns(2)
 with left:
     if apps.is_empty():
         ui.empty("No app matches the filters in these dates.")
     else:
-        ui.chart(charts.time_bars(apps, "app", "Top apps (active time)"), apps, "app_time")
+        ui.chart(charts.time_bars(apps, "app", f"Top apps ({kind})"), apps, "app_time")
 with right:
     if not categories.is_empty():
-        ui.chart(charts.time_bars(categories, "category", "Categories (active time)"), categories, "category_time")
+        ui.chart(charts.time_bars(categories, "category", f"Categories ({kind})"), categories, "category_time")
 if not days.is_empty():
-    ui.chart(charts.daily_active_idle(days), days, "daily_activity")
+    ui.chart(charts.daily_active_idle(days, known=KNOWN), days, "daily_activity")
 
 st.subheader("Longest focus stretches")
 if focus.is_empty():

@@ -736,3 +736,55 @@ def test_no_query_reads_every_worker_at_once(dashboard_db):
     with pytest.raises(data.DataUnavailable, match="no worker"):
         data.query(data.Source(dashboard_db, True, None), "daily_activity",
                    start=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), end=dt.datetime.now(dt.timezone.utc))
+
+
+@pytest.fixture(scope="module")
+def android_db(tmp_path_factory) -> Path:
+    """ActivityWatch's Android export: which app was in front, no AFK bucket."""
+    db = tmp_path_factory.mktemp("android") / "workprint.duckdb"
+    cli("import", "activitywatch", str(shared("activitywatch", "aw-android-plus-export.json")), "--db", str(db))
+    return db
+
+
+def test_today_without_activity_data_says_unknown_and_charts_time_in_front(android_db, monkeypatch):
+    """Issue 9 #2: no input data is not idle. The page says activity is unknown,
+    and shows the time each app was in front (not 0 active minutes and an empty chart)."""
+    monkeypatch.setenv("WORKPRINT_DB", str(android_db))
+    at = open_page(DEFAULT)
+    assert not exceptions(at), exceptions(at)
+    assert any("activity is unknown" in m for m in messages(at)), messages(at)
+    start, end = shown_range(at, android_db, "activitywatch")
+    kw = dict(db=android_db, worker="activitywatch", start=start, end=end)
+    in_front = queries.run("app_time", active_only=False, **kw)
+    days = queries.run("daily_activity", **kw)
+    assert in_front["seconds"].sum() > 3600
+    assert metrics(at)["In front per day"] == ui.hours(in_front["seconds"].sum() / days.height)
+    shown_charts = charts(at)
+    bars = shown_charts["chart-app_time"]["data"][0]
+    top = in_front.head(12)
+    assert dict(zip(bars["y"], bars["x"])) == pytest.approx(dict(zip(top["app"], top["seconds"] / 3600)))
+    assert "time in front" in shown_charts["chart-app_time"]["layout"]["title"]["text"]
+    per_day = shown_charts["chart-daily_activity"]["data"]
+    assert [t["name"] for t in per_day] == ["an app in front (activity unknown)"]  # no "idle" anywhere
+    assert "idle" not in json.dumps(shown_charts)
+
+
+def test_today_filters_cover_every_app_figure_and_say_so(dashboard_db):
+    """Issue 9 #3: with Apps = Code + Slack, active time, top apps, categories and
+    focus stretches all count only those apps, and the page says which figures
+    count every app."""
+    at, who, start, end = open_as(DEFAULT, None, dashboard_db, query={"apps": ["Code", "Slack"]})
+    kw = dict(db=dashboard_db, worker=who, start=start, end=end)
+    apps = queries.run("app_time", active_only=True, **kw).filter(pl.col("app").is_in(["Code", "Slack"]))
+    days = queries.run("daily_activity", **kw)
+    focus = queries.run("focus_sessions", **kw).filter(pl.col("label").is_in(["Code", "Slack"]))
+    shown_metrics = metrics(at)
+    assert shown_metrics["Active per day"] == ui.hours(apps["seconds"].sum() / days.height)
+    assert shown_metrics["Focus stretches ≥ 10 min"] == f"{focus.height:,}"
+    assert "App switches per day (all apps)" in shown_metrics and "Typing speed (all apps)" in shown_metrics
+    shown_charts = charts(at)
+    app_bars = shown_charts["chart-app_time"]["data"][0]
+    category_bars = shown_charts["chart-category_time"]["data"][0]
+    assert sorted(app_bars["y"]) == ["Code", "Slack"]
+    assert sum(category_bars["x"]) == pytest.approx(sum(app_bars["x"]))  # the same apps, the same seconds
+    assert any("count every app" in c.value and "Code, Slack" in c.value for c in at.main.caption)
