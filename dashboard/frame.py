@@ -143,6 +143,8 @@ def _source_panel(source: data.Source) -> data.Source:
     return source
 
 
+ACTIVITY_UNKNOWN = ("This source records which app was in front, not whether you were at the computer (no input "
+                    "or AFK data), so activity is unknown: the figures below count the time each app was in front.")
 SOURCES_HELP = ("Each source is shown on its own and never added to another: an import of days you also "
                 "captured would otherwise count those days twice.")
 

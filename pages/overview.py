@@ -19,8 +19,7 @@ usual_start = ctx.start - dt.timedelta(days=28)
 KNOWN = frame.source_records_activity(ctx.source)
 FILTERED = bool(ctx.apps or ctx.categories)
 if not KNOWN:
-    st.info("This source records which app was in front, not whether you were at the computer (no input "
-            "or AFK data), so activity is unknown: the figures below count the time each app was in front.")
+    st.info(frame.ACTIVITY_UNKNOWN)
 if FILTERED:
     chosen = ", ".join([*ctx.categories, *ctx.apps])
     st.caption(f"Filtered to {chosen}. The {'active ' if KNOWN else ''}time, top apps, categories and focus "

@@ -13,6 +13,9 @@ MOST_DAYS = 31  # more day rows than this are slow to draw and too thin to read
 ctx = frame.context()
 st.title("Timeline")
 st.caption(f"{ctx.start_day:%a %d %b %Y} – {ctx.end_day:%a %d %b %Y}, local time.")
+KNOWN = frame.source_records_activity(ctx.source)
+if not KNOWN:
+    st.info(frame.ACTIVITY_UNKNOWN)
 
 
 def utc(day: dt.date) -> dt.datetime:
@@ -26,7 +29,7 @@ def day_label(day: dt.date | str) -> str:
 
 try:
     hourly = ctx.query("hourly_activity")
-    ranking = ctx.query("app_time", active_only=True)  # colours: the apps you use most get their own
+    ranking = ctx.query("app_time", active_only=KNOWN)  # colours: the apps you use most get their own
 except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
@@ -70,10 +73,14 @@ if ctx.apps or ctx.categories:
 chosen = hourly.filter(pl.col("day").is_in(picked))
 per = "" if len(picked) == 1 else " per day"
 cols = st.columns(3)
-cols[0].metric(f"Active{per}", ui.hours(chosen["active_s"].sum() / len(picked)),
-               help="Keyboard or mouse input with no pause longer than the idle threshold (3 min).")
-cols[1].metric(f"Idle{per}", ui.hours(chosen["idle_s"].sum() / len(picked)),
-               help="An app had focus but there was no input.")
+if KNOWN:
+    cols[0].metric(f"Active{per}", ui.hours(chosen["active_s"].sum() / len(picked)),
+                   help="Keyboard or mouse input with no pause longer than the idle threshold (3 min).")
+    cols[1].metric(f"Idle{per}", ui.hours(chosen["idle_s"].sum() / len(picked)),
+                   help="An app had focus but there was no input.")
+else:
+    cols[0].metric(f"An app in front{per}", ui.hours((chosen["active_s"] + chosen["idle_s"]).sum() / len(picked)),
+                   help="Activity is unknown for this source: the time an app was in front.")
 if len(picked) > 1:
     cols[2].metric("Days with activity", f"{len(picked)} of {ctx.days}")
 elif not spans.is_empty():
@@ -83,20 +90,23 @@ elif not spans.is_empty():
 if spans.filter(pl.col("kind") == "focus").is_empty():
     ui.empty("No app had focus then. Pick another day, or all the days.")
 else:
-    st.caption("Thick bars: you were active in that app. Thin grey: an app was open but there was no input "
-               "(idle). Blank: capture was paused or not running. Drag across the chart to zoom in; double-click "
-               "to zoom out.")
-    fig = charts.day_timeline(spans, ranking["app"].to_list())
+    st.caption(("Thick bars: you were active in that app. Thin grey: an app was open but there was no input "
+                "(idle). Blank: capture was paused or not running." if KNOWN else
+                "Bars: the app in front (whether you were at it is unknown for this source). Blank: no data.")
+               + " Drag across the chart to zoom in; double-click to zoom out.")
+    fig = charts.day_timeline(spans, ranking["app"].to_list(), known=KNOWN)
     ui.chart(fig, spans.drop("start", "stop"), "timeline")
 
 usual = hourly if len(picked) == 1 and len(days) > 1 else None
 title = "Minutes per hour" + (f" on {picked[0]:%a %d %b}" if len(picked) == 1 else ", mean of the days")
-ui.chart(charts.hourly_profile(chosen, usual, title=title), chosen, "hourly_activity")
+ui.chart(charts.hourly_profile(chosen, usual, title=title, known=KNOWN), chosen, "hourly_activity")
 
 st.subheader("Your week by hour")
 st.caption("Mean active minutes in each local hour of each weekday, over the days with activity in the "
            "sidebar's dates.")
-if heat.is_empty():
+if not KNOWN:
+    ui.empty("Activity is unknown for this source, so there are no active minutes to show here.")
+elif heat.is_empty():
     ui.empty("No active time in these dates.")
 else:
     ui.chart(charts.heatmap(heat, title="Active minutes by weekday and hour"), heat, "weekday_hour_heatmap")
@@ -104,7 +114,9 @@ else:
 st.subheader("Weeks compared")
 st.caption(f"Active hours in each of the 12 weeks up to {ctx.end_day:%d %b %Y} (whatever the sidebar's start "
            "date), with the number of days that had activity above each bar.")
-if weeks.is_empty():
+if not KNOWN:
+    ui.empty("Activity is unknown for this source, so there are no active hours to compare.")
+elif weeks.is_empty():
     ui.empty("No activity in the 12 weeks up to the end of the dates picked in the sidebar.")
 else:
     ui.chart(charts.weekly_bars(weeks), weeks, "weekly_trend")

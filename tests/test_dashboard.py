@@ -788,3 +788,18 @@ def test_today_filters_cover_every_app_figure_and_say_so(dashboard_db):
     assert sorted(app_bars["y"]) == ["Code", "Slack"]
     assert sum(category_bars["x"]) == pytest.approx(sum(app_bars["x"]))  # the same apps, the same seconds
     assert any("count every app" in c.value and "Code, Slack" in c.value for c in at.main.caption)
+
+
+def test_timeline_without_activity_data_shows_no_idle(android_db, monkeypatch):
+    """Issue 9 #2 on Timeline: the hours and the day are the app in front, not grey 'idle'."""
+    monkeypatch.setenv("WORKPRINT_DB", str(android_db))
+    at = open_page(PAGE["timeline"])
+    assert not exceptions(at), exceptions(at)
+    assert any("activity is unknown" in m for m in messages(at)), messages(at)
+    shown_charts = charts(at)
+    assert "idle" not in json.dumps(shown_charts["chart-hourly_activity"]).lower()
+    assert not [t for t in shown_charts["chart-timeline"]["data"] if "idle" in (t.get("name") or "")]
+    start, end = shown_range(at, android_db, "activitywatch")
+    hourly = queries.run("hourly_activity", db=android_db, worker="activitywatch", start=start, end=end)
+    last_day = hourly.filter(pl.col("day") == hourly["day"].max())
+    assert metrics(at)["An app in front"] == ui.hours((last_day["active_s"] + last_day["idle_s"]).sum())

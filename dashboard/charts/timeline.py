@@ -58,13 +58,17 @@ def _by_day(pieces: pl.DataFrame) -> pl.DataFrame:
 
 
 def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
-                 title: str = "What had focus, and when you were active") -> go.Figure:
+                 title: str = "What had focus, and when you were active", known: bool = True) -> go.Figure:
     """One row per local day (and worker, when there are several), local time
     of day across: a thick bar coloured by app while you were active in it, a
     thin grey bar while an app was open without input (idle), nothing while
     capture was paused or off. ``order`` ranks apps for the colours (the first
-    seven get their own; later ones, and an app named 'other apps', are grey)."""
+    seven get their own; later ones, and an app named 'other apps', are grey).
+    With ``known=False`` (a source without input or AFK data) every focus
+    piece is drawn as the app in front, never as idle."""
     pieces = _by_day(focus_states(timeline))
+    if not known:
+        pieces = pieces.with_columns(state=pl.lit("in front"))
     several = pieces["worker"].n_unique() > 1
     pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b")
                                  + (pl.lit(" · ") + pl.col("worker") if several else pl.lit("")))
@@ -114,20 +118,26 @@ def _per_hour(hourly: pl.DataFrame) -> pl.DataFrame:
 
 
 def hourly_profile(hourly: pl.DataFrame, usual: pl.DataFrame | None = None,
-                   title: str = "Minutes per hour of day") -> go.Figure:
+                   title: str = "Minutes per hour of day", known: bool = True) -> go.Figure:
     """Active and idle minutes per local hour of day (mean over the days in
     ``hourly``, from `hourly_activity`), stacked; with ``usual`` (more days),
-    their mean active minutes as a line to compare with."""
+    their mean active minutes as a line to compare with. With ``known=False``
+    (no input or AFK data) one bar: minutes with an app in front."""
     h = _per_hour(hourly)
     label = [f"{x:02d}:00–{x + 1:02d}:00" for x in h["hour_of_day"]]
+    if not known:
+        h = h.with_columns(active_s=pl.col("active_s") + pl.col("idle_s"), idle_s=pl.lit(0.0))
+        usual = None
     fig = go.Figure([
-        go.Bar(x=h["hour_of_day"].to_list(), y=(h["active_s"] / 60).to_list(), name="active",
-               marker_color=OKABE_ITO[0], customdata=list(zip(label, h["switches"].to_list(), strict=True)),
-               hovertemplate="%{customdata[0]}: %{y:.0f} min active, %{customdata[1]:.0f} app switches<extra></extra>"),
-        go.Bar(x=h["hour_of_day"].to_list(), y=(h["idle_s"] / 60).to_list(), name="idle (app open, no input)",
-               marker_color=IDLE_COLOUR, customdata=label,
-               hovertemplate="%{customdata}: %{y:.0f} min idle<extra></extra>"),
-    ])
+        go.Bar(x=h["hour_of_day"].to_list(), y=(h["active_s"] / 60).to_list(),
+               name="active" if known else "an app in front (activity unknown)",
+               marker_color=OKABE_ITO[0] if known else OKABE_ITO[4],
+               customdata=list(zip(label, h["switches"].to_list(), strict=True)),
+               hovertemplate="%{customdata[0]}: %{y:.0f} min " + ("active" if known else "in front")
+               + ", %{customdata[1]:.0f} app switches<extra></extra>"),
+    ] + ([go.Bar(x=h["hour_of_day"].to_list(), y=(h["idle_s"] / 60).to_list(), name="idle (app open, no input)",
+                 marker_color=IDLE_COLOUR, customdata=label,
+                 hovertemplate="%{customdata}: %{y:.0f} min idle<extra></extra>")] if known else []))
     if usual is not None and not usual.is_empty():
         u = _per_hour(usual)
         fig.add_trace(go.Scatter(
