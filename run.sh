@@ -6,6 +6,8 @@
 # Anything after the command is passed on (to streamlit, or to pytest).
 set -euo pipefail
 cd "$(dirname "$0")"
+# This checkout's code first, whatever an editable install in the venv points at.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 SYSTEM_PACKAGES=(xvfb xdotool openbox x11-utils xterm chromium fonts-dejavu-core util-linux)
 VENV=.venv

@@ -94,7 +94,8 @@ else:
                 "(idle). Blank: capture was paused or not running." if KNOWN else
                 "Bars: the app in front (whether you were at it is unknown for this source). Blank: no data.")
                + " Drag across the chart to zoom in; double-click to zoom out.")
-    fig = charts.day_timeline(spans, ranking["app"].to_list(), known=KNOWN)
+    fig = charts.day_timeline(spans, ranking["app"].to_list(), known=KNOWN,
+                              **({} if KNOWN else {"title": "Which app was in front, and when"}))
     ui.chart(fig, spans.drop("start", "stop"), "timeline")
 
 usual = hourly if len(picked) == 1 and len(days) > 1 else None
