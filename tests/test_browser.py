@@ -224,3 +224,32 @@ def test_another_user_cannot_read_the_key(server):
     assert result.returncode != 0 and server.token.encode() not in result.stdout
     own = Path(f"/proc/{server.proc.pid}/environ").read_bytes()
     assert server.token.encode() in own  # the check above is about permissions, not a missing key
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def test_no_request_leaves_the_machine(server, browser):
+    """Issue 9 #10: every request the browser makes while a user opens every
+    page (and each page's tab icon) goes to this machine: a `:material/...`
+    page icon made the browser fetch an SVG from a font CDN on every load,
+    telling a third party when and which page the worker opened."""
+    from urllib.parse import urlsplit
+
+    ctx = browser.new_context(viewport=VIEWPORT)
+    requests: list[str] = []
+    ctx.on("request", lambda request: requests.append(request.url))
+    try:
+        tab = Tab(ctx.new_page())
+        for page in PAGES:
+            tab.open(server.url(page), timeout=60)
+            tab.page.wait_for_timeout(300)  # the favicon is set after the run
+        for page in PAGES:  # and by the sidebar's navigation, as a user clicks through
+            tab.switch(page, timeout=60)
+            tab.page.wait_for_timeout(300)
+    finally:
+        ctx.close()
+    assert requests, "no request recorded: the test records nothing"
+    leaving = sorted({u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                      and urlsplit(u).hostname not in LOCAL_HOSTS})
+    assert not leaving, f"requests leaving the machine: {leaving}"
