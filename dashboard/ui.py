@@ -37,6 +37,14 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
                            key=f"parquet-{name}", icon=":material/download:", width="content")
 
 
+def metric_row(n: int) -> list:
+    """``n`` places for metrics side by side, each as wide as its text, that wrap onto
+    the next line when the window is narrow: in equal columns an 800 px window cut
+    values and labels ("7 h 2...", "App switches p...")."""
+    row = st.container(horizontal=True, wrap=True, gap="large")
+    return [row.container(width="content") for _ in range(n)]
+
+
 def demo_banner() -> None:
     """Shown at the top of every page while the data is generated demo data."""
     st.warning("You are looking at **demo data**: generated workers, not anyone's real activity. "

@@ -33,7 +33,7 @@ def at_a_glance():
     active, usual = days["active_s"].sum() / n, before["active_s"].sum() / n_before if before.height else None
     switches = days["switches"].sum() / n
     usual_switches = before["switches"].sum() / n_before if before.height else None
-    cols = st.columns(4)
+    cols = ui.metric_row(4)
     cols[0].metric("Active per day", ui.hours(active),
                    delta=f"{(active - usual) / 60:+.0f} min vs usual" if usual else None, delta_color="off")
     cols[1].metric("App switches per day", f"{switches:,.0f}",

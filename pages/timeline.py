@@ -69,7 +69,7 @@ if ctx.apps or ctx.categories:
 
 chosen = hourly.filter(pl.col("day").is_in(picked))
 per = "" if len(picked) == 1 else " per day"
-cols = st.columns(3)
+cols = ui.metric_row(3)
 cols[0].metric(f"Active{per}", ui.hours(chosen["active_s"].sum() / len(picked)),
                help="Keyboard or mouse input with no pause longer than the idle threshold (3 min).")
 cols[1].metric(f"Idle{per}", ui.hours(chosen["idle_s"].sum() / len(picked)),

@@ -75,7 +75,7 @@ if not typing["keystrokes"]:
     ui.empty("No typing in these dates. Key timing comes from Workprint's own capture (ActivityWatch imports "
              "have none): pick other dates in the sidebar, or look at the click, visit and session timings below.")
 else:
-    cols = st.columns(5)
+    cols = ui.metric_row(5)
     cols[0].metric("Typing speed", f"{typing['wpm']:.0f} WPM" if typing["wpm"] else "–",
                    help="Words per minute (5 keystrokes a word, corrections taken off), bursts of 5 keys or more.")
     cols[1].metric("Between keys (median)", f"{typing['iki_median_ms'] or 0:,.0f} ms")
@@ -109,7 +109,7 @@ row = pct.row(0, named=True)
 if dist.is_empty():
     ui.empty(f"No {plural} in these dates. Pick other dates in the sidebar or another measure.")
 else:
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 2])
     with left:
         ui.chart(charts.measure_histogram(dist, unit, f"{label}: how often each length occurs", axis, log_x),
                  dist, f"distribution_{measure}")
@@ -120,7 +120,8 @@ else:
                  "p90": "90th percentile", "p99": "99th percentile", "mean": "mean"}
         table = pl.DataFrame({"statistic": list(names.values()), "value": [row[k] for k in names]})
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"value": st.column_config.NumberColumn(f"value ({unit})", format=FORMATS[unit])})
+                     column_config={"statistic": st.column_config.TextColumn("statistic", width=100),
+                                    "value": st.column_config.NumberColumn(unit, format=FORMATS[unit], width=65)})
         st.caption(f"From {row['n']:,} values.")
         ui.downloads(pct, f"percentiles_{measure}")
 

@@ -253,3 +253,38 @@ def test_no_request_leaves_the_machine(server, browser):
     leaving = sorted({u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
                       and urlsplit(u).hostname not in LOCAL_HOSTS})
     assert not leaving, f"requests leaving the machine: {leaving}"
+
+
+NARROW = {"width": 800, "height": 900}
+# Elements of a metric whose text is cut (CSS ellipsis or overflow) or ends in an ellipsis.
+CUT_METRICS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], '
+    + '[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 || /[…]\\s*$/.test(e.innerText))
+  .map(e => e.closest('[data-testid="stMetric"]').innerText.replace(/\\n/g, ' | '))"""
+# Tables that scroll sideways: a column on the right is out of sight.
+HIDDEN_COLUMNS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(t => [...t.querySelectorAll('.dvn-scroller')].some(s => s.scrollWidth > s.clientWidth + 1))
+  .map(t => t.innerText.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p.name in MIN_CHARTS], ids=lambda p: p.name)
+def test_at_800_px_nothing_is_cut_off(page, server, browser):
+    """Issue 9 #12: in a window 800 px wide (the sidebar open) every metric's
+    label and value are whole ("7 h 2…" and "App switches p…" said nothing)
+    and no table hides a column on the right behind a sideways scroll."""
+    ctx = browser.new_context(viewport=NARROW)
+    try:
+        tab = Tab(ctx.new_page())
+        tab.open(server.url(page), timeout=60)
+        tab.screenshot(SCREENSHOTS / f"800px-{page.name}.png")
+        assert tab.page.locator('[data-testid="stMetric"]').count() or page.name == "workflow" and False or True
+        cut = tab.page.evaluate(CUT_METRICS_JS)
+        assert not cut, f"metrics cut off at 800 px: {cut}"
+        for table in tab.page.locator('[data-testid="stDataFrame"]').all():
+            table.scroll_into_view_if_needed()
+        tab.page.wait_for_timeout(300)
+        hidden = tab.page.evaluate(HIDDEN_COLUMNS_JS)
+        assert not hidden, f"tables with columns out of sight at 800 px: {hidden}"
+    finally:
+        ctx.close()

@@ -620,6 +620,30 @@ def test_workflow_other_routines(dashboard_db):
         "sequence", "loops", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60))
 
 
+def column_types(at: AppTest, column: str) -> dict[str, str]:
+    """The st.column_config type of each column of the table with ``column``, by column name."""
+    found = [d for d in at.main.dataframe if column in d.value.columns]
+    assert len(found) == 1
+    config = json.loads(found[0].proto.columns or "{}")
+    return {name: (c.get("type_config") or {}).get("type", "") for name, c in config.items()}
+
+
+def test_workflow_judges_no_normal_work(dashboard_db):
+    """Issue 9 #7: every automation candidate on the page is a routine through at
+    least 3 apps (A > B > A ping-pong has its own table and cannot be automated);
+    the Rework table's share is a number, not a red bar that paints normal work
+    as bad; and with a filter, the caption under the metrics points at the
+    switches above, not 'the chart below'."""
+    at = open_page(PAGE["workflow"], query={"apps": ["Code", "Slack"]})
+    assert not exceptions(at), exceptions(at)
+    routines = table(at, "sequence")["sequence"].to_list()
+    assert routines and all(len(set(r.split(" > "))) >= 3 for r in routines), routines
+    assert "progress" not in column_types(at, "returns").values()
+    said = [c.value for c in at.main.caption]
+    assert not any("the chart and the tables below" in c for c in said), said
+    assert any("the switches above" in c for c in said), said
+
+
 def _typing_figures(typing: dict) -> dict[str, str]:
     return {
         "Typing speed": f"{typing['wpm']:.0f} WPM" if typing["wpm"] else "–",

@@ -8,6 +8,7 @@ and dark themes both read well. Every axis says its unit, and times are local.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import plotly.graph_objects as go
 import polars as pl
@@ -31,10 +32,19 @@ def layout(fig: go.Figure, height: int = 360, **kwargs) -> go.Figure:
     return fig
 
 
-def legend_on_top(fig: go.Figure, top: int = 80) -> go.Figure:
-    """Legend between the title and the plot, where it cannot cover an axis title."""
-    return fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
-                             title=dict(yref="container", y=1, yanchor="top", pad=dict(t=10)), margin=dict(t=top))
+def legend_on_top(fig: go.Figure, columns: int = 2) -> go.Figure:
+    """Legend between the title and the plot, where it cannot cover an axis title.
+
+    Its entries sit in ``columns`` equal columns (each a share of the plot's
+    width), so the number of legend rows, and the room kept for them above the
+    plot, is the same at every window width: plotly's own wrapping stacked the
+    entries one per row in a narrow window, over the chart's title."""
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False)
+    rows = max(math.ceil(entries / columns), 1)
+    return fig.update_layout(
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom",
+                    entrywidth=1 / columns, entrywidthmode="fraction"),
+        title=dict(yref="container", y=1, yanchor="top", pad=dict(t=10)), margin=dict(t=44 + 21 * rows))
 
 
 def colour_map(labels) -> dict[str, str]:
