@@ -14,7 +14,7 @@ refused = access.refusal()  # the owner's browser only, on this machine: before 
 
 pages = {
     "Your work": [
-        st.Page("pages/overview.py", title="Today", default=True),
+        st.Page("pages/overview.py", title="Overview", default=True),
         st.Page("pages/timeline.py", title="Timeline"),
         st.Page("pages/workflow.py", title="Workflow"),
         st.Page("pages/timing.py", title="Timing"),

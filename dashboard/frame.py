@@ -90,6 +90,11 @@ def enter() -> None:
         st.rerun()
 
 
+def current() -> Context | None:
+    """What the sidebar chose on this run, or None (nothing to show), without stopping the page."""
+    return st.session_state.get(_CTX)
+
+
 def context() -> Context:
     """What the sidebar chose on this run; if there is nothing to show, say why and stop the page."""
     enter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import plotly.graph_objects as go
 import polars as pl
@@ -27,13 +28,42 @@ def safe_csv(frame: pl.DataFrame) -> bytes:
     return guarded.write_csv().encode()
 
 
+# Decimals a download keeps, by column: seconds to the tenth, derived hours and minutes to match.
+DECIMALS = {"hours": 3, "minutes": 2, "share": 4}
+
+
+def rounded(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as downloaded: seconds (`seconds`, `*_s`) to 0.1 s, hours, minutes and shares
+    to a matching precision; the sums of float seconds were like 3704.000000000582."""
+    def decimals(name: str) -> int | None:
+        return 1 if name == "seconds" or name.endswith("_s") else DECIMALS.get(name)
+
+    return frame.with_columns(pl.col(c).round(decimals(c)) for c, dtype in frame.schema.items()
+                              if dtype.is_float() and decimals(c) is not None)
+
+
+def file_stem(name: str) -> str:
+    """'workprint-app_time-2026-11-23-to-2026-11-27-w01': what, which dates and whose (a
+    demo worker), so that downloads from different views do not all say 'app_time.csv'."""
+    from . import frame as frame_  # the sidebar's choice on this run
+
+    ctx = frame_.current()
+    if ctx is None:
+        return f"workprint-{name}"
+    dates = f"{ctx.start_day:%Y-%m-%d}" + (f"-to-{ctx.end_day:%Y-%m-%d}" if ctx.days > 1 else "")
+    who = f"-{ctx.source.worker}" if ctx.source.worker else ("-demo" if ctx.source.demo else "")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"workprint-{name}-{dates}{who}")
+
+
 def downloads(frame: pl.DataFrame, name: str) -> None:
+    frame = rounded(frame)
+    stem = file_stem(name)
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     with st.container(horizontal=True):
-        st.download_button("CSV", safe_csv(frame), f"{name}.csv", "text/csv",
+        st.download_button("CSV", safe_csv(frame), f"{stem}.csv", "text/csv",
                            key=f"csv-{name}", icon=":material/download:", width="content")
-        st.download_button("Parquet", buffer.getvalue(), f"{name}.parquet", "application/octet-stream",
+        st.download_button("Parquet", buffer.getvalue(), f"{stem}.parquet", "application/octet-stream",
                            key=f"parquet-{name}", icon=":material/download:", width="content")
 
 

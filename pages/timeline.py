@@ -26,7 +26,7 @@ def day_label(day: dt.date | str) -> str:
 
 try:
     hourly = ctx.query("hourly_activity")
-    ranking = ctx.query("app_time", active_only=True)  # colours: the apps you use most get their own
+    order = ctx.query("app_first_seen")["app"].to_list()  # an app's colour, the same on every page
 except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
@@ -86,7 +86,7 @@ else:
     st.caption("Thick bars: you were active in that app. Thin grey: an app was open but there was no input "
                "(idle). Blank: capture was paused or not running. Drag across the chart to zoom in; double-click "
                "to zoom out.")
-    fig = charts.day_timeline(spans, ranking["app"].to_list())
+    fig = charts.day_timeline(spans, order)
     ui.chart(fig, spans.drop("start", "stop"), "timeline")
 
 usual = hourly if len(picked) == 1 and len(days) > 1 else None

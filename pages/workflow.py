@@ -25,7 +25,7 @@ ROUTINES = {  # what the reader picks -> (query, its count column, rows shown, w
 try:
     with st.spinner("Following your sessions from app to app...", show_time=True):  # a year takes seconds, once
         transitions = ctx.query("transitions")
-        order = ctx.query("app_time", active_only=True)["app"].to_list()  # colours as on the Timeline page
+        order = ctx.query("app_first_seen")["app"].to_list()  # an app's colour, the same on every page
         ends = ctx.query("start_end_activities")
         variants = ctx.query("variants")
         rework = ctx.query("rework")

@@ -229,11 +229,35 @@ def test_day_timeline_cuts_a_span_at_local_midnight():
 # --- style ----------------------------------------------------------------------------------------------------
 
 
-def test_app_colours_follow_the_ranking_and_grey_the_rest():
-    order = [f"app{i}" for i in range(9)]
-    colours = style.app_colours(["app8", "app0", "app6", "zz"], order)
-    assert colours == {"app0": style.OKABE_ITO[0], "app6": style.OKABE_ITO[6], "app8": style.OTHER_COLOUR,
-                       "zz": style.OTHER_COLOUR}
+def test_an_app_keeps_its_colour_whichever_apps_a_view_shows():
+    """Issue 9 #5: Slack was vermillion unfiltered and sky blue filtered, and two apps
+    swapped colours minutes into live capture. An app's colour depends only on when it
+    first appeared: the same in any subset of apps, and unchanged when new apps come
+    later; no app is grey, only 'other apps'."""
+    order = [f"app{i}" for i in range(15)]
+    everything = style.app_colours(order, order)
+    assert style.app_colours(["app8", "app3"], order) == {"app8": everything["app8"], "app3": everything["app3"]}
+    assert style.app_colours(order, order + ["new1", "new2"]) == everything  # live capture adds apps at the end
+    assert len(set(everything[a] for a in order[:len(style.APP_PALETTE)])) == len(style.APP_PALETTE)
+    assert style.OTHER_COLOUR not in everything.values() and style.IDLE_COLOUR not in everything.values()
+    assert style.app_colours(["other apps", "zz"], order)["other apps"] == style.OTHER_COLOUR
+    assert style.app_colours(["zz"], order) == style.app_colours(["zz"], None) != {"zz": style.OTHER_COLOUR}
+
+
+def test_day_timeline_colours_apps_as_everywhere_else():
+    """The timeline draws an app in its colour from the first-seen order, however
+    many other apps the day had."""
+    focus = pl.DataFrame({
+        "worker": ["w"] * 3, "kind": ["focus"] * 3, "app": ["Mail", "Code", "Slack"],
+        "local_start": [dt.datetime(2026, 11, 26, h) for h in (9, 10, 11)],
+        "local_stop": [dt.datetime(2026, 11, 26, h, 50) for h in (9, 10, 11)],
+    })
+    order = ["Code", "Slack", "Mail"]
+    fig = timeline.day_timeline(focus, order)
+    drawn = {t.name: t.marker.color for t in fig.data if t.name in order}
+    assert drawn == style.app_colours(order, order)
+    alone = timeline.day_timeline(focus.filter(pl.col("app") == "Slack"), order)
+    assert next(t.marker.color for t in alone.data if t.name == "Slack") == drawn["Slack"]
 
 
 @pytest.mark.parametrize("seconds, text", [(0.4, "0 s"), (59.4, "59 s"), (59.6, "1 min"), (3540, "59 min"),

@@ -702,3 +702,91 @@ def test_timing_sessions_in_minutes(dashboard_db):
     assert [tuple(bin_) for bin_ in bars["customdata"]] == (dist.select("lo", "hi") / 60).rows()
     assert bars["y"] == (dist["share"] * 100).to_list()
     assert ecdf["x"] == (dist["hi"] / 60).to_list()
+
+
+# --- issue 9: colours, units, names, downloads --------------------------------------------------
+
+
+def _slack_colours(at: AppTest) -> set[str]:
+    """Every colour Slack is drawn in on the page's charts (bars, timeline traces, Sankey nodes)."""
+    found = set()
+    for fig in charts(at).values():
+        for trace in fig["data"]:
+            marker = trace.get("marker", {}).get("color")
+            if trace.get("name") == "Slack" and isinstance(marker, str):
+                found.add(marker)
+            if trace.get("type") == "bar" and isinstance(marker, list) and "Slack" in trace.get("y", []):
+                found.add(marker[trace["y"].index("Slack")])
+            node = trace.get("node", {})
+            found |= {c for label, c in zip(node.get("label", []), node.get("color", [])) if label == "Slack"}
+    return found
+
+
+def test_an_app_has_one_colour_on_every_page_and_filter(dashboard_db):
+    """Issue 9 #5: Slack was vermillion unfiltered and sky blue filtered. It is drawn in
+    one colour on Today, Timeline and Workflow, with and without an app filter, and that
+    colour follows from when it first appeared, not from this view's ranking."""
+    from dashboard.charts import style
+
+    seen = set()
+    for page in ("overview", "timeline", "workflow"):
+        for query in (None, {"apps": ["Code", "Slack"]}):
+            at = open_page(PAGE[page], query=query)
+            assert not exceptions(at), exceptions(at)
+            colours = _slack_colours(at)
+            assert colours, f"{page} {query}: Slack drawn nowhere"
+            seen |= colours
+    who = at.selectbox(key="who").value
+    order = queries.run("app_first_seen", db=dashboard_db, worker=who)["app"].to_list()
+    assert seen == {style.app_colours(["Slack"], order)["Slack"]}
+
+
+def test_short_times_are_not_shown_in_hours():
+    """Issue 9 #6: a first day read '0.001 h' on the axes. The unit follows the data."""
+    from dashboard.charts import today
+
+    short = pl.DataFrame({"app": ["Code", "Mail"], "seconds": [50.0, 20.0]})
+    fig = today.time_bars(short, "app", "t")
+    assert fig.layout.xaxis.title.text == "seconds" and sorted(fig.data[0].x) == [20.0, 50.0]
+    fig = today.time_bars(short.with_columns(pl.col("seconds") * 60), "app", "t")
+    assert fig.layout.xaxis.title.text == "minutes" and sorted(fig.data[0].x) == [20.0, 50.0]
+    years = short.with_columns(pl.col("seconds") * 86400 * 20)
+    assert today.time_bars(years, "app", "t").layout.xaxis.title.text == "days"
+    day = pl.DataFrame({"day": [dt.date(2026, 11, 27)], "active_s": [900.0], "idle_s": [100.0]})
+    fig = today.daily_active_idle(day)
+    assert fig.layout.yaxis.title.text == "minutes" and fig.data[0].y == (15.0,)
+
+
+def test_overview_says_what_it_shows(dashboard_db):
+    """Issue 9 #15: the page is not titled 'Your last 7 days' nor 'Today', and on the
+    first day of the data there is no 'usual day' to compare with, so none is promised:
+    no comparison caption and no 'vs usual' deltas."""
+    first, *_ = queries.run("data_range", db=dashboard_db, worker="w01").row(0)
+    at = open_page(DEFAULT, query={"who": "w01"})
+    at.date_input(key="dates").set_value((first, first)).run()  # (a URL with one day twice reads as half a range)
+    assert not exceptions(at), exceptions(at)
+    title = at.main.title[0].value
+    assert "last" not in title and "Today" not in title and f"{first:%d %b %Y}" in title, title
+    said = " ".join(c.value for c in at.main.caption)
+    assert "usual" not in said, said
+    assert not [m.proto.delta for m in at.main.metric if m.proto.delta], "a delta against nothing"
+    at = open_page(DEFAULT, query={"who": "w01", "dates": ["2026-11-26", "2026-11-27"]})  # these have days before
+    assert any("usual day" in c.value for c in at.main.caption)
+    assert "Overview" == at.main.title[0].value
+
+
+def test_downloads_name_the_view_and_round_seconds(dashboard_db, monkeypatch):
+    """Issue 9 #18: every download was 'app_time.csv', whatever the dates or worker,
+    with seconds like 3704.000000000582. A file says what, which dates and whose."""
+    saved = {}
+
+    def record(label, payload, file_name, *args, **kwargs):
+        saved[file_name] = payload
+
+    monkeypatch.setattr(st, "download_button", record)
+    at = open_page(DEFAULT, query={"who": "w02", "dates": ["2026-11-24", "2026-11-26"]})
+    assert not exceptions(at), exceptions(at)
+    assert "workprint-app_time-2026-11-24-to-2026-11-26-w02.csv" in saved, sorted(saved)
+    csv = pl.read_csv(saved["workprint-app_time-2026-11-24-to-2026-11-26-w02.csv"])
+    assert csv["seconds"].to_list() == [round(s, 1) for s in csv["seconds"].to_list()]
+    assert all(len(str(s).split(".")[-1]) <= 1 for s in csv["seconds"].to_list())

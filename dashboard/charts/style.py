@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 
 import plotly.graph_objects as go
 import polars as pl
@@ -17,7 +18,9 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]  # ISO weekday 1 (Monday) to 7 (Sunday)
 IDLE_COLOUR = "#999999"
 OTHER_COLOUR = "#6B6B6B"
-_APP_COLOURS = OKABE_ITO[:7]  # the grey is kept for idle time
+# Apps: Okabe-Ito without its grey (kept for idle and 'other apps'), then five of Paul Tol's muted colours.
+APP_PALETTE = OKABE_ITO[:7] + ["#332288", "#882255", "#44AA99", "#999933", "#AA4499"]
+OTHER_LABELS = {"other apps", "Other", "other"}
 
 DAY0 = dt.datetime(2000, 1, 1)  # a time-of-day axis: local time of day on a dummy date, for every day alike
 
@@ -53,14 +56,35 @@ def colour_map(labels) -> dict[str, str]:
 
 
 def app_colours(apps, order: list[str] | None = None) -> dict[str, str]:
-    """A colour per app in ``apps``: the first seven apps of ``order`` (say, all
-    apps by time spent) get the palette's colours, every other app a grey. The
-    same ``order`` gives an app the same colour in every chart, whichever apps
-    a chart shows."""
-    ranked = list(dict.fromkeys(order or [])) + sorted(set(apps) - set(order or []))
-    position = {a: i for i, a in enumerate(ranked)}
-    shown = set(apps)
-    return {a: _APP_COLOURS[i] if i < len(_APP_COLOURS) else OTHER_COLOUR for a, i in position.items() if a in shown}
+    """A colour per app in ``apps``, the same in every chart, view and filter:
+    the n-th app of ``order`` (every app the worker has, in the order it first
+    appeared: the `app_first_seen` query) gets the n-th colour of APP_PALETTE,
+    cycling. Ranking by time instead made apps swap colours when a filter or
+    live capture changed the ranking. An app missing from ``order`` gets a
+    colour from its name; only 'other apps' is grey."""
+    position = {a: i for i, a in enumerate(dict.fromkeys(order or []))}
+
+    def colour(app: str) -> str:
+        if app in OTHER_LABELS:
+            return OTHER_COLOUR
+        i = position.get(app)
+        return APP_PALETTE[(zlib.crc32(app.encode()) if i is None else i) % len(APP_PALETTE)]
+
+    return {a: colour(a) for a in set(apps)}
+
+
+UNITS = [("s", "seconds", 1), ("min", "minutes", 60), ("h", "hours", 3600), ("days", "days", 86400)]
+
+
+def time_unit(seconds) -> tuple[str, str, int]:
+    """(symbol, axis name, seconds in one) of the unit that suits values up to
+    ``max(seconds)``: seconds under 2 min, minutes under 2 h, hours under 10
+    days, days beyond ("0.001 h" on a first day, "876048 h" over years)."""
+    top = max((float(v) for v in seconds if v is not None), default=0)
+    for (symbol, name, size), limit in zip(UNITS, (120, 7200, 864_000, None), strict=True):
+        if limit is None or top < limit:
+            return symbol, name, size
+    raise AssertionError("unreachable")
 
 
 def rgba(colour: str, alpha: float) -> str:

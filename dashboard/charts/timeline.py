@@ -56,20 +56,26 @@ def _by_day(pieces: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+NAMED_APPS = 9  # apps named in the timeline's legend; the rest are 'other apps'
+
+
 def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
                  title: str = "What had focus, and when you were active") -> go.Figure:
     """One row per local day (and worker, when there are several), local time
     of day across: a thick bar coloured by app while you were active in it, a
     thin grey bar while an app was open without input (idle), nothing while
-    capture was paused or off. ``order`` ranks apps for the colours (the first
-    seven get their own; later ones, and an app named 'other apps', are grey)."""
+    capture was paused or off. The NAMED_APPS apps with most time here are
+    named in the legend, in their colour from ``order`` (style.app_colours);
+    the others, and an app named 'other apps', are grey 'other apps'."""
     pieces = _by_day(focus_states(timeline))
     several = pieces["worker"].n_unique() > 1
     pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b")
                                  + (pl.lit(" · ") + pl.col("worker") if several else pl.lit("")))
     rows = pieces.sort("day", "worker")["row"].unique(maintain_order=True).to_list()
-    colours = {a: c for a, c in app_colours(set(pieces["app"].to_list()) - {"other apps"}, order).items()
-               if c != OTHER_COLOUR}
+    ranked = (pieces.filter(pl.col("app") != "other apps").group_by("app").agg(pl.col("seconds").sum())
+              .sort("seconds", "app", descending=[True, False])["app"].head(NAMED_APPS).to_list())
+    colours = app_colours(ranked, order)
+    colours = {a: colours[a] for a in ranked}
     pieces = pieces.with_columns(
         trace=pl.when(pl.col("state") == "idle").then(pl.lit("idle"))
         .when(pl.col("app").is_in(list(colours))).then(pl.col("app")).otherwise(pl.lit("other apps")),
