@@ -790,3 +790,53 @@ def test_downloads_name_the_view_and_round_seconds(dashboard_db, monkeypatch):
     csv = pl.read_csv(saved["workprint-app_time-2026-11-24-to-2026-11-26-w02.csv"])
     assert csv["seconds"].to_list() == [round(s, 1) for s in csv["seconds"].to_list()]
     assert all(len(str(s).split(".")[-1]) <= 1 for s in csv["seconds"].to_list())
+
+
+def test_while_capture_runs_the_whole_overview_refreshes_together(aw_db, monkeypatch):
+    """Issue 9 #13: only the metrics row refreshed live, so 'Active per day 3 min' sat
+    above a bar still showing 20 s. While capture runs, every metric, chart and table
+    of the Overview is drawn by the one fragment that reruns every few seconds."""
+    from dashboard import data
+
+    monkeypatch.setenv("WORKPRINT_DB", str(aw_db))
+    monkeypatch.setattr(data, "capture_status", lambda: {"paused": False, "events_written_this_run": 1,
+                                                         "last_flush": 1.0})
+    state = {"inside": False, "run_every": []}
+    drawn: dict[str, bool] = {}
+    original_fragment, original_chart = st.fragment, st.plotly_chart
+
+    def fragment(func=None, *, run_every=None, **kwargs):
+        if func is None:  # used as @st.fragment(run_every=...)
+            return lambda f: fragment(f, run_every=run_every, **kwargs)
+
+        def wrapped(*args):
+            state["inside"] = True
+            try:
+                return func(*args)
+            finally:
+                state["inside"] = False
+        state["run_every"].append(run_every)
+        return original_fragment(wrapped, run_every=run_every, **kwargs)
+
+    def plotly_chart(fig, *args, key=None, **kwargs):
+        drawn[key] = state["inside"]
+        return original_chart(fig, *args, key=key, **kwargs)
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    monkeypatch.setattr(st, "plotly_chart", plotly_chart)
+    from streamlit.delta_generator import DeltaGenerator
+
+    original_metric = DeltaGenerator.metric
+
+    def metric(self, label, *args, **kwargs):
+        drawn[f"metric-{label}"] = state["inside"]
+        return original_metric(self, label, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "metric", metric)
+    at = open_page(DEFAULT)
+    assert not exceptions(at), exceptions(at)
+    assert [r for r in state["run_every"] if r], "nothing refreshes while capture runs"
+    assert {"chart-app_time", "chart-category_time", "chart-daily_activity"} <= set(drawn), drawn
+    assert all(drawn.values()), f"drawn outside the live fragment: {[k for k, v in drawn.items() if not v]}"
+    assert any(k.startswith("metric-") for k in drawn)
+
