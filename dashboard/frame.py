@@ -24,6 +24,13 @@ _WHY = "_workprint_nothing_because"
 NOTHING_YET = ("Nothing has been captured or imported yet. Start capture (see the Privacy & data page), "
                "import ActivityWatch data with `python -m capture import activitywatch FILE`, or look at the "
                "demo data (button in the sidebar).")
+NO_DATABASE = ("There is no database at `{db}` yet: nothing has been captured or imported.\n\n"
+               "- **To start capturing**, read what is recorded and agree on the **Privacy & data** page, then "
+               "start capture there; or in a terminal: `python -m capture consent --accept`, then "
+               "`python -m capture run`.\n"
+               "- **To bring in data you already have**: `python -m capture import activitywatch FILE` "
+               "(or `keystrokes`, `eventlog`; see the README).\n"
+               "- Or look at the **demo data** (button in the sidebar).")
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,9 @@ def sidebar() -> Context | None:
     st.session_state[_WHY] = None
     try:
         source = _source_panel(_choose_source())
+        if not source.demo and not source.db.exists():  # the dead end said only 'no database at ...' (issue 9 #14)
+            st.session_state[_WHY] = NO_DATABASE.format(db=source.db)
+            return None
         bounds = data.data_range(source)
     except data.DataUnavailable as exc:
         st.session_state[_WHY] = str(exc)
