@@ -154,6 +154,19 @@ def _source_panel(source: data.Source) -> data.Source:
     return source
 
 
+def _dates_outside(asked: list[str], first: dt.date, last: dt.date) -> str | None:
+    """The URL's dates, as said to the user, when any is outside [first, last]; else None."""
+    days = []
+    for text in asked:
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            return None  # not a date at all: dropped for the defaults, as before
+    if not any(d < first or d > last for d in days):
+        return None
+    return " – ".join(f"{d:%d %b %Y}" for d in sorted(days))
+
+
 def sidebar() -> Context | None:
     """Render the shared sidebar; store and return the context (None: nothing to show)."""
     st.session_state.pop(_CTX, None)
@@ -171,6 +184,7 @@ def sidebar() -> Context | None:
         st.session_state[_WHY] = NOTHING_YET
         return None
     first, last, offset = bounds
+    outside = _dates_outside(st.query_params.get_all("dates"), first, last)
     with st.sidebar:
         default = (max(first, last - dt.timedelta(days=6)), last)
         picked = st.date_input("Dates (local)", value=default, min_value=first, max_value=last,
@@ -187,6 +201,9 @@ def sidebar() -> Context | None:
         categories = st.multiselect("Categories", sorted(set(mapping.values())), key="cats", bind="query-params",
                                     placeholder="all categories")
         apps = st.multiselect("Apps", sorted(mapping), key="apps", bind="query-params", placeholder="all apps")
+    if outside:  # Streamlit replaces them silently; say so (issue 9 #8)
+        st.warning(f"The link asked for {outside}, outside the data ({first:%d %b %Y} – {last:%d %b %Y}), "
+                   f"so these pages show {start_day:%d %b %Y} – {end_day:%d %b %Y} instead.", icon=":material/event_busy:")
     ctx = Context(source, first, last, start_day, end_day, offset or 0, tuple(apps), tuple(categories), mapping)
     st.session_state[_CTX] = ctx
     return ctx

@@ -21,7 +21,9 @@ def utc(day: dt.date) -> dt.datetime:
 
 
 def day_label(day: dt.date | str) -> str:
-    return day if isinstance(day, str) else f"{day:%a %d %b}"
+    if isinstance(day, str):
+        return day
+    return f"{day:%a %d %b %Y}" if ctx.start_day.year != ctx.end_day.year else f"{day:%a %d %b}"
 
 
 try:
@@ -90,7 +92,7 @@ else:
     ui.chart(fig, spans.drop("start", "stop"), "timeline")
 
 usual = hourly if len(picked) == 1 and len(days) > 1 else None
-title = "Minutes per hour" + (f" on {picked[0]:%a %d %b}" if len(picked) == 1 else ", mean of the days")
+title = "Minutes per hour" + (f" on {day_label(picked[0])}" if len(picked) == 1 else ", mean of the days")
 ui.chart(charts.hourly_profile(chosen, usual, title=title), chosen, "hourly_activity")
 
 st.subheader("Your week by hour")

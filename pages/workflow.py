@@ -142,7 +142,7 @@ rows = [r for r in picked.selection.rows if r < table.height]
 row = table.row(rows[0] if rows else 0, named=True)
 st.markdown(f"#### When: {row['sequence']}")
 st.caption(("" if rows else "The first row; tick another row's box to see it. ")
-           + f"{row[count]:,} times, {ui.hours(row['total_s'])} in all, {row['mean_s'] / 60:.1f} min each on average.")
+           + f"{row[count]:,} times, {ui.hours(row['total_s'])} in all, {ui.hours(row['mean_s'])} each on average.")
 try:
     when = ctx.query("sequence_occurrences", sequence=row["sequence"])
 except data.DataUnavailable as exc:

@@ -288,3 +288,29 @@ def test_csv_downloads_cannot_smuggle_a_formula():
     assert lines[1].startswith("\"'=HYPERLINK(")
     assert [line.split(",")[0] for line in lines[2:5]] == ["'+1", "'-2", "'@SUM(A1)"]
     assert lines[6] == "Code,-6.0" and lines[7] == ",7.0"  # numbers and plain text untouched
+
+
+@pytest.mark.parametrize("seconds, text", [(47 * 3600, "47 h 00 min"), (2 * 86400, "2 days"),
+                                           (3 * 86400 + 4 * 3600, "3 days 4 h"),
+                                           (876048 * 3600, "99.9 years")])
+def test_long_durations_say_days_or_years(seconds, text):
+    """Issue 9 #8: an event log over 13 years gave totals like '876048 h 00 min'."""
+    from dashboard import ui
+
+    assert style.duration(seconds) == ui.hours(seconds) == text
+
+
+def test_day_axes_over_years_say_the_year():
+    """Issue 9 #8: a drill-down over 2000-2013 read 'Mon 01 Jan' on every tick."""
+    when = pl.DataFrame({"local_start": [dt.datetime(2000, 3, 15, 9), dt.datetime(2013, 4, 24, 10)],
+                         "seconds": [60.0, 120.0]})
+    fig = workflow.occurrences(when)
+    assert "%Y" in fig.layout.xaxis.tickformat and "%Y" in fig.data[0].hovertemplate
+    one_year = when.with_columns(pl.col("local_start").dt.offset_by("-13y").clip(dt.datetime(2000, 1, 1)))
+    assert style.day_format(dt.date(2026, 11, 23), dt.date(2026, 11, 27)) == "%a %d %b"
+    assert workflow.occurrences(one_year).layout.xaxis.tickformat == "%a %d %b"
+    spans = pl.DataFrame({"worker": ["w", "w"], "kind": ["focus", "focus"], "app": ["A", "B"],
+                          "local_start": [dt.datetime(2000, 3, 15, 9), dt.datetime(2013, 4, 24, 9)],
+                          "local_stop": [dt.datetime(2000, 3, 15, 10), dt.datetime(2013, 4, 24, 10)]})
+    rows = {y for trace in timeline.day_timeline(spans).data for y in (trace.y or []) if y}
+    assert rows == {"Wed 15 Mar 2000", "Wed 24 Apr 2013"}

@@ -326,6 +326,18 @@ def test_unusable_url_values_are_dropped(query, dashboard_db):
     assert "chart-app_time" in charts(at), "the page shows no app chart"
 
 
+def test_dates_outside_the_data_in_a_link_are_said_to_be_replaced(dashboard_db):
+    """Issue 9 #8: a bookmark for dates outside the data silently showed others."""
+    at = open_page(DEFAULT, query={"dates": ["2025-01-01", "2025-01-05"]})
+    assert not exceptions(at), exceptions(at)
+    start_day, end_day = at.date_input(key="dates").value
+    said = [w.value for w in at.main.warning if "The link asked for" in w.value]
+    assert said and "01 Jan 2025 – 05 Jan 2025" in said[0] and f"{start_day:%d %b %Y}" in said[0], messages(at)
+    st.cache_data.clear()
+    at = open_page(DEFAULT, query={"dates": ["2026-11-24", "2026-11-26"]})
+    assert not [w.value for w in at.main.warning if "The link asked for" in w.value]
+
+
 def test_switching_source_in_sidebar():
     """The sidebar buttons switch between demo and own data, and the banner
     follows; with no own database yet, the page says there is none."""

@@ -92,8 +92,29 @@ def rgba(colour: str, alpha: float) -> str:
     return f"rgba({int(colour[1:3], 16)},{int(colour[3:5], 16)},{int(colour[5:7], 16)},{alpha})"
 
 
+DAY, YEAR = 86400, 365.25 * 86400
+
+
+def day_format(first, last) -> str:
+    """A d3 date format for day ticks from ``first`` to ``last``: with the year once they span
+    more than one ('Mon 01 Jan' over 2000-2013 said nothing), by month over years."""
+    if first is None or last is None or first.year == last.year:
+        return "%a %d %b"
+    return "%d %b %Y" if (last - first).days < 400 else "%b %Y"
+
+
+def long_duration(seconds: float) -> str:
+    """'3 days 4 h', or '13.1 years' from 2 years: hours alone read '876048 h 00 min' over years."""
+    if seconds >= 2 * YEAR:
+        return f"{seconds / YEAR:,.1f} years"
+    d, h = divmod(round(seconds / 3600), 24)
+    return f"{d:,} days {h} h" if h else f"{d:,} days"
+
+
 def duration(seconds: float) -> str:
-    """'40 s', '12 min', '2 h 05 min' (hover texts)."""
+    """'40 s', '12 min', '2 h 05 min', '3 days 4 h' (hover texts)."""
+    if seconds >= 2 * DAY:
+        return long_duration(seconds)
     if seconds < 59.5:
         return f"{seconds:.0f} s"
     h, m = divmod(round(seconds / 60), 60)

@@ -69,7 +69,8 @@ def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
     the others, and an app named 'other apps', are grey 'other apps'."""
     pieces = _by_day(focus_states(timeline))
     several = pieces["worker"].n_unique() > 1
-    pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b")
+    years = pieces["day"].dt.year().n_unique() > 1  # then every row says its year
+    pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b %Y" if years else "%a %d %b")
                                  + (pl.lit(" · ") + pl.col("worker") if several else pl.lit("")))
     rows = pieces.sort("day", "worker")["row"].unique(maintain_order=True).to_list()
     ranked = (pieces.filter(pl.col("app") != "other apps").group_by("app").agg(pl.col("seconds").sum())

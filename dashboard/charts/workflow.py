@@ -9,7 +9,7 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from .style import DAY0, OKABE_ITO, app_colours, duration, layout, legend_on_top, rgba
+from .style import DAY0, OKABE_ITO, app_colours, day_format, duration, layout, legend_on_top, rgba
 
 
 def switch_flow(transitions: pl.DataFrame, top: int = 25, title: str = "App switches",
@@ -125,7 +125,7 @@ def occurrences(frame: pl.DataFrame, title: str = "When it happened") -> go.Figu
         x=local.dt.date().to_list(), y=tod.to_list(), mode="markers", name="one occurrence",
         marker=dict(color=OKABE_ITO[0], size=7, opacity=0.55, line_width=0),
         customdata=[duration(s) for s in frame["seconds"].to_list()],
-        hovertemplate="%{x|%a %d %b} %{y|%H:%M}, took %{customdata}<extra></extra>",
+        hovertemplate="%{x|%a %d %b %Y} %{y|%H:%M}, took %{customdata}<extra></extra>",
     ), row=1, col=1)
     fig.add_trace(go.Bar(
         y=[DAY0 + dt.timedelta(hours=h, minutes=30) for h in by_hour["hour"].to_list()], x=by_hour["len"].to_list(),
@@ -136,6 +136,7 @@ def occurrences(frame: pl.DataFrame, title: str = "When it happened") -> go.Figu
     fig.update_yaxes(type="date", tickformat="%H:%M", autorange="reversed", row=1, col=1,
                      title="local time of day")
     days = local.dt.date().n_unique()
-    fig.update_xaxes(title="day (local)", tickformat="%a %d %b", row=1, col=1, dtick=86_400_000 if days <= 10 else None)
+    fig.update_xaxes(title="day (local)", tickformat=day_format(local.min(), local.max()), row=1, col=1,
+                     dtick=86_400_000 if days <= 10 else None)
     fig.update_xaxes(title="times per hour", row=1, col=2)
     return layout(fig, height=380, title=title, showlegend=False)
