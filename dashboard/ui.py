@@ -18,6 +18,11 @@ def chart(fig: go.Figure, frame: pl.DataFrame, name: str, key: str | None = None
     downloads(frame, name)
 
 
+def dark_theme() -> bool:
+    """True when the browser shows Streamlit's dark theme (for the few colours a chart cannot leave to it)."""
+    return getattr(st.context.theme, "type", None) == "dark"
+
+
 def safe_csv(frame: pl.DataFrame) -> bytes:
     """The frame as CSV, with every text cell that a spreadsheet would run as a
     formula (=, +, -, @, tab or CR first: an app name or title can be anything)
@@ -31,7 +36,7 @@ def safe_csv(frame: pl.DataFrame) -> bytes:
 
 
 # Decimals a download keeps, by column: seconds to the tenth, derived hours and minutes to match.
-DECIMALS = {"hours": 3, "minutes": 2, "share": 4}
+DECIMALS = {"hours": 3, "minutes": 2, "total": 3, "each": 3, "share": 4}
 
 
 def rounded(frame: pl.DataFrame) -> pl.DataFrame:

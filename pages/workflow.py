@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, frame, ui
+from dashboard.charts import style
 from dashboard.charts import workflow as charts
 
 ctx = frame.context()
@@ -60,7 +61,8 @@ st.caption("Each band or arrow is a switch from one app straight to the next wit
            "the more often. Hover for counts and the time between the two switches.")
 flow, graph = st.tabs(["Flow (Sankey)", "Directly-follows graph"])
 with flow:
-    ui.chart(charts.switch_flow(transitions, title="The 25 most frequent switches, left to right", order=order),
+    ui.chart(charts.switch_flow(transitions, title="The 25 most frequent switches, left to right", order=order,
+                                dark=ui.dark_theme()),
              transitions, "transitions")
 with graph:
     counts = sorted(set(transitions["n"].to_list()))
@@ -118,20 +120,22 @@ except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
 table = involving(table, "sequence").head(top or table.height)
-table = table.with_columns(hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60)
+total_unit, _, total_size = style.time_unit(table["total_s"])  # "537466 h" over years: days, years
+each_unit, _, each_size = style.time_unit(table["mean_s"])
+table = table.with_columns(total=pl.col("total_s") / total_size, each=pl.col("mean_s") / each_size)
 if table.is_empty():
     ui.empty("Nothing repeats often enough in these dates" + (" with the chosen apps" if filtered else "")
              + ". Pick a longer date range" + (", or other apps." if filtered else "."))
     st.stop()
 picked = st.dataframe(
-    table.select("sequence", count, "hours", "minutes", *(["days"] if "days" in table.columns else [])),
+    table.select("sequence", count, "total", "each", *(["days"] if "days" in table.columns else [])),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"pick-{kind}",
     column_config={  # widths that fit every column in an 800 px window (the sidebar open)
         "sequence": st.column_config.TextColumn("apps in order", width=150, help="Hover a cell for the whole path."),
         count: st.column_config.NumberColumn(count, format="%d", width=70),
-        "hours": st.column_config.ProgressColumn("total time", format="%.1f h", min_value=0, width=75,
-                                                 max_value=float(table["hours"].max())),
-        "minutes": st.column_config.NumberColumn("each", format="%.1f min", width=70,
+        "total": st.column_config.ProgressColumn("total time", format=f"%.1f {total_unit}", min_value=0, width=75,
+                                                 max_value=float(table["total"].max())),
+        "each": st.column_config.NumberColumn("each", format=f"%.1f {each_unit}", width=70,
                                                  help="Mean time each occurrence took."),
         "days": st.column_config.NumberColumn("days", width=50, help="Days it was seen on."),
     },

@@ -314,3 +314,12 @@ def test_day_axes_over_years_say_the_year():
                           "local_stop": [dt.datetime(2000, 3, 15, 10), dt.datetime(2013, 4, 24, 10)]})
     rows = {y for trace in timeline.day_timeline(spans).data for y in (trace.y or []) if y}
     assert rows == {"Wed 15 Mar 2000", "Wed 24 Apr 2013"}
+
+
+def test_switch_flow_labels_read_on_light_and_dark():
+    """Issue 9 #8: Sankey labels were grey on the grey of the bands. They are near black on
+    the light theme, near white on the dark one, without plotly's halo."""
+    t = pl.DataFrame({"src": ["A", "B"], "dst": ["B", "A"], "n": [3, 2], "median_s": [10.0, 20.0]})
+    light, dark = workflow.switch_flow(t).data[0].textfont, workflow.switch_flow(t, dark=True).data[0].textfont
+    assert (light.color, dark.color) == (workflow.LABEL_ON_LIGHT, workflow.LABEL_ON_DARK)
+    assert light.shadow == dark.shadow == "none"

@@ -615,7 +615,8 @@ def test_workflow_figures_are_the_query_results(dashboard_db, worker):
 
     routines = queries.run("automation_candidates", **kw).head(20)
     assert table(at, "sequence").equals(routines.select(
-        "sequence", "occurrences", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60, days="days"))
+        "sequence", "occurrences", total=pl.col("total_s") / unit_size(routines["total_s"]),
+        each=pl.col("mean_s") / unit_size(routines["mean_s"]), days="days"))
     first = routines.row(0, named=True)
     assert f"When: {first['sequence']}" in [m.value.lstrip("# ") for m in at.main.markdown]
     when = queries.run("sequence_occurrences", sequence=first["sequence"], **kw)
@@ -633,7 +634,8 @@ def test_workflow_other_routines(dashboard_db):
     loops = queries.run("ping_pong", db=dashboard_db, worker=who, start=start, end=end)
     assert loops.height > 0
     assert table(at, "sequence").equals(loops.select(
-        "sequence", "loops", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60))
+        "sequence", "loops", total=pl.col("total_s") / unit_size(loops["total_s"]),
+        each=pl.col("mean_s") / unit_size(loops["mean_s"])))
 
 
 def column_types(at: AppTest, column: str) -> dict[str, str]:
@@ -658,6 +660,12 @@ def test_workflow_judges_no_normal_work(dashboard_db):
     said = [c.value for c in at.main.caption]
     assert not any("the chart and the tables below" in c for c in said), said
     assert any("the switches above" in c for c in said), said
+
+
+def unit_size(seconds: pl.Series) -> int:
+    """Seconds in the unit a table shows these seconds in: s, min, h or days, by the largest."""
+    top = seconds.max() or 0
+    return 1 if top < 120 else 60 if top < 7200 else 3600 if top < 864_000 else 86400
 
 
 def _typing_figures(typing: dict) -> dict[str, str]:
