@@ -11,7 +11,6 @@ import polars as pl
 
 from .style import DAY0, OKABE_ITO, app_colours, day_format, duration, layout, legend_on_top, rgba
 
-
 LABEL_ON_LIGHT, LABEL_ON_DARK = "#1B1C22", "#F4F4F6"  # Sankey labels: near black, near white
 
 
