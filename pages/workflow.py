@@ -131,9 +131,10 @@ picked = st.dataframe(
     table.select("sequence", count, "total", "each", *(["days"] if "days" in table.columns else [])),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"pick-{kind}",
     column_config={  # widths that fit every column in an 800 px window (the sidebar open)
-        "sequence": st.column_config.TextColumn("apps in order", width=150, help="Hover a cell for the whole path."),
-        count: st.column_config.NumberColumn(count, format="%d", width=70),
+        "sequence": st.column_config.TextColumn("apps in order", width=140, help="Hover a cell for the whole path."),
+        count: st.column_config.NumberColumn(count, format="%d", width=85),
         "total": st.column_config.ProgressColumn("total time", format=f"%.1f {total_unit}", min_value=0, width=75,
+                                                 color=style.OKABE_ITO[0],  # an amount, not an alarm: not red
                                                  max_value=float(table["total"].max())),
         "each": st.column_config.NumberColumn("each", format=f"%.1f {each_unit}", width=70,
                                                  help="Mean time each occurrence took."),
