@@ -267,12 +267,19 @@ HIDDEN_COLUMNS_JS = """() => [...document.querySelectorAll('[data-testid="stData
   .filter(t => [...t.querySelectorAll('.dvn-scroller')].some(s => s.scrollWidth > s.clientWidth + 1))
   .map(t => t.innerText.slice(0, 80))"""
 
+# Rows of choices (segmented controls) whose last options are cut off at the right.
+CUT_CHOICES_JS = """() => [...document.querySelectorAll('[data-testid="stButtonGroup"]')]
+  .filter(g => [...g.querySelectorAll('button')].some(
+      b => b.getBoundingClientRect().right > g.getBoundingClientRect().right + 1))
+  .map(g => g.innerText.replace(/\\n/g, ' | '))"""
+
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.name in MIN_CHARTS], ids=lambda p: p.name)
 def test_at_800_px_nothing_is_cut_off(page, server, browser):
     """Issue 9 #12: in a window 800 px wide (the sidebar open) every metric's
-    label and value are whole ("7 h 2…" and "App switches p…" said nothing)
-    and no table hides a column on the right behind a sideways scroll."""
+    label and value are whole ("7 h 2…" and "App switches p…" said nothing),
+    no table hides a column on the right behind a sideways scroll, and no row
+    of choices loses its last ones off the edge."""
     ctx = browser.new_context(viewport=NARROW)
     try:
         tab = Tab(ctx.new_page())
@@ -286,5 +293,7 @@ def test_at_800_px_nothing_is_cut_off(page, server, browser):
         tab.page.wait_for_timeout(300)
         hidden = tab.page.evaluate(HIDDEN_COLUMNS_JS)
         assert not hidden, f"tables with columns out of sight at 800 px: {hidden}"
+        cut_choices = tab.page.evaluate(CUT_CHOICES_JS)
+        assert not cut_choices, f"choices cut off at 800 px: {cut_choices}"
     finally:
         ctx.close()
