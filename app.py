@@ -1,25 +1,30 @@
 """Workprint dashboard: `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import access, frame, ui
 
-st.set_page_config(page_title="Workprint", page_icon=":material/timeline:", layout="wide")
+# A bundled tab icon, served by the dashboard itself: for a :material/... icon the browser fetches an
+# SVG from a font CDN, and an emoji shows as a box where no emoji font is installed (issue 9 #10).
+ICON = Path(__file__).resolve().parent / "dashboard" / "icon.png"
+st.set_page_config(page_title="Workprint", page_icon=str(ICON), layout="wide")
 refused = access.refusal()  # the owner's browser only, on this machine: before any page or data
 
 pages = {
     "Your work": [
-        st.Page("pages/overview.py", title="Today", icon=":material/today:", default=True),
-        st.Page("pages/timeline.py", title="Timeline", icon=":material/view_timeline:"),
-        st.Page("pages/workflow.py", title="Workflow", icon=":material/account_tree:"),
-        st.Page("pages/timing.py", title="Timing", icon=":material/timer:"),
+        st.Page("pages/overview.py", title="Overview", default=True),
+        st.Page("pages/timeline.py", title="Timeline"),
+        st.Page("pages/workflow.py", title="Workflow"),
+        st.Page("pages/timing.py", title="Timing"),
     ],
     "Shared views": [
-        st.Page("pages/team.py", title="Team", icon=":material/groups:"),
-        st.Page("pages/explore.py", title="Explore", icon=":material/science:"),
+        st.Page("pages/team.py", title="Team"),
+        st.Page("pages/explore.py", title="Explore"),
     ],
     "You decide": [
-        st.Page("pages/privacy.py", title="Privacy & data", icon=":material/shield_person:"),
+        st.Page("pages/privacy.py", title="Privacy & data"),
     ],
 }
 page = st.navigation(pages, position="hidden" if refused else "sidebar")

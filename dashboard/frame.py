@@ -24,6 +24,13 @@ _WHY = "_workprint_nothing_because"
 NOTHING_YET = ("Nothing has been captured or imported yet. Start capture (see the Privacy & data page), "
                "import ActivityWatch data with `python -m capture import activitywatch FILE`, or look at the "
                "demo data (button in the sidebar).")
+NO_DATABASE = ("There is no database at `{db}` yet: nothing has been captured or imported.\n\n"
+               "- **To start capturing**, read what is recorded and agree on the **Privacy & data** page, then "
+               "start capture there; or in a terminal: `python -m capture consent --accept`, then "
+               "`python -m capture run`.\n"
+               "- **To bring in data you already have**: `python -m capture import activitywatch FILE` "
+               "(or `keystrokes`, `eventlog`; see the README).\n"
+               "- Or look at the **demo data** (button in the sidebar).")
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,11 @@ def enter() -> None:
         st.rerun()
 
 
+def current() -> Context | None:
+    """What the sidebar chose on this run, or None (nothing to show), without stopping the page."""
+    return st.session_state.get(_CTX)
+
+
 def context() -> Context:
     """What the sidebar chose on this run; if there is nothing to show, say why and stop the page."""
     enter()
@@ -151,6 +163,8 @@ SOURCES_HELP = ("Each source is shown on its own and never added to another: an 
 
 def _own_source(source: data.Source) -> data.Source:
     """The worker's own view shows one source of the file: the capture, or one import."""
+    if not source.db.exists():
+        return source  # the page says how to start (NO_DATABASE)
     found = data.sources(source)
     if found.is_empty():
         return source
@@ -170,12 +184,28 @@ def source_records_activity(source: data.Source) -> bool:
     return found.is_empty() or bool(found["records_activity"][0])
 
 
+def _dates_outside(asked: list[str], first: dt.date, last: dt.date) -> str | None:
+    """The URL's dates, as said to the user, when any is outside [first, last]; else None."""
+    days = []
+    for text in asked:
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            return None  # not a date at all: dropped for the defaults, as before
+    if not any(d < first or d > last for d in days):
+        return None
+    return " – ".join(f"{d:%d %b %Y}" for d in sorted(days))
+
+
 def sidebar() -> Context | None:
     """Render the shared sidebar; store and return the context (None: nothing to show)."""
     st.session_state.pop(_CTX, None)
     st.session_state[_WHY] = None
     try:
         source = _source_panel(_choose_source())
+        if not source.demo and not source.db.exists():  # the dead end said only 'no database at ...' (issue 9 #14)
+            st.session_state[_WHY] = NO_DATABASE.format(db=source.db)
+            return None
         bounds = data.data_range(source) if source.worker is not None else None
     except data.DataUnavailable as exc:
         st.session_state[_WHY] = str(exc)
@@ -184,6 +214,7 @@ def sidebar() -> Context | None:
         st.session_state[_WHY] = NOTHING_YET
         return None
     first, last, offset = bounds
+    outside = _dates_outside(st.query_params.get_all("dates"), first, last)
     with st.sidebar:
         default = (max(first, last - dt.timedelta(days=6)), last)
         picked = st.date_input("Dates (local)", value=default, min_value=first, max_value=last,
@@ -200,6 +231,9 @@ def sidebar() -> Context | None:
         categories = st.multiselect("Categories", sorted(set(mapping.values())), key="cats", bind="query-params",
                                     placeholder="all categories")
         apps = st.multiselect("Apps", sorted(mapping), key="apps", bind="query-params", placeholder="all apps")
+    if outside:  # Streamlit replaces them silently; say so (issue 9 #8)
+        st.warning(f"The link asked for {outside}, outside the data ({first:%d %b %Y} – {last:%d %b %Y}), "
+                   f"so these pages show {start_day:%d %b %Y} – {end_day:%d %b %Y} instead.", icon=":material/event_busy:")
     ctx = Context(source, first, last, start_day, end_day, offset or 0, tuple(apps), tuple(categories), mapping)
     st.session_state[_CTX] = ctx
     return ctx

@@ -24,12 +24,14 @@ def utc(day: dt.date) -> dt.datetime:
 
 
 def day_label(day: dt.date | str) -> str:
-    return day if isinstance(day, str) else f"{day:%a %d %b}"
+    if isinstance(day, str):
+        return day
+    return f"{day:%a %d %b %Y}" if ctx.start_day.year != ctx.end_day.year else f"{day:%a %d %b}"
 
 
 try:
     hourly = ctx.query("hourly_activity")
-    ranking = ctx.query("app_time", active_only=KNOWN)  # colours: the apps you use most get their own
+    order = ctx.query("app_first_seen")["app"].to_list()  # an app's colour, the same on every page
 except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
@@ -72,7 +74,7 @@ if ctx.apps or ctx.categories:
 
 chosen = hourly.filter(pl.col("day").is_in(picked))
 per = "" if len(picked) == 1 else " per day"
-cols = st.columns(3)
+cols = ui.metric_row(3)
 if KNOWN:
     cols[0].metric(f"Active{per}", ui.hours(chosen["active_s"].sum() / len(picked)),
                    help="Keyboard or mouse input with no pause longer than the idle threshold (3 min).")
@@ -94,12 +96,12 @@ else:
                 "(idle). Blank: capture was paused or not running." if KNOWN else
                 "Bars: the app in front (whether you were at it is unknown for this source). Blank: no data.")
                + " Drag across the chart to zoom in; double-click to zoom out.")
-    fig = charts.day_timeline(spans, ranking["app"].to_list(), known=KNOWN,
+    fig = charts.day_timeline(spans, order, known=KNOWN,
                               **({} if KNOWN else {"title": "Which app was in front, and when"}))
     ui.chart(fig, spans.drop("start", "stop"), "timeline")
 
 usual = hourly if len(picked) == 1 and len(days) > 1 else None
-title = "Minutes per hour" + (f" on {picked[0]:%a %d %b}" if len(picked) == 1 else ", mean of the days")
+title = "Minutes per hour" + (f" on {day_label(picked[0])}" if len(picked) == 1 else ", mean of the days")
 ui.chart(charts.hourly_profile(chosen, usual, title=title, known=KNOWN), chosen, "hourly_activity")
 
 st.subheader("Your week by hour")

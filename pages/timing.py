@@ -75,7 +75,7 @@ if not typing["keystrokes"]:
     ui.empty("No typing in these dates. Key timing comes from Workprint's own capture (ActivityWatch imports "
              "have none): pick other dates in the sidebar, or look at the click, visit and session timings below.")
 else:
-    cols = st.columns(5)
+    cols = ui.metric_row(5)
     cols[0].metric("Typing speed", f"{typing['wpm']:.0f} WPM" if typing["wpm"] else "–",
                    help="Words per minute (5 keystrokes a word, corrections taken off), bursts of 5 keys or more.")
     cols[1].metric("Between keys (median)", f"{typing['iki_median_ms'] or 0:,.0f} ms")
@@ -88,11 +88,11 @@ else:
         ui.chart(charts.bursts_per_day(bursts), bursts, "typing_bursts")
 
 st.subheader("Distributions")
-with st.container(horizontal=True, vertical_alignment="bottom"):
-    measure = st.segmented_control("Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label, default="iki",
-                                   required=True, key="measure", bind="query-params")
-    log_x = st.toggle("Log scale", value=True, key="log_x", bind="query-params",
-                      help="Spreads out the many short values; each step on the axis is ten times the one before.")
+# One under the other: in a row, an 800 px window cut the last measures off.
+measure = st.segmented_control("Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label, default="iki",
+                               required=True, key="measure", bind="query-params")
+log_x = st.toggle("Log scale", value=True, key="log_x", bind="query-params",
+                  help="Spreads out the many short values; each step on the axis is ten times the one before.")
 label, plural, unit, per_unit, axis, meaning = MEASURES[measure]
 st.caption(meaning)
 
@@ -109,19 +109,21 @@ row = pct.row(0, named=True)
 if dist.is_empty():
     ui.empty(f"No {plural} in these dates. Pick other dates in the sidebar or another measure.")
 else:
-    left, right = st.columns([3, 1])
+    # The chart across the page, the figures under it: beside it, an 800 px window squeezed both.
+    ui.chart(charts.measure_histogram(dist, unit, f"{label}: how often each length occurs", axis, log_x),
+             dist, f"distribution_{measure}")
+    left, right = st.columns(2)
     with left:
-        ui.chart(charts.measure_histogram(dist, unit, f"{label}: how often each length occurs", axis, log_x),
-                 dist, f"distribution_{measure}")
-    with right:
         st.metric("Median", FORMATS[unit] % row["p50"], help="Half the values are shorter, half longer.")
         st.metric("90% are shorter than", FORMATS[unit] % row["p90"])
+        st.caption(f"From {row['n']:,} values.")
+    with right:
         names = {"p10": "10th percentile", "p25": "25th percentile", "p50": "median", "p75": "75th percentile",
                  "p90": "90th percentile", "p99": "99th percentile", "mean": "mean"}
         table = pl.DataFrame({"statistic": list(names.values()), "value": [row[k] for k in names]})
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"value": st.column_config.NumberColumn(f"value ({unit})", format=FORMATS[unit])})
-        st.caption(f"From {row['n']:,} values.")
+                     column_config={"statistic": st.column_config.TextColumn("statistic", width=110),
+                                    "value": st.column_config.NumberColumn(unit, format=FORMATS[unit], width=80)})
         ui.downloads(pct, f"percentiles_{measure}")
 
 if measure == "dwell":

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, frame, ui
+from dashboard.charts import style
 from dashboard.charts import workflow as charts
 
 ctx = frame.context()
@@ -14,8 +15,9 @@ st.caption(f"{ctx.start_day:%a %d %b %Y} – {ctx.end_day:%a %d %b %Y}, local ti
 
 ROUTINES = {  # what the reader picks -> (query, its count column, rows shown, what it means)
     "Automation candidates": ("automation_candidates", "occurrences", 20, (
-        "Runs of 3 to 5 apps that recur at least 5 times, ranked by the total time they took: the routines most "
-        "worth automating or streamlining.")),
+        "Runs of 3 to 5 steps through at least 3 different apps that recur at least 5 times, ranked by the total "
+        "time they took: the routines most worth automating or streamlining. Going back and forth between two "
+        "apps is under Ping-pong loops.")),
     "Frequent sequences": ("sequences", "occurrences", 50, "The most frequent runs of 2 to 5 apps in a row."),
     "Ping-pong loops": ("ping_pong", "loops", None, (
         "Ping-pong: going to another app and straight back (A > B > A), say to look something up. Many quick "
@@ -24,7 +26,7 @@ ROUTINES = {  # what the reader picks -> (query, its count column, rows shown, w
 try:
     with st.spinner("Following your sessions from app to app...", show_time=True):  # a year takes seconds, once
         transitions = ctx.query("transitions")
-        order = ctx.query("app_time", active_only=True)["app"].to_list()  # colours as on the Timeline page
+        order = ctx.query("app_first_seen")["app"].to_list()  # an app's colour, the same on every page
         ends = ctx.query("start_end_activities")
         variants = ctx.query("variants")
         rework = ctx.query("rework")
@@ -59,8 +61,9 @@ st.caption("Each band or arrow is a switch from one app straight to the next wit
            "the more often. Hover for counts and the time between the two switches.")
 flow, graph = st.tabs(["Flow (Sankey)", "Directly-follows graph"])
 with flow:
-    ui.chart(charts.switch_flow(transitions, title="The 25 most frequent switches: from the app on the left to "
-                                                   "the one on the right", order=order), transitions, "transitions")
+    ui.chart(charts.switch_flow(transitions, title="The 25 most frequent switches, left to right", order=order,
+                                dark=ui.dark_theme()),
+             transitions, "transitions")
 with graph:
     counts = sorted(set(transitions["n"].to_list()))
     default = sorted(transitions["n"].to_list(), reverse=True)[min(19, transitions.height - 1)]
@@ -71,7 +74,7 @@ with graph:
              shown, "transitions_graph")
 
 st.subheader("Sessions")
-cols = st.columns(3)
+cols = ui.metric_row(3)
 cols[0].metric("Sessions", f"{sessions:,}")
 cols[1].metric("Distinct paths (variants)", f"{variants.height:,}",
                help="A variant is a session's whole path from app to app.")
@@ -80,23 +83,23 @@ cols[2].metric("Mean session", ui.hours((variants["n"] * variants["mean_s"]).sum
                delta=f"{steps:,.0f} steps", delta_color="off", delta_arrow="off",
                help="From the first app to the last one of a session, and how many apps you switched to.")
 if filtered:
-    st.caption("The counts above cover every app; the chart and the tables below follow the sidebar's filters.")
-left, right = st.columns(2)
-with left:
-    firsts_lasts = involving(ends, "app")
-    if firsts_lasts.is_empty():
-        ui.empty("No session started or ended in the apps chosen in the sidebar.")
-    else:
-        ui.chart(charts.start_end_bars(firsts_lasts), firsts_lasts, "start_end_activities")
-with right:
-    st.markdown("**Rework: coming back to an app used earlier in the same session**")
-    back = involving(rework, "app").with_columns(share=pl.col("sessions_with_returns") / pl.col("sessions"))
-    st.dataframe(back, hide_index=True, width="stretch", column_config={
-        "returns": st.column_config.NumberColumn("returns", help="Times you came back to the app"),
-        "sessions_with_returns": None, "sessions": st.column_config.NumberColumn("sessions using it"),
-        "share": st.column_config.ProgressColumn("sessions with a return", format="percent", min_value=0, max_value=1),
-    })
-    ui.downloads(back, "rework")
+    st.caption("These counts cover every app; the switches above and the chart and tables below follow the "
+               "sidebar's filters.")
+# One under the other: side by side, an 800 px window hid the table's right-hand columns.
+firsts_lasts = involving(ends, "app")
+if firsts_lasts.is_empty():
+    ui.empty("No session started or ended in the apps chosen in the sidebar.")
+else:
+    ui.chart(charts.start_end_bars(firsts_lasts), firsts_lasts, "start_end_activities")
+st.markdown("**Rework: coming back to an app used earlier in the same session**")
+back = involving(rework, "app").with_columns(share=pl.col("sessions_with_returns") / pl.col("sessions"))
+st.dataframe(back, hide_index=True, width="stretch", column_config={
+    "returns": st.column_config.NumberColumn("returns", help="Times you came back to the app"),
+    "sessions_with_returns": None, "sessions": st.column_config.NumberColumn("sessions using it"),
+    # A number, not a coloured bar: coming back to an app is normal work, not a fault to paint red.
+    "share": st.column_config.NumberColumn("sessions with a return", format="percent"),
+})
+ui.downloads(back, "rework")
 with st.expander(f"Variants: the {min(variants.height, 20)} most common whole-session paths"):
     st.caption("Long sessions rarely repeat exactly, so most variants occur once; the routines below find the "
                "parts that do repeat.")
@@ -117,21 +120,25 @@ except data.DataUnavailable as exc:
     st.error(str(exc))
     st.stop()
 table = involving(table, "sequence").head(top or table.height)
-table = table.with_columns(hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60)
+total_unit, _, total_size = style.time_unit(table["total_s"])  # "537466 h" over years: days, years
+each_unit, _, each_size = style.time_unit(table["mean_s"])
+table = table.with_columns(total=pl.col("total_s") / total_size, each=pl.col("mean_s") / each_size)
 if table.is_empty():
     ui.empty("Nothing repeats often enough in these dates" + (" with the chosen apps" if filtered else "")
              + ". Pick a longer date range" + (", or other apps." if filtered else "."))
     st.stop()
 picked = st.dataframe(
-    table.select("sequence", count, "hours", "minutes", *(["days"] if "days" in table.columns else [])),
+    table.select("sequence", count, "total", "each", *(["days"] if "days" in table.columns else [])),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"pick-{kind}",
-    column_config={
-        "sequence": st.column_config.TextColumn("apps in order", width="large"),
-        count: st.column_config.NumberColumn(count, format="%d"),
-        "hours": st.column_config.ProgressColumn("total time", format="%.1f h", min_value=0,
-                                                 max_value=float(table["hours"].max())),
-        "minutes": st.column_config.NumberColumn("mean time each", format="%.1f min"),
-        "days": st.column_config.NumberColumn("days seen"),
+    column_config={  # widths that fit every column in an 800 px window (the sidebar open)
+        "sequence": st.column_config.TextColumn("apps in order", width=140, help="Hover a cell for the whole path."),
+        count: st.column_config.NumberColumn(count, format="%d", width=85),
+        "total": st.column_config.ProgressColumn("total time", format=f"%.1f {total_unit}", min_value=0, width=75,
+                                                 color=style.OKABE_ITO[0],  # an amount, not an alarm: not red
+                                                 max_value=float(table["total"].max())),
+        "each": st.column_config.NumberColumn("each", format=f"%.1f {each_unit}", width=70,
+                                                 help="Mean time each occurrence took."),
+        "days": st.column_config.NumberColumn("days", width=50, help="Days it was seen on."),
     },
 )
 ui.downloads(table, kind.lower().replace(" ", "_"))
@@ -140,7 +147,7 @@ rows = [r for r in picked.selection.rows if r < table.height]
 row = table.row(rows[0] if rows else 0, named=True)
 st.markdown(f"#### When: {row['sequence']}")
 st.caption(("" if rows else "The first row; tick another row's box to see it. ")
-           + f"{row[count]:,} times, {ui.hours(row['total_s'])} in all, {row['mean_s'] / 60:.1f} min each on average.")
+           + f"{row[count]:,} times, {ui.hours(row['total_s'])} in all, {ui.hours(row['mean_s'])} each on average.")
 try:
     when = ctx.query("sequence_occurrences", sequence=row["sequence"])
 except data.DataUnavailable as exc:

@@ -126,3 +126,14 @@ SELECT worker, kind::VARCHAR AS kind, app,
 FROM spans
 WHERE stop > $start::TIMESTAMPTZ AND start < $end::TIMESTAMPTZ AND ($worker IS NULL OR worker = $worker)
 ORDER BY worker, start, kind;
+
+-- name: app_first_seen
+-- Every app the worker (or everyone) ever had in focus, in the order it first
+-- appeared: the colour order, so an app keeps its colour in every view and as
+-- capture goes on (a new app only ever comes last).
+-- $worker: one worker's id, or null for every worker (default: null)
+SELECT app, min(start) AS first_seen
+FROM spans
+WHERE kind = 'focus' AND app IS NOT NULL AND ($worker IS NULL OR worker = $worker)
+GROUP BY app
+ORDER BY first_seen, app;

@@ -77,8 +77,9 @@ FROM (
 ORDER BY occurrences DESC, total_s DESC, sequence;
 
 -- name: automation_candidates
--- Sequences of 3 to 5 steps that recur at least $min_count times, ranked by
--- the total time they cost: the routines most worth automating.
+-- Sequences of 3 to 5 steps through at least 3 different apps that recur at
+-- least $min_count times, ranked by the total time they cost: the routines most
+-- worth automating (going back and forth between two apps is ping_pong).
 -- $start: from this time (default: -infinity)
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
@@ -90,7 +91,7 @@ FROM (
     SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
            approx_count_distinct(CAST(start AS DATE)) AS days
     FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-    WHERE n >= 3
+    WHERE n >= 3 AND len(list_distinct([a1, a2, a3, a4, a5])) >= 3
     GROUP BY n, a1, a2, a3, a4, a5
     HAVING count(*) >= $min_count::INTEGER
     ORDER BY total_s DESC

@@ -224,3 +224,76 @@ def test_another_user_cannot_read_the_key(server):
     assert result.returncode != 0 and server.token.encode() not in result.stdout
     own = Path(f"/proc/{server.proc.pid}/environ").read_bytes()
     assert server.token.encode() in own  # the check above is about permissions, not a missing key
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def test_no_request_leaves_the_machine(server, browser):
+    """Issue 9 #10: every request the browser makes while a user opens every
+    page (and each page's tab icon) goes to this machine: a `:material/...`
+    page icon made the browser fetch an SVG from a font CDN on every load,
+    telling a third party when and which page the worker opened."""
+    from urllib.parse import urlsplit
+
+    ctx = browser.new_context(viewport=VIEWPORT)
+    requests: list[str] = []
+    ctx.on("request", lambda request: requests.append(request.url))
+    try:
+        tab = Tab(ctx.new_page())
+        for page in PAGES:
+            tab.open(server.url(page), timeout=60)
+            tab.page.wait_for_timeout(300)  # the favicon is set after the run
+        for page in PAGES:  # and by the sidebar's navigation, as a user clicks through
+            tab.switch(page, timeout=60)
+            tab.page.wait_for_timeout(300)
+    finally:
+        ctx.close()
+    assert requests, "no request recorded: the test records nothing"
+    leaving = sorted({u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                      and urlsplit(u).hostname not in LOCAL_HOSTS})
+    assert not leaving, f"requests leaving the machine: {leaving}"
+
+
+NARROW = {"width": 800, "height": 900}
+# Elements of a metric whose text is cut (CSS ellipsis or overflow) or ends in an ellipsis.
+CUT_METRICS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], '
+    + '[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 || /[…]\\s*$/.test(e.innerText))
+  .map(e => e.closest('[data-testid="stMetric"]').innerText.replace(/\\n/g, ' | '))"""
+# Tables that scroll sideways: a column on the right is out of sight.
+HIDDEN_COLUMNS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(t => [...t.querySelectorAll('.dvn-scroller')].some(s => s.scrollWidth > s.clientWidth + 1))
+  .map(t => t.innerText.slice(0, 80))"""
+
+# Rows of choices (segmented controls) whose last options are cut off at the right.
+CUT_CHOICES_JS = """() => [...document.querySelectorAll('[data-testid="stButtonGroup"]')]
+  .filter(g => [...g.querySelectorAll('button')].some(
+      b => b.getBoundingClientRect().right > g.getBoundingClientRect().right + 1))
+  .map(g => g.innerText.replace(/\\n/g, ' | '))"""
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p.name in MIN_CHARTS], ids=lambda p: p.name)
+def test_at_800_px_nothing_is_cut_off(page, server, browser):
+    """Issue 9 #12: in a window 800 px wide (the sidebar open) every metric's
+    label and value are whole ("7 h 2…" and "App switches p…" said nothing),
+    no table hides a column on the right behind a sideways scroll, and no row
+    of choices loses its last ones off the edge."""
+    ctx = browser.new_context(viewport=NARROW)
+    try:
+        tab = Tab(ctx.new_page())
+        tab.open(server.url(page), timeout=60)
+        tab.screenshot(SCREENSHOTS / f"800px-{page.name}.png")
+        assert tab.page.locator('[data-testid="stMetric"]').count(), "no metric to check"
+        cut = tab.page.evaluate(CUT_METRICS_JS)
+        assert not cut, f"metrics cut off at 800 px: {cut}"
+        for table in tab.page.locator('[data-testid="stDataFrame"]').all():
+            table.scroll_into_view_if_needed()
+        tab.page.wait_for_timeout(300)
+        hidden = tab.page.evaluate(HIDDEN_COLUMNS_JS)
+        assert not hidden, f"tables with columns out of sight at 800 px: {hidden}"
+        cut_choices = tab.page.evaluate(CUT_CHOICES_JS)
+        assert not cut_choices, f"choices cut off at 800 px: {cut_choices}"
+    finally:
+        ctx.close()

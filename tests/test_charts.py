@@ -229,11 +229,35 @@ def test_day_timeline_cuts_a_span_at_local_midnight():
 # --- style ----------------------------------------------------------------------------------------------------
 
 
-def test_app_colours_follow_the_ranking_and_grey_the_rest():
-    order = [f"app{i}" for i in range(9)]
-    colours = style.app_colours(["app8", "app0", "app6", "zz"], order)
-    assert colours == {"app0": style.OKABE_ITO[0], "app6": style.OKABE_ITO[6], "app8": style.OTHER_COLOUR,
-                       "zz": style.OTHER_COLOUR}
+def test_an_app_keeps_its_colour_whichever_apps_a_view_shows():
+    """Issue 9 #5: Slack was vermillion unfiltered and sky blue filtered, and two apps
+    swapped colours minutes into live capture. An app's colour depends only on when it
+    first appeared: the same in any subset of apps, and unchanged when new apps come
+    later; no app is grey, only 'other apps'."""
+    order = [f"app{i}" for i in range(15)]
+    everything = style.app_colours(order, order)
+    assert style.app_colours(["app8", "app3"], order) == {"app8": everything["app8"], "app3": everything["app3"]}
+    assert style.app_colours(order, order + ["new1", "new2"]) == everything  # live capture adds apps at the end
+    assert len(set(everything[a] for a in order[:len(style.APP_PALETTE)])) == len(style.APP_PALETTE)
+    assert style.OTHER_COLOUR not in everything.values() and style.IDLE_COLOUR not in everything.values()
+    assert style.app_colours(["other apps", "zz"], order)["other apps"] == style.OTHER_COLOUR
+    assert style.app_colours(["zz"], order) == style.app_colours(["zz"], None) != {"zz": style.OTHER_COLOUR}
+
+
+def test_day_timeline_colours_apps_as_everywhere_else():
+    """The timeline draws an app in its colour from the first-seen order, however
+    many other apps the day had."""
+    focus = pl.DataFrame({
+        "worker": ["w"] * 3, "kind": ["focus"] * 3, "app": ["Mail", "Code", "Slack"],
+        "local_start": [dt.datetime(2026, 11, 26, h) for h in (9, 10, 11)],
+        "local_stop": [dt.datetime(2026, 11, 26, h, 50) for h in (9, 10, 11)],
+    })
+    order = ["Code", "Slack", "Mail"]
+    fig = timeline.day_timeline(focus, order)
+    drawn = {t.name: t.marker.color for t in fig.data if t.name in order}
+    assert drawn == style.app_colours(order, order)
+    alone = timeline.day_timeline(focus.filter(pl.col("app") == "Slack"), order)
+    assert next(t.marker.color for t in alone.data if t.name == "Slack") == drawn["Slack"]
 
 
 @pytest.mark.parametrize("seconds, text", [(0.4, "0 s"), (59.4, "59 s"), (59.6, "1 min"), (3540, "59 min"),
@@ -264,3 +288,38 @@ def test_csv_downloads_cannot_smuggle_a_formula():
     assert lines[1].startswith("\"'=HYPERLINK(")
     assert [line.split(",")[0] for line in lines[2:5]] == ["'+1", "'-2", "'@SUM(A1)"]
     assert lines[6] == "Code,-6.0" and lines[7] == ",7.0"  # numbers and plain text untouched
+
+
+@pytest.mark.parametrize("seconds, text", [(47 * 3600, "47 h 00 min"), (2 * 86400, "2 days"),
+                                           (3 * 86400 + 4 * 3600, "3 days 4 h"),
+                                           (876048 * 3600, "99.9 years")])
+def test_long_durations_say_days_or_years(seconds, text):
+    """Issue 9 #8: an event log over 13 years gave totals like '876048 h 00 min'."""
+    from dashboard import ui
+
+    assert style.duration(seconds) == ui.hours(seconds) == text
+
+
+def test_day_axes_over_years_say_the_year():
+    """Issue 9 #8: a drill-down over 2000-2013 read 'Mon 01 Jan' on every tick."""
+    when = pl.DataFrame({"local_start": [dt.datetime(2000, 3, 15, 9), dt.datetime(2013, 4, 24, 10)],
+                         "seconds": [60.0, 120.0]})
+    fig = workflow.occurrences(when)
+    assert "%Y" in fig.layout.xaxis.tickformat and "%Y" in fig.data[0].hovertemplate
+    one_year = when.with_columns(pl.col("local_start").dt.offset_by("-13y").clip(dt.datetime(2000, 1, 1)))
+    assert style.day_format(dt.date(2026, 11, 23), dt.date(2026, 11, 27)) == "%a %d %b"
+    assert workflow.occurrences(one_year).layout.xaxis.tickformat == "%a %d %b"
+    spans = pl.DataFrame({"worker": ["w", "w"], "kind": ["focus", "focus"], "app": ["A", "B"],
+                          "local_start": [dt.datetime(2000, 3, 15, 9), dt.datetime(2013, 4, 24, 9)],
+                          "local_stop": [dt.datetime(2000, 3, 15, 10), dt.datetime(2013, 4, 24, 10)]})
+    rows = {y for trace in timeline.day_timeline(spans).data for y in (trace.y or []) if y}
+    assert rows == {"Wed 15 Mar 2000", "Wed 24 Apr 2013"}
+
+
+def test_switch_flow_labels_read_on_light_and_dark():
+    """Issue 9 #8: Sankey labels were grey on the grey of the bands. They are near black on
+    the light theme, near white on the dark one, without plotly's halo."""
+    t = pl.DataFrame({"src": ["A", "B"], "dst": ["B", "A"], "n": [3, 2], "median_s": [10.0, 20.0]})
+    light, dark = workflow.switch_flow(t).data[0].textfont, workflow.switch_flow(t, dark=True).data[0].textfont
+    assert (light.color, dark.color) == (workflow.LABEL_ON_LIGHT, workflow.LABEL_ON_DARK)
+    assert light.shadow == dark.shadow == "none"

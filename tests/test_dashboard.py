@@ -248,7 +248,7 @@ def _corrupt(db: Path) -> None:
 # (what to do to the own database, what the frame's explanation contains)
 BROKEN = {
     "empty": (_empty, frame.NOTHING_YET),
-    "missing": (lambda db: None, "no database at"),
+    "missing": (lambda db: None, "python -m capture consent --accept"),
     "corrupt": (_corrupt, "not a readable Workprint database"),
 }
 
@@ -328,6 +328,18 @@ def test_unusable_url_values_are_dropped(query, dashboard_db):
     assert "chart-app_time" in charts(at), "the page shows no app chart"
 
 
+def test_dates_outside_the_data_in_a_link_are_said_to_be_replaced(dashboard_db):
+    """Issue 9 #8: a bookmark for dates outside the data silently showed others."""
+    at = open_page(DEFAULT, query={"dates": ["2025-01-01", "2025-01-05"]})
+    assert not exceptions(at), exceptions(at)
+    start_day, end_day = at.date_input(key="dates").value
+    said = [w.value for w in at.main.warning if "The link asked for" in w.value]
+    assert said and "01 Jan 2025 – 05 Jan 2025" in said[0] and f"{start_day:%d %b %Y}" in said[0], messages(at)
+    st.cache_data.clear()
+    at = open_page(DEFAULT, query={"dates": ["2026-11-24", "2026-11-26"]})
+    assert not [w.value for w in at.main.warning if "The link asked for" in w.value]
+
+
 def test_switching_source_in_sidebar():
     """The sidebar buttons switch between demo and own data, and the banner
     follows; with no own database yet, the page says there is none."""
@@ -336,7 +348,11 @@ def test_switching_source_in_sidebar():
     next(b for b in at.sidebar.button if "own data" in b.label).click().run()
     assert not exceptions(at), exceptions(at)
     assert not banner(at) and at.session_state["source_mode"] == "own"
-    assert any("no database at" in m for m in messages(at)), messages(at)  # this test's own database does not exist
+    # This test's own database does not exist: the page says so and how to start (issue 9 #14).
+    said = next((m for m in messages(at) if "There is no database at" in m), None)
+    assert said, messages(at)
+    assert all(step in said for step in ("Privacy & data", "python -m capture consent --accept",
+                                         "python -m capture run", "python -m capture import", "demo data")), said
     next(b for b in at.sidebar.button if "demo" in b.label).click().run()
     assert banner(at) and at.session_state["source_mode"] == "demo"
 
@@ -601,7 +617,8 @@ def test_workflow_figures_are_the_query_results(dashboard_db, worker):
 
     routines = queries.run("automation_candidates", **kw).head(20)
     assert table(at, "sequence").equals(routines.select(
-        "sequence", "occurrences", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60, days="days"))
+        "sequence", "occurrences", total=pl.col("total_s") / unit_size(routines["total_s"]),
+        each=pl.col("mean_s") / unit_size(routines["mean_s"]), days="days"))
     first = routines.row(0, named=True)
     assert f"When: {first['sequence']}" in [m.value.lstrip("# ") for m in at.main.markdown]
     when = queries.run("sequence_occurrences", sequence=first["sequence"], **kw)
@@ -619,7 +636,38 @@ def test_workflow_other_routines(dashboard_db):
     loops = queries.run("ping_pong", db=dashboard_db, worker=who, start=start, end=end)
     assert loops.height > 0
     assert table(at, "sequence").equals(loops.select(
-        "sequence", "loops", hours=pl.col("total_s") / 3600, minutes=pl.col("mean_s") / 60))
+        "sequence", "loops", total=pl.col("total_s") / unit_size(loops["total_s"]),
+        each=pl.col("mean_s") / unit_size(loops["mean_s"])))
+
+
+def column_types(at: AppTest, column: str) -> dict[str, str]:
+    """The st.column_config type of each column of the table with ``column``, by column name."""
+    found = [d for d in at.main.dataframe if column in d.value.columns]
+    assert len(found) == 1
+    config = json.loads(found[0].proto.columns or "{}")
+    return {name: (c.get("type_config") or {}).get("type", "") for name, c in config.items()}
+
+
+def test_workflow_judges_no_normal_work(dashboard_db):
+    """Issue 9 #7: every automation candidate on the page is a routine through at
+    least 3 apps (A > B > A ping-pong has its own table and cannot be automated);
+    the Rework table's share is a number, not a red bar that paints normal work
+    as bad; and with a filter, the caption under the metrics points at the
+    switches above, not 'the chart below'."""
+    at = open_page(PAGE["workflow"], query={"apps": ["Code", "Slack"]})
+    assert not exceptions(at), exceptions(at)
+    routines = table(at, "sequence")["sequence"].to_list()
+    assert routines and all(len(set(r.split(" > "))) >= 3 for r in routines), routines
+    assert "progress" not in column_types(at, "returns").values()
+    said = [c.value for c in at.main.caption]
+    assert not any("the chart and the tables below" in c for c in said), said
+    assert any("the switches above" in c for c in said), said
+
+
+def unit_size(seconds: pl.Series) -> int:
+    """Seconds in the unit a table shows these seconds in: s, min, h or days, by the largest."""
+    top = seconds.max() or 0
+    return 1 if top < 120 else 60 if top < 7200 else 3600 if top < 864_000 else 86400
 
 
 def _typing_figures(typing: dict) -> dict[str, str]:
@@ -803,3 +851,141 @@ def test_timeline_without_activity_data_shows_no_idle(android_db, monkeypatch):
     hourly = queries.run("hourly_activity", db=android_db, worker="activitywatch", start=start, end=end)
     last_day = hourly.filter(pl.col("day") == hourly["day"].max())
     assert metrics(at)["An app in front"] == ui.hours((last_day["active_s"] + last_day["idle_s"]).sum())
+
+
+# --- issue 9: colours, units, names, downloads --------------------------------------------------
+
+
+def _slack_colours(at: AppTest) -> set[str]:
+    """Every colour Slack is drawn in on the page's charts (bars, timeline traces, Sankey nodes)."""
+    found = set()
+    for fig in charts(at).values():
+        for trace in fig["data"]:
+            marker = trace.get("marker", {}).get("color")
+            if trace.get("name") == "Slack" and isinstance(marker, str):
+                found.add(marker)
+            if trace.get("type") == "bar" and isinstance(marker, list) and "Slack" in trace.get("y", []):
+                found.add(marker[trace["y"].index("Slack")])
+            node = trace.get("node", {})
+            found |= {c for label, c in zip(node.get("label", []), node.get("color", [])) if label == "Slack"}
+    return found
+
+
+def test_an_app_has_one_colour_on_every_page_and_filter(dashboard_db):
+    """Issue 9 #5: Slack was vermillion unfiltered and sky blue filtered. It is drawn in
+    one colour on Today, Timeline and Workflow, with and without an app filter, and that
+    colour follows from when it first appeared, not from this view's ranking."""
+    from dashboard.charts import style
+
+    seen = set()
+    for page in ("overview", "timeline", "workflow"):
+        for query in (None, {"apps": ["Code", "Slack"]}):
+            at = open_page(PAGE[page], query=query)
+            assert not exceptions(at), exceptions(at)
+            colours = _slack_colours(at)
+            assert colours, f"{page} {query}: Slack drawn nowhere"
+            seen |= colours
+    who = at.selectbox(key="who").value
+    order = queries.run("app_first_seen", db=dashboard_db, worker=who)["app"].to_list()
+    assert seen == {style.app_colours(["Slack"], order)["Slack"]}
+
+
+def test_short_times_are_not_shown_in_hours():
+    """Issue 9 #6: a first day read '0.001 h' on the axes. The unit follows the data."""
+    from dashboard.charts import today
+
+    short = pl.DataFrame({"app": ["Code", "Mail"], "seconds": [50.0, 20.0]})
+    fig = today.time_bars(short, "app", "t")
+    assert fig.layout.xaxis.title.text == "seconds" and sorted(fig.data[0].x) == [20.0, 50.0]
+    fig = today.time_bars(short.with_columns(pl.col("seconds") * 60), "app", "t")
+    assert fig.layout.xaxis.title.text == "minutes" and sorted(fig.data[0].x) == [20.0, 50.0]
+    years = short.with_columns(pl.col("seconds") * 86400 * 20)
+    assert today.time_bars(years, "app", "t").layout.xaxis.title.text == "days"
+    day = pl.DataFrame({"day": [dt.date(2026, 11, 27)], "active_s": [900.0], "idle_s": [100.0]})
+    fig = today.daily_active_idle(day)
+    assert fig.layout.yaxis.title.text == "minutes" and fig.data[0].y == (15.0,)
+
+
+def test_overview_says_what_it_shows(dashboard_db):
+    """Issue 9 #15: the page is not titled 'Your last 7 days' nor 'Today', and on the
+    first day of the data there is no 'usual day' to compare with, so none is promised:
+    no comparison caption and no 'vs usual' deltas."""
+    first, *_ = queries.run("data_range", db=dashboard_db, worker="w01").row(0)
+    at = open_page(DEFAULT, query={"who": "w01"})
+    at.date_input(key="dates").set_value((first, first)).run()  # (a URL with one day twice reads as half a range)
+    assert not exceptions(at), exceptions(at)
+    title = at.main.title[0].value
+    assert "last" not in title and "Today" not in title and f"{first:%d %b %Y}" in title, title
+    said = " ".join(c.value for c in at.main.caption)
+    assert "usual" not in said, said
+    assert not [m.proto.delta for m in at.main.metric if m.proto.delta], "a delta against nothing"
+    at = open_page(DEFAULT, query={"who": "w01", "dates": ["2026-11-26", "2026-11-27"]})  # these have days before
+    assert any("usual day" in c.value for c in at.main.caption)
+    assert "Overview" == at.main.title[0].value
+
+
+def test_downloads_name_the_view_and_round_seconds(dashboard_db, monkeypatch):
+    """Issue 9 #18: every download was 'app_time.csv', whatever the dates or worker,
+    with seconds like 3704.000000000582. A file says what, which dates and whose."""
+    saved = {}
+
+    def record(label, payload, file_name, *args, **kwargs):
+        saved[file_name] = payload
+
+    monkeypatch.setattr(st, "download_button", record)
+    at = open_page(DEFAULT, query={"who": "w02", "dates": ["2026-11-24", "2026-11-26"]})
+    assert not exceptions(at), exceptions(at)
+    assert "workprint-app_time-2026-11-24-to-2026-11-26-w02.csv" in saved, sorted(saved)
+    csv = pl.read_csv(saved["workprint-app_time-2026-11-24-to-2026-11-26-w02.csv"])
+    assert csv["seconds"].to_list() == [round(s, 1) for s in csv["seconds"].to_list()]
+    assert all(len(str(s).split(".")[-1]) <= 1 for s in csv["seconds"].to_list())
+
+
+def test_while_capture_runs_the_whole_overview_refreshes_together(aw_db, monkeypatch):
+    """Issue 9 #13: only the metrics row refreshed live, so 'Active per day 3 min' sat
+    above a bar still showing 20 s. While capture runs, every metric, chart and table
+    of the Overview is drawn by the one fragment that reruns every few seconds."""
+    from dashboard import data
+
+    monkeypatch.setenv("WORKPRINT_DB", str(aw_db))
+    monkeypatch.setattr(data, "capture_status", lambda: {"paused": False, "events_written_this_run": 1,
+                                                         "last_flush": 1.0})
+    state = {"inside": False, "run_every": []}
+    drawn: dict[str, bool] = {}
+    original_fragment, original_chart = st.fragment, st.plotly_chart
+
+    def fragment(func=None, *, run_every=None, **kwargs):
+        if func is None:  # used as @st.fragment(run_every=...)
+            return lambda f: fragment(f, run_every=run_every, **kwargs)
+
+        def wrapped(*args):
+            state["inside"] = True
+            try:
+                return func(*args)
+            finally:
+                state["inside"] = False
+        state["run_every"].append(run_every)
+        return original_fragment(wrapped, run_every=run_every, **kwargs)
+
+    def plotly_chart(fig, *args, key=None, **kwargs):
+        drawn[key] = state["inside"]
+        return original_chart(fig, *args, key=key, **kwargs)
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    monkeypatch.setattr(st, "plotly_chart", plotly_chart)
+    from streamlit.delta_generator import DeltaGenerator
+
+    original_metric = DeltaGenerator.metric
+
+    def metric(self, label, *args, **kwargs):
+        drawn[f"metric-{label}"] = state["inside"]
+        return original_metric(self, label, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "metric", metric)
+    at = open_page(DEFAULT)
+    assert not exceptions(at), exceptions(at)
+    assert [r for r in state["run_every"] if r], "nothing refreshes while capture runs"
+    assert {"chart-app_time", "chart-category_time", "chart-daily_activity"} <= set(drawn), drawn
+    assert all(drawn.values()), f"drawn outside the live fragment: {[k for k, v in drawn.items() if not v]}"
+    assert any(k.startswith("metric-") for k in drawn)
+

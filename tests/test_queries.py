@@ -46,6 +46,11 @@ def check_app_categories(db):
     assert run(db, "app_categories").rows() == [("Code", "Development"), ("Firefox", "Web")]
 
 
+def check_app_first_seen(db):
+    # Code has focus from 1 s, Firefox from 10 s (see check_app_time).
+    assert run(db, "app_first_seen")["app"].to_list() == ["Code", "Firefox"]
+
+
 def check_daily_activity(db):
     row = run(db, "daily_activity").row(0, named=True)
     assert row["day"] == dt.date(2026, 1, 1) and row["active_s"] == 3711.0 and row["idle_s"] == 188.0

@@ -63,18 +63,20 @@ def test_rework_counts_returns_to_an_app_within_a_session(history_db):
 
 
 def test_automation_candidates_rank_recurring_routines_by_time_cost(history_db):
-    """Candidates must be the routines of 3+ steps that recur, ranked by the time they cost in
-    all (not by how often), or the worker would automate the wrong thing first."""
+    """Candidates must be the routines of 3+ steps through 3+ different apps that recur, ranked
+    by the time they cost in all (not by how often), or the worker would automate the wrong
+    thing first; going back and forth between two apps (ping-pong, its own table) is no
+    routine anyone can automate (issue 9 #7)."""
     columns = ("sequence", "length", "occurrences", "total_s", "mean_s", "days")
 
     def candidates(min_count):
         return queries.run("automation_candidates", db=history_db, min_count=min_count).select(columns).rows()
 
-    # Recurring at least twice: Code > Terminal > Code (2 x 210 s, both on day 1) and
-    # Mail > Sheet > Browser (3 x 110 s, days 1-3). The loop costs more, so it ranks first.
-    assert candidates(2) == [
-        ("Code > Terminal > Code", 3, 2, 420.0, 210.0, 1),
-        ("Mail > Sheet > Browser", 3, 3, 330.0, 110.0, 3),
-    ]
+    # Recurring at least twice: Code > Terminal > Code (2 x 210 s, both on day 1), which costs
+    # more but is two apps back and forth, so it is left out; and Mail > Sheet > Browser
+    # (3 x 110 s, days 1-3).
+    assert candidates(2) == [("Mail > Sheet > Browser", 3, 3, 330.0, 110.0, 3)]
+    assert candidates(1)[0][0] == "Mail > Sheet > Browser"  # nor does any 4- or 5-step Code/Terminal run
+    assert all(len(set(seq.split(" > "))) >= 3 for seq, *_ in candidates(1))
     assert candidates(3) == [("Mail > Sheet > Browser", 3, 3, 330.0, 110.0, 3)]
     assert candidates(4) == []  # nothing recurs 4 times

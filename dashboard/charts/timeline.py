@@ -4,7 +4,6 @@ the hours of a day; the week by hour; weeks compared."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import plotly.graph_objects as go
 import polars as pl
@@ -57,24 +56,31 @@ def _by_day(pieces: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+NAMED_APPS = 9  # apps named in the timeline's legend; the rest are 'other apps'
+
+
 def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
                  title: str = "What had focus, and when you were active", known: bool = True) -> go.Figure:
     """One row per local day (and worker, when there are several), local time
     of day across: a thick bar coloured by app while you were active in it, a
     thin grey bar while an app was open without input (idle), nothing while
-    capture was paused or off. ``order`` ranks apps for the colours (the first
-    seven get their own; later ones, and an app named 'other apps', are grey).
-    With ``known=False`` (a source without input or AFK data) every focus
-    piece is drawn as the app in front, never as idle."""
+    capture was paused or off. The NAMED_APPS apps with most time here are
+    named in the legend, in their colour from ``order`` (style.app_colours);
+    the others, and an app named 'other apps', are grey 'other apps'. With
+    ``known=False`` (a source without input or AFK data) every focus piece is
+    drawn as the app in front, never as idle."""
     pieces = _by_day(focus_states(timeline))
     if not known:
         pieces = pieces.with_columns(state=pl.lit("in front"))
     several = pieces["worker"].n_unique() > 1
-    pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b")
+    years = pieces["day"].dt.year().n_unique() > 1  # then every row says its year
+    pieces = pieces.with_columns(row=pl.col("day").dt.strftime("%a %d %b %Y" if years else "%a %d %b")
                                  + (pl.lit(" · ") + pl.col("worker") if several else pl.lit("")))
     rows = pieces.sort("day", "worker")["row"].unique(maintain_order=True).to_list()
-    colours = {a: c for a, c in app_colours(set(pieces["app"].to_list()) - {"other apps"}, order).items()
-               if c != OTHER_COLOUR}
+    ranked = (pieces.filter(pl.col("app") != "other apps").group_by("app").agg(pl.col("seconds").sum())
+              .sort("seconds", "app", descending=[True, False])["app"].head(NAMED_APPS).to_list())
+    colours = app_colours(ranked, order)
+    colours = {a: colours[a] for a in ranked}
     pieces = pieces.with_columns(
         trace=pl.when(pl.col("state") == "idle").then(pl.lit("idle"))
         .when(pl.col("app").is_in(list(colours))).then(pl.col("app")).otherwise(pl.lit("other apps")),
@@ -92,10 +98,10 @@ def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
         fig.add_trace(go.Bar(
             base=part["x0"].to_list(), x=(part["seconds"] * 1000).to_list(), y=part["row"].to_list(),
             orientation="h", width=width, marker=dict(color=colour, line_width=0),
-            name="idle: app open, no input" if name == "idle" else name,
+            name="idle (no input)" if name == "idle" else name,
             hovertext=part["text"].to_list(), hovertemplate="%{hovertext}<extra></extra>",
         ))
-    fig.add_trace(go.Bar(x=[None], y=[None], name="blank: paused or not capturing", showlegend=True,
+    fig.add_trace(go.Bar(x=[None], y=[None], name="blank: paused, off", showlegend=True,
                          marker=dict(color="rgba(0,0,0,0)", line=dict(color=IDLE_COLOUR, width=1))))
     first = pieces["x0"].min() or DAY0
     last = pieces["x1"].max() or DAY0 + dt.timedelta(hours=24)
@@ -106,7 +112,7 @@ def day_timeline(timeline: pl.DataFrame, order: list[str] | None = None,
                      range=span, showgrid=True, gridcolor="rgba(128,128,128,0.25)")
     fig.update_yaxes(categoryorder="array", categoryarray=rows, autorange="reversed", fixedrange=True)
     layout(fig, height=200 + 40 * max(len(rows), 1), barmode="overlay", title=title, yaxis_title=None, bargap=0.2)
-    return legend_on_top(fig, top=40 + 22 * math.ceil((len(colours) + 4) / 4))
+    return legend_on_top(fig, columns=3)
 
 
 def _per_hour(hourly: pl.DataFrame) -> pl.DataFrame:
@@ -148,7 +154,8 @@ def hourly_profile(hourly: pl.DataFrame, usual: pl.DataFrame | None = None,
     if usual is not None and not usual.is_empty():
         busy += usual.filter(pl.col("active_s") > 0)["hour_of_day"].to_list()
     lo, hi = (max(min(busy) - 1, 0), min(max(busy) + 1, 23)) if busy else (0, 23)
-    fig.update_xaxes(tickmode="array", tickvals=list(range(24)), ticktext=[f"{x:02d}:00" for x in range(24)],
+    # Two-digit hours: "07:00 08:00 ..." ran together in a narrow window.
+    fig.update_xaxes(tickmode="array", tickvals=list(range(24)), ticktext=[f"{x:02d}" for x in range(24)],
                      range=[lo - 0.5, hi + 0.5])
     layout(fig, height=320, barmode="stack", title=title, xaxis_title="hour of day (local)",
            yaxis_title="minutes in the hour", yaxis_range=[0, 61])

@@ -127,10 +127,10 @@ def bursts_per_day(frame: pl.DataFrame, title: str = "Typing bursts per day") ->
     days = frame["day"].to_list()
     fig = go.Figure([
         go.Bar(x=days, y=frame["bursts"].to_list(), name="typing bursts", marker_color=OKABE_ITO[0],
-               hovertemplate="%{x|%a %d %b}: %{y:,} bursts<extra></extra>"),
+               hovertemplate="%{x|%a %d %b %Y}: %{y:,} bursts<extra></extra>"),
         go.Scatter(x=days, y=frame["mean_wpm"].to_list(), name="mean speed (words per minute)", yaxis="y2",
                    mode="lines+markers", line_color=OKABE_ITO[1],
-                   hovertemplate="%{x|%a %d %b}: %{y:.0f} words per minute<extra></extra>"),
+                   hovertemplate="%{x|%a %d %b %Y}: %{y:.0f} words per minute<extra></extra>"),
     ])
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", title="words per minute", rangemode="tozero",
                                   tickmode="auto", showgrid=False))

@@ -9,16 +9,20 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from .style import DAY0, OKABE_ITO, app_colours, duration, layout, legend_on_top, rgba
+from .style import DAY0, OKABE_ITO, app_colours, day_format, duration, layout, legend_on_top, rgba
+
+LABEL_ON_LIGHT, LABEL_ON_DARK = "#1B1C22", "#F4F4F6"  # Sankey labels: near black, near white
 
 
 def switch_flow(transitions: pl.DataFrame, top: int = 25, title: str = "App switches",
-                order: list[str] | None = None) -> go.Figure:
+                order: list[str] | None = None, dark: bool = False) -> go.Figure:
     """The ``top`` most frequent switches (from `transitions`) as a Sankey
     diagram, from the app on the left to the app on the right. Links take the
     colour of the app switched from, translucent, so they show on light and
     dark backgrounds alike (plotly's default links are white on a transparent
-    background, hence invisible on a light theme)."""
+    background, hence invisible on a light theme). Labels are in the theme's
+    strongest text colour (``dark``: the dark theme), bold and without plotly's
+    halo, which greyed them over the bands."""
     t = transitions.sort("n", descending=True).head(top)
     sources, targets = sorted(set(t["src"].to_list())), sorted(set(t["dst"].to_list()))
     labels = sources + targets
@@ -26,6 +30,7 @@ def switch_flow(transitions: pl.DataFrame, top: int = 25, title: str = "App swit
     index |= {("dst", d): len(sources) + i for i, d in enumerate(targets)}
     colours = app_colours(labels, order or _by_switches(t))
     fig = go.Figure(go.Sankey(
+        textfont=dict(size=13, weight=600, shadow="none", color=LABEL_ON_DARK if dark else LABEL_ON_LIGHT),
         node=dict(label=labels, pad=14, thickness=18, color=[colours[a] for a in labels], line_width=0,
                   customdata=["from"] * len(sources) + ["to"] * len(targets),
                   hovertemplate="%{value:,} switches %{customdata} %{label}<extra></extra>"),
@@ -125,7 +130,7 @@ def occurrences(frame: pl.DataFrame, title: str = "When it happened") -> go.Figu
         x=local.dt.date().to_list(), y=tod.to_list(), mode="markers", name="one occurrence",
         marker=dict(color=OKABE_ITO[0], size=7, opacity=0.55, line_width=0),
         customdata=[duration(s) for s in frame["seconds"].to_list()],
-        hovertemplate="%{x|%a %d %b} %{y|%H:%M}, took %{customdata}<extra></extra>",
+        hovertemplate="%{x|%a %d %b %Y} %{y|%H:%M}, took %{customdata}<extra></extra>",
     ), row=1, col=1)
     fig.add_trace(go.Bar(
         y=[DAY0 + dt.timedelta(hours=h, minutes=30) for h in by_hour["hour"].to_list()], x=by_hour["len"].to_list(),
@@ -136,6 +141,7 @@ def occurrences(frame: pl.DataFrame, title: str = "When it happened") -> go.Figu
     fig.update_yaxes(type="date", tickformat="%H:%M", autorange="reversed", row=1, col=1,
                      title="local time of day")
     days = local.dt.date().n_unique()
-    fig.update_xaxes(title="day (local)", tickformat="%a %d %b", row=1, col=1, dtick=86_400_000 if days <= 10 else None)
+    fig.update_xaxes(title="day (local)", tickformat=day_format(local.min(), local.max()), row=1, col=1,
+                     dtick=86_400_000 if days <= 10 else None)
     fig.update_xaxes(title="times per hour", row=1, col=2)
     return layout(fig, height=380, title=title, showlegend=False)
