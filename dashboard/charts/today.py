@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from .style import OKABE_ITO, app_colours, layout, time_unit
+from .style import DAY, OKABE_ITO, app_colours, day_format, layout, legend_on_top, time_unit
 
 
 def time_bars(frame: pl.DataFrame, label: str, title: str, top: int = 12, order: list[str] | None = None) -> go.Figure:
@@ -40,13 +40,21 @@ def daily_active_idle(frame: pl.DataFrame, title: str | None = None, known: bool
                                name="an app in front (activity unknown)", marker_color=OKABE_ITO[4],
                                hovertemplate=f"%{{x|%a %d %b %Y}}: %{{y:,.3~r}} {symbol} with an app in front"
                                              "<extra></extra>"))
-        return layout(fig, title=title or "Time with an app in front per day (activity unknown)",
-                      xaxis_title="day (local)", yaxis_title=unit, showlegend=False)
+        return _day_ticks(layout(fig, title=title or "Time with an app in front per day (activity unknown)",
+                                 xaxis_title="day (local)", yaxis_title=unit, showlegend=False), days)
     fig = go.Figure([
         go.Bar(x=days, y=(frame["active_s"] / size).to_list(), name="active", marker_color=OKABE_ITO[0],
                hovertemplate=f"%{{x|%a %d %b %Y}}: %{{y:,.3~r}} {symbol} active<extra></extra>"),
         go.Bar(x=days, y=(frame["idle_s"] / size).to_list(), name="idle (app open, no input)",
                marker_color=OKABE_ITO[7], hovertemplate=f"%{{x|%a %d %b %Y}}: %{{y:,.3~r}} {symbol} idle<extra></extra>"),
     ])
-    return layout(fig, barmode="stack", title=title or "Active and idle time per day", xaxis_title="day (local)",
-                  yaxis_title=unit, legend_traceorder="normal")
+    layout(fig, barmode="stack", title=title or "Active and idle time per day", xaxis_title="day (local)",
+           yaxis_title=unit, legend_traceorder="normal")
+    return legend_on_top(_day_ticks(fig, days))
+
+
+def _day_ticks(fig: go.Figure, days: list) -> go.Figure:
+    """One tick per day, as a date: plotly's own ticks on a single day read '00:00:00 Oct 1, 2026'."""
+    first, last = (min(days), max(days)) if days else (None, None)
+    return fig.update_xaxes(type="date", tickformat=day_format(first, last),
+                            dtick=DAY * 1000 if len(days) <= 31 else None)
