@@ -97,9 +97,30 @@ def make_private(path: Path) -> None:
             pass
 
 
+def _connect(path: Path, read_only: bool = False):
+    """``duckdb.connect`` with the progress bar off (store.sql: no_progress_bar);
+    read-only, also locked down (store.guard.LOCKED_DOWN).
+
+    DuckDB turns the bar on in some processes and not in others (it guesses
+    whether Python runs interactively). It cannot go in the connect config,
+    being a setting of each connection, not of the database, so it is set
+    before the configuration is locked.
+    """
+    config = {name: value for name, value in guard.LOCKED_DOWN if name != "lock_configuration"} if read_only else {}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    try:
+        statements.execute(con, "no_progress_bar")
+        if read_only:
+            statements.execute(con, "lock_down_lock_configuration", {"value": True})
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
 def _connect_writable(path: Path, set_aside_corrupt: bool):
     try:
-        con = duckdb.connect(str(path))
+        con = _connect(path)
         try:
             _validate(con)
         except Exception:
@@ -111,7 +132,7 @@ def _connect_writable(path: Path, set_aside_corrupt: bool):
             raise error from exc
         moved = set_aside(path)
         log.warning("%s; it was moved to %s and a new database started", error, moved)
-        con = duckdb.connect(str(path))
+        con = _connect(path)
     return con
 
 
@@ -130,13 +151,13 @@ def needs_upgrade(con) -> bool:
 
 
 def open_read_only(path: Path):
-    """A read-only connection, with no file or network access and its
-    configuration locked (store.guard.LOCKED_DOWN); StoreError subclasses
-    explain any failure."""
+    """A read-only connection, with no file or network access, no progress bar
+    and its configuration locked (store.guard.LOCKED_DOWN); StoreError
+    subclasses explain any failure."""
     if not path.exists():
         raise StoreError(f"no database at {path} yet: nothing has been captured or imported")
     try:
-        con = duckdb.connect(str(path), read_only=True, config=dict(guard.LOCKED_DOWN))
+        con = _connect(path, read_only=True)
         _validate(con)
         return con
     except duckdb.Error as exc:
