@@ -15,7 +15,7 @@ import os
 import sys
 
 from capture import control
-from store.paths import Paths
+from store.paths import Paths, private_folder
 
 
 def fail(message: str, code: int = 2) -> int:
@@ -60,7 +60,7 @@ def add_parsers(sub, common) -> None:
 # --- run: the daemon, in this process ------------------------------------------
 def _setup_logging(paths: Paths) -> None:
     """Log to <db>.log (rotated) and stderr; $WORKPRINT_LOG_LEVEL=DEBUG logs every batch."""
-    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.db.parent)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("workprint")
     root.setLevel(os.environ.get("WORKPRINT_LOG_LEVEL", "INFO").upper())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import guard, schema, statements
+from . import guard, paths, schema, statements
 from .errors import CorruptError, FileReplacedError, LockedError, StoreError, UnreadableError
 
 log = logging.getLogger("workprint.store")
@@ -68,13 +68,13 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     aside (renamed, never overwritten or deleted) and a fresh database started,
     with a warning naming where the old one went; with ``set_aside_corrupt``
     false, CorruptError is raised instead.
+
+    From then on the process makes files for its owner only
+    (store.paths.private_files); a folder it makes for the file is 0700.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old_umask = os.umask(0o077)  # the file DuckDB creates is the owner's alone
-    try:
-        con = _connect_writable(path, set_aside_corrupt)
-    finally:
-        os.umask(old_umask)
+    paths.private_files()  # the file, and the WAL DuckDB makes later, are the owner's alone
+    paths.private_folder(path.parent)
+    con = _connect_writable(path, set_aside_corrupt)
     make_private(path)
     try:
         schema.migrate(con)
