@@ -23,6 +23,11 @@ import store
 
 from .common import BadInput, write
 
+HELP = ("Imports data recorded elsewhere into your Workprint database. An import is all or "
+        "nothing: if the input is bad, or you press Ctrl-C, nothing is written, and the error "
+        "names the file, the line and what is wrong. Importing the same file twice stores it "
+        "once. See `import FORMAT --help` for what each format keeps.")
+
 # Format name -> module (imported when used: polars is only needed by some).
 FORMATS = {"activitywatch": "activitywatch", "keystrokes": "keystrokes", "eventlog": "eventlog"}
 
@@ -30,7 +35,7 @@ FORMATS = {"activitywatch": "activitywatch", "keystrokes": "keystrokes", "eventl
 def add_parser(sub, common) -> None:
     """Register ``import`` with one sub-command per format."""
     parser = sub.add_parser("import", help="import ActivityWatch, keystroke-study or event-log data",
-                            description=__doc__.split("\n\n", 2)[2])
+                            description=HELP)
     parser.set_defaults(handler=run)
     formats = parser.add_subparsers(dest="importer", required=True, metavar="FORMAT")
     for name in FORMATS:

@@ -45,8 +45,26 @@ INPUT_FIELDS = {"presses": "presses", "clicks": "clicks", "deltaX": "delta_x", "
 SOURCE = "activitywatch"
 
 
+HELP = """
+Imports what ActivityWatch recorded: an export file (its web UI's Settings >
+Export, or http://127.0.0.1:5600/api/0/export) or a running ActivityWatch
+server, given by its address.
+
+What is kept:
+  - which app had focus, and when (window titles only with --store-titles);
+  - when you were active (from its AFK watcher);
+  - input counts from aw-watcher-input, kept as 5-second totals.
+Anything else (Android unlocks, browser tabs, ...) is left out, and the
+summary says what was.
+
+Times are kept as ActivityWatch recorded them, so per-app totals match its
+own. If the file cannot be read, nothing is written and the error says which
+event was wrong. Importing the same export again adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "activitywatch", "an ActivityWatch export file or server URL", __doc__)
+    parser = format_parser(isub, common, "activitywatch", "an ActivityWatch export file or server URL", HELP)
     parser.add_argument("source", metavar="FILE_OR_URL", help="export JSON file, or e.g. http://127.0.0.1:5600")
     parser.add_argument("--worker", default="activitywatch", help="worker id to store under (default: activitywatch)")
     parser.add_argument("--store-titles", action="store_true", help="also store window titles (dropped by default)")

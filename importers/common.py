@@ -196,12 +196,14 @@ def _fmt(us: int) -> str:
     return us_to_datetime(us).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def format_parser(isub, common, name: str, help_text: str, module_doc: str):
-    """The subparser of one import format; its description is the module
-    docstring after the first paragraph."""
+def format_parser(isub, common, name: str, help_text: str, description: str):
+    """The subparser of one import format. ``description`` is its ``--help``
+    text, written for the worker (what is imported, what is kept, what goes
+    wrong), apart from the module docstring, which is for developers; its
+    paragraphs and lists are kept as written."""
     import argparse
 
-    return isub.add_parser(name, parents=[common], help=help_text, description=module_doc.split("\n\n", 1)[1],
+    return isub.add_parser(name, parents=[common], help=help_text, description=description.strip("\n"),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
 
 

@@ -20,8 +20,23 @@ from .common import TS_TYPE, BadInput, OutOfRange, Prepared, batch_id, format_pa
 SOURCE = "eventlog"
 
 
+HELP = """
+Imports a process-mining event log: a CSV file with a header line and one row
+per event, holding a case id, an activity and a time. Name those three columns
+with --case, --activity and --time.
+
+Times are ISO 8601, e.g. 2010-12-30 14:32:00+01:00; a time without a UTC
+offset is taken as UTC. Each event is kept as a moment in its activity, within
+its case, under one worker (--worker, default eventlog); events at the same
+time keep the order of the file.
+
+A bad row (an empty field, a time that cannot be read) stops the import with
+nothing written, naming the line. Importing the same file again adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "eventlog", "a (case, activity, timestamp) CSV event log", __doc__)
+    parser = format_parser(isub, common, "eventlog", "a (case, activity, timestamp) CSV event log", HELP)
     parser.add_argument("source", metavar="FILE.csv", help="comma-separated, with a header line, UTF-8")
     parser.add_argument("--case", required=True, metavar="COL", help="column with the case id")
     parser.add_argument("--activity", required=True, metavar="COL", help="column with the activity")

@@ -67,8 +67,26 @@ MIN_MS = EARLIEST_US // 1000  # rows outside 1990 to tomorrow are not times: ski
 OUT_SCHEMA = ARROW_SCHEMA.append(pa.field("case_id", pa.string()))
 
 
+HELP = """
+Imports a keystroke study: the "136 Million Keystrokes" study (Dhakal et al.,
+CHI 2018), as its .tar.gz, a folder of its <ID>_keystrokes.txt files, or one
+such file.
+
+Each participant becomes a worker (p<ID>), each typed sentence a case, and
+each keystroke a press and a release. Only the kind of key is kept (letter,
+digit, space, backspace, ...): the characters typed, the sentences shown and
+what the participants wrote are never stored.
+
+A malformed row (the wrong number of fields, a time that is not a number, a
+release before its press) stops the import with nothing written, naming the
+file and the line; with --skip-bad-rows the rest is imported and the bad rows
+are counted. Progress is shown while it runs. Importing the same files again
+adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", __doc__)
+    parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", HELP)
     parser.add_argument("source", metavar="FILE_OR_DIR", help="a .tar.gz, a folder of *_keystrokes.txt, or one file")
     parser.add_argument("--format", required=True, choices=("aalto136m",), help="the study's file format")
     parser.add_argument("--skip-bad-rows", action="store_true",
