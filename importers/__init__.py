@@ -22,6 +22,7 @@ import duckdb
 import store
 
 from .common import BadInput, write
+from .progress import Progress
 
 HELP = ("Imports data recorded elsewhere into your Workprint database. An import is all or "
         "nothing: if the input is bad, or you press Ctrl-C, nothing is written, and the error "
@@ -66,9 +67,18 @@ def run(args, paths) -> int:
 
 
 def _run(args, paths, interrupted: threading.Event) -> int:
+    progress = Progress(args.source.rstrip("/").rsplit("/", 1)[-1] or args.source)  # silent unless stderr is a terminal
     try:
-        prepared = _module(args.importer).load(args)
+        return _import(args, paths, interrupted, progress)
+    finally:
+        progress.close()
+
+
+def _import(args, paths, interrupted: threading.Event, progress: Progress) -> int:
+    try:
+        prepared = _module(args.importer).load(args, progress)
     except BadInput as exc:
+        progress.close()
         return _fail(str(exc))
     created = not paths.db.exists()
     try:
@@ -80,18 +90,21 @@ def _run(args, paths, interrupted: threading.Event) -> int:
         return _fail(str(exc))
     line = None
     try:
-        line = write(con, prepared)
+        line = write(con, prepared, progress)
     except BadInput as exc:
+        progress.close()
         return _fail(str(exc))
     except duckdb.Error as exc:
         if interrupted.is_set():
             raise
+        progress.close()
         return _fail(f"{prepared.label}: writing to {paths.db} failed: {exc}")
     finally:
         con.close()
         if line is None and created:  # a failed first import leaves no empty database behind
             for path in (paths.db, paths.db.with_name(paths.db.name + ".wal")):
                 path.unlink(missing_ok=True)
+    progress.close()
     print(line)
     for note in prepared.notes:
         print(f"note: {note}")

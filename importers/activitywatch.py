@@ -37,6 +37,7 @@ from .common import (
     read_file,
 )
 from .flood import flood
+from .progress import QUIET, Progress
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"
 # os.hid.input data keys and the input_totals columns they go to.
@@ -73,7 +74,7 @@ def add_parser(isub, common) -> None:
                              "(its dashboards use 5); off by default: events are stored as recorded")
 
 
-def load(args) -> Prepared:
+def load(args, progress: Progress = QUIET) -> Prepared:
     """Read and validate the whole export; raises BadInput naming the file,
     bucket and event (1-based, in file order) and what is wrong."""
     if args.flood is not None and not (math.isfinite(args.flood) and args.flood >= 0):
@@ -89,7 +90,10 @@ def load(args) -> Prepared:
         export = _decode(content, label)
 
     spans, totals, notes, skipped = [], [], [], 0
-    for bucket_id, bucket in _buckets(export, label):
+    buckets = _buckets(export, label)
+    progress.step("reading events", "events",
+                  sum(len(b["events"]) for _, b in buckets if isinstance(b.get("events"), list)))
+    for bucket_id, bucket in buckets:
         where = f"{label}: bucket {bucket_id!r}"
         kind = bucket.get("type")
         events = bucket.get("events")
@@ -105,6 +109,7 @@ def load(args) -> Prepared:
             skipped += len(events)
             notes.append(f"skipped bucket {bucket_id!r} (type {kind!r}, {len(events):,} events): "
                          "not a type Workprint imports")
+        progress.add(len(events))
     return _prepare(label, content, spans, totals, notes, skipped, args)
 
 

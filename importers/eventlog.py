@@ -16,6 +16,7 @@ import io
 import pyarrow as pa
 
 from .common import TS_TYPE, BadInput, OutOfRange, Prepared, batch_id, format_parser, parse_timestamp, read_file
+from .progress import QUIET, Progress
 
 SOURCE = "eventlog"
 
@@ -72,14 +73,16 @@ def physical_line(content: bytes, record: int) -> int:
     return start
 
 
-def load(args) -> Prepared:
+def load(args, progress: Progress = QUIET) -> Prepared:
     """Read and validate the log; raises BadInput naming the file, the line
     (counting the header as line 1) and what is wrong: a missing column, an
     empty case, activity or time, or a time that is not ISO 8601."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
+    progress.step("reading the file", "MB")
     label, content = read_file(args.source)
     frame = _read(content, label)
+    progress.add(len(content) >> 20)
     wanted = {"--case": args.case, "--activity": args.activity, "--time": args.time}
     missing = [f"{option} {col!r}" for option, col in wanted.items() if col not in frame.columns]
     if missing:
@@ -92,7 +95,7 @@ def load(args) -> Prepared:
         empty = frame.with_row_index().filter(pl.col(column).is_null() | (pl.col(column).str.strip_chars() == ""))
         if empty.height:
             raise BadInput(f"{label}: line {physical_line(content, empty['index'][0])}: {col} is empty")
-    times = _times(frame, label, args.time, content)
+    times = _times(frame, label, args.time, content, progress)
     table = pa.table({
         "worker": pa.array([args.worker] * frame.height, pa.string()),
         "kind": pa.array(["focus"] * frame.height, pa.string()),
@@ -116,12 +119,16 @@ def load(args) -> Prepared:
     )
 
 
-def _times(frame, label: str, column: str, content: bytes):
+def _times(frame, label: str, column: str, content: bytes, progress: Progress = QUIET):
     """Microseconds since the epoch and UTC offsets, parsed once per distinct text."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     parsed = {}
-    for text in frame["time"].unique(maintain_order=True).to_list():
+    texts = frame["time"].unique(maintain_order=True).to_list()
+    progress.step("reading the times", "times", len(texts))
+    for n, text in enumerate(texts, 1):
+        if n % 10_000 == 0:
+            progress.add(10_000)
         try:
             parsed[text] = parse_timestamp(text)
         except ValueError as exc:
