@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 SYSTEM_PACKAGES=(xvfb xdotool openbox x11-utils xterm chromium fonts-dejavu-core util-linux)
-VENV=.venv
+VENV=${WORKPRINT_VENV:-.venv}
+TICK=${WORKPRINT_SETUP_TICK:-20}  # seconds between "still installing" lines
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -40,14 +41,29 @@ ensure_python() {  # ensure_python REQUIREMENTS_FILE...
     want=$(sha256sum "$file" | cut -d' ' -f1)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then continue; fi
     if [ "$file" = pyproject.toml ]; then
-      echo "run.sh: installing Workprint itself into $VENV (pip install -e .)"
-      "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
+      pip_install "installing Workprint itself into $VENV (pip install -e ., a few seconds)" --no-deps -e .
     else
-      echo "run.sh: installing the Python packages pinned in $file"
-      "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$file"
+      pip_install "installing the Python packages pinned in $file into $VENV: this downloads and builds them \
+and takes a few minutes the first time (later runs skip this step until $file changes)" -r "$file"
     fi
     echo "$want" > "$stamp"
   done
+}
+
+pip_install() {  # pip_install MESSAGE PIP_ARGS...: pip is quiet, so say what runs and that it still does
+  local message=$1 started=$SECONDS status=0 ticker
+  shift
+  echo "run.sh: $message"
+  ( while sleep "$TICK"; do echo "run.sh:   still installing ($((SECONDS - started)) s so far)..."; done ) &
+  ticker=$!
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    echo "run.sh: pip install $* failed (exit $status); its messages are above" >&2
+    exit "$status"
+  fi
+  echo "run.sh:   done in $((SECONDS - started)) s"
 }
 
 ensure_system_packages() {

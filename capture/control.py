@@ -26,7 +26,7 @@ import duckdb
 
 import store
 from store import client, statements
-from store.paths import PROJECT_ROOT, Paths
+from store.paths import PROJECT_ROOT, Paths, private_files, private_folder
 
 CONSENT_TEXT = """\
 Workprint records how your computer work flows, on this machine only:
@@ -196,10 +196,11 @@ def start(paths: Paths, args: tuple[str, ...] = (), timeout: float = START_TIMEO
     already = running(paths)
     if already:
         return already
-    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    private_files()
+    private_folder(paths.db.parent)
     seen = paths.log.stat().st_size if paths.log.exists() else 0
-    with open(paths.log, "ab") as log:
-        os.chmod(paths.log, 0o600)
+    with open(os.open(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
+        os.chmod(paths.log, 0o600)  # a log an older Workprint left open to others
         daemon = subprocess.Popen(
             [sys.executable, "-m", "capture", "run", "--db", str(paths.db), *args],
             cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
@@ -306,7 +307,7 @@ def ensure_demo(db: Path) -> None:
             stale.unlink(missing_ok=True)
     if db.exists():
         return
-    db.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(db.parent)
     result = subprocess.run(
         [sys.executable, "-m", "capture", "demo", "--db", str(db)],
         cwd=PROJECT_ROOT, capture_output=True, text=True,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import store
 from store import statements
 from store.events import START, STOP
-from store.paths import Paths
+from store.paths import Paths, private_folder
 from store.server import QueryServer
 
 from . import backends, clock
@@ -61,7 +61,7 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -9,6 +9,7 @@ twice. Only when the buffer is full are the newest events dropped, and counted.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -245,6 +246,7 @@ class Writer(threading.Thread):
         if not rows:
             return 0
         table = ev.to_table(rows, self.offsets)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # the worker's events: owner-only
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
             out.write_table(table)
         return len(rows)

@@ -41,7 +41,7 @@ def _parser():
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; its exit code (2 with an ``error:`` line for bad input)."""
     argv = sys.argv[1:] if argv is None else argv
-    os.umask(0o077)  # every file Workprint makes (database, WAL, log, exports) is readable by its owner only
+    store_paths.private_files()  # every file Workprint makes (database, WAL, log, exports) is its owner's alone
     capture_commands.keep_lean(argv)
     args = _parser().parse_args(argv)
     try:

@@ -15,7 +15,7 @@ import os
 import sys
 
 from capture import control
-from store.paths import Paths
+from store.paths import Paths, private_folder
 
 
 def fail(message: str, code: int = 2) -> int:
@@ -60,7 +60,7 @@ def add_parsers(sub, common) -> None:
 # --- run: the daemon, in this process ------------------------------------------
 def _setup_logging(paths: Paths) -> None:
     """Log to <db>.log (rotated) and stderr; $WORKPRINT_LOG_LEVEL=DEBUG logs every batch."""
-    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.db.parent)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("workprint")
     root.setLevel(os.environ.get("WORKPRINT_LOG_LEVEL", "INFO").upper())
@@ -157,9 +157,15 @@ def _print_status(status: dict) -> None:
                   f"last error: {status['last_error']}")
         return
     print(f"not running ({status['db']})")
-    for key in ("note", "events_stored", "last_stop", "consent", "withdrawal_pending"):
-        if key in status:
-            print(f"{key.replace('_', ' ')}: {status[key]}")
+    if "note" in status:
+        print(f"note: {status['note']}")
+    if "events_stored" in status:
+        print(f"events stored: {status['events_stored']:,}")
+        print(f"last stop: {status['last_stop'] or 'none recorded'}")
+    if "consent" in status:
+        print("consent: given" if status["consent"] else f"consent: not given ({ACCEPT})")
+    if status.get("withdrawal_pending"):
+        print("withdrawal: noted beside the file, to be written as soon as it can be; capture cannot start until then")
 
 
 def cmd_status(args, paths: Paths) -> int:
@@ -192,6 +198,10 @@ def cmd_resume(args, paths: Paths) -> int:
     return _set_paused(paths, False)
 
 
+ACCEPT = "to consent: python -m capture consent --accept"
+WITHDRAW = "to withdraw it: python -m capture consent --withdraw"
+
+
 def cmd_consent(args, paths: Paths) -> int:
     text = control.consent_text(paths)
     try:
@@ -209,7 +219,9 @@ def cmd_consent(args, paths: Paths) -> int:
                       "until then")
         else:
             print(text)
-            print("To consent: python -m capture consent --accept")
+            status = control.status(paths)
+            given = status["running"] or status.get("consent", False)  # a daemon only runs with consent
+            print(f"You have consented; {WITHDRAW}" if given else ACCEPT[0].upper() + ACCEPT[1:])
     except control.ControlError as exc:
         return fail(str(exc))
     return 0

@@ -112,6 +112,12 @@ def context() -> Context:
     return ctx
 
 
+# Measured: 8 s on an idle 2-core machine, 16 s on a loaded one, over 60 s on a
+# busy one (python -m capture demo prints its own timings).
+DEMO_WAIT = ("Generating the demo data: two weeks of a made-up team, so that every page has something to show. "
+             "This happens once and takes 10 to 30 seconds, a minute or more on a busy machine...")
+
+
 def _choose_source() -> data.Source:
     own = data.own_db()
     status = data.capture_status()
@@ -121,7 +127,7 @@ def _choose_source() -> data.Source:
         if mode == "demo":
             demo = data.demo_db()
             if not demo.exists() or control.needs_upgrade(demo):
-                with st.spinner("Generating demo data (once, a few seconds)..."):
+                with st.spinner(DEMO_WAIT):
                     control.ensure_demo(demo)
             return data.Source(demo, True, None)
         control.upgrade(paths.paths(own))

@@ -22,7 +22,9 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from dashboard.access import host_is_local
+from store.paths import private_files
 
+private_files()  # what the dashboard makes (the demo, the capture log, the database's WAL) is the owner's alone
 APP = Path(__file__).resolve().parent.parent / "app.py"
 CLOSED_PATHS = ("/_stcore/metrics",)
 

@@ -22,6 +22,12 @@ import duckdb
 import store
 
 from .common import BadInput, write
+from .progress import Progress
+
+HELP = ("Imports data recorded elsewhere into your Workprint database. An import is all or "
+        "nothing: if the input is bad, or you press Ctrl-C, nothing is written, and the error "
+        "names the file, the line and what is wrong. Importing the same file twice stores it "
+        "once. See `import FORMAT --help` for what each format keeps.")
 
 # Format name -> module (imported when used: polars is only needed by some).
 FORMATS = {"activitywatch": "activitywatch", "keystrokes": "keystrokes", "eventlog": "eventlog"}
@@ -30,7 +36,7 @@ FORMATS = {"activitywatch": "activitywatch", "keystrokes": "keystrokes", "eventl
 def add_parser(sub, common) -> None:
     """Register ``import`` with one sub-command per format."""
     parser = sub.add_parser("import", help="import ActivityWatch, keystroke-study or event-log data",
-                            description=__doc__.split("\n\n", 2)[2])
+                            description=HELP)
     parser.set_defaults(handler=run)
     formats = parser.add_subparsers(dest="importer", required=True, metavar="FORMAT")
     for name in FORMATS:
@@ -61,9 +67,18 @@ def run(args, paths) -> int:
 
 
 def _run(args, paths, interrupted: threading.Event) -> int:
+    progress = Progress(args.source.rstrip("/").rsplit("/", 1)[-1] or args.source)  # silent unless stderr is a terminal
     try:
-        prepared = _module(args.importer).load(args)
+        return _import(args, paths, interrupted, progress)
+    finally:
+        progress.close()
+
+
+def _import(args, paths, interrupted: threading.Event, progress: Progress) -> int:
+    try:
+        prepared = _module(args.importer).load(args, progress)
     except BadInput as exc:
+        progress.close()
         return _fail(str(exc))
     created = not paths.db.exists()
     try:
@@ -77,18 +92,21 @@ def _run(args, paths, interrupted: threading.Event) -> int:
     try:
         if store.marked_demo(con):
             return _fail(f"{paths.db} {store.DEMO_REFUSED}")
-        line = write(con, prepared)
+        line = write(con, prepared, progress)
     except BadInput as exc:
+        progress.close()
         return _fail(str(exc))
     except duckdb.Error as exc:
         if interrupted.is_set():
             raise
+        progress.close()
         return _fail(f"{prepared.label}: writing to {paths.db} failed: {exc}")
     finally:
         con.close()
         if line is None and created:  # a failed first import leaves no empty database behind
             for path in (paths.db, paths.db.with_name(paths.db.name + ".wal")):
                 path.unlink(missing_ok=True)
+    progress.close()
     print(line)
     for note in prepared.notes:
         print(f"note: {note}")

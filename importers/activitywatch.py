@@ -37,6 +37,7 @@ from .common import (
     read_file,
 )
 from .flood import flood
+from .progress import QUIET, Progress
 
 WINDOW, AFK, INPUT = "currentwindow", "afkstatus", "os.hid.input"
 # os.hid.input data keys and the input_totals columns they go to.
@@ -45,8 +46,26 @@ INPUT_FIELDS = {"presses": "presses", "clicks": "clicks", "deltaX": "delta_x", "
 SOURCE = "activitywatch"
 
 
+HELP = """
+Imports what ActivityWatch recorded: an export file (its web UI's Settings >
+Export, or http://127.0.0.1:5600/api/0/export) or a running ActivityWatch
+server, given by its address.
+
+What is kept:
+  - which app had focus, and when (window titles only with --store-titles);
+  - when you were active (from its AFK watcher);
+  - input counts from aw-watcher-input, kept as 5-second totals.
+Anything else (Android unlocks, browser tabs, ...) is left out, and the
+summary says what was.
+
+Times are kept as ActivityWatch recorded them, so per-app totals match its
+own. If the file cannot be read, nothing is written and the error says which
+event was wrong. Importing the same export again adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "activitywatch", "an ActivityWatch export file or server URL", __doc__)
+    parser = format_parser(isub, common, "activitywatch", "an ActivityWatch export file or server URL", HELP)
     parser.add_argument("source", metavar="FILE_OR_URL", help="export JSON file, or e.g. http://127.0.0.1:5600")
     parser.add_argument("--worker", default="activitywatch", help="worker id to store under (default: activitywatch)")
     parser.add_argument("--store-titles", action="store_true", help="also store window titles (dropped by default)")
@@ -55,7 +74,7 @@ def add_parser(isub, common) -> None:
                              "(its dashboards use 5); off by default: events are stored as recorded")
 
 
-def load(args) -> Prepared:
+def load(args, progress: Progress = QUIET) -> Prepared:
     """Read and validate the whole export; raises BadInput naming the file,
     bucket and event (1-based, in file order) and what is wrong."""
     if args.flood is not None and not (math.isfinite(args.flood) and args.flood >= 0):
@@ -71,7 +90,10 @@ def load(args) -> Prepared:
         export = _decode(content, label)
 
     spans, totals, notes, skipped = [], [], [], 0
-    for bucket_id, bucket in _buckets(export, label):
+    buckets = _buckets(export, label)
+    progress.step("reading events", "events",
+                  sum(len(b["events"]) for _, b in buckets if isinstance(b.get("events"), list)))
+    for bucket_id, bucket in buckets:
         where = f"{label}: bucket {bucket_id!r}"
         kind = bucket.get("type")
         events = bucket.get("events")
@@ -87,6 +109,7 @@ def load(args) -> Prepared:
             skipped += len(events)
             notes.append(f"skipped bucket {bucket_id!r} (type {kind!r}, {len(events):,} events): "
                          "not a type Workprint imports")
+        progress.add(len(events))
     return _prepare(label, content, spans, totals, notes, skipped, args)
 
 

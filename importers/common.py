@@ -22,6 +22,8 @@ import pyarrow as pa
 import store
 from store import derive
 
+from .progress import QUIET, Progress
+
 UTC = dt.timezone.utc
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 TS_TYPE = pa.timestamp("us", tz="UTC")
@@ -125,9 +127,11 @@ class Prepared:
 FLUSH_ROWS = 250_000
 
 
-def write(con, prepared: Prepared) -> str:
+def write(con, prepared: Prepared, progress: Progress = QUIET) -> str:
     """Write ``prepared`` (batches already stored are skipped) and refresh the
-    derived tables of its workers; returns the one-line summary.
+    derived tables of its workers; returns the one-line summary. ``progress``
+    shows the rows written (a streamed input reports its own reading) and the
+    workers whose tables are rebuilt.
 
     The events and every derived table are written in one transaction: an
     import killed or interrupted at any moment leaves the database as before
@@ -145,8 +149,13 @@ def write(con, prepared: Prepared) -> str:
         for _, table, target in pending:
             written[target] = written.get(target, 0) + table.num_rows
         workers.update(_workers_of(pending))
+        if not streamed:
+            progress.add(sum(b[1].num_rows for b in pending))
         pending.clear()
 
+    streamed = not isinstance(prepared.batches, (list, tuple))
+    if not streamed:
+        progress.step("writing", "rows", sum(b[1].num_rows for b in prepared.batches))
     with store.transaction(con):
         for batch in prepared.batches:
             if batch[0] in seen:  # two identical files in one import are one batch
@@ -163,8 +172,10 @@ def write(con, prepared: Prepared) -> str:
         if not written:
             return f"{prepared.label}: already imported, nothing written"
         workers = workers or set(prepared.workers)
+        progress.step("updating the derived tables", "workers", len(workers))
         for worker in sorted(workers):
             derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
+            progress.add(1)
     return summary(prepared, written, workers, partly_known=partly_known)
 
 
@@ -196,12 +207,14 @@ def _fmt(us: int) -> str:
     return us_to_datetime(us).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def format_parser(isub, common, name: str, help_text: str, module_doc: str):
-    """The subparser of one import format; its description is the module
-    docstring after the first paragraph."""
+def format_parser(isub, common, name: str, help_text: str, description: str):
+    """The subparser of one import format. ``description`` is its ``--help``
+    text, written for the worker (what is imported, what is kept, what goes
+    wrong), apart from the module docstring, which is for developers; its
+    paragraphs and lists are kept as written."""
     import argparse
 
-    return isub.add_parser(name, parents=[common], help=help_text, description=module_doc.split("\n\n", 1)[1],
+    return isub.add_parser(name, parents=[common], help=help_text, description=description.strip("\n"),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
 
 

@@ -16,12 +16,28 @@ import io
 import pyarrow as pa
 
 from .common import TS_TYPE, BadInput, OutOfRange, Prepared, batch_id, format_parser, parse_timestamp, read_file
+from .progress import QUIET, Progress
 
 SOURCE = "eventlog"
 
 
+HELP = """
+Imports a process-mining event log: a CSV file with a header line and one row
+per event, holding a case id, an activity and a time. Name those three columns
+with --case, --activity and --time.
+
+Times are ISO 8601, e.g. 2010-12-30 14:32:00+01:00; a time without a UTC
+offset is taken as UTC. Each event is kept as a moment in its activity, within
+its case, under one worker (--worker, default eventlog); events at the same
+time keep the order of the file.
+
+A bad row (an empty field, a time that cannot be read) stops the import with
+nothing written, naming the line. Importing the same file again adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "eventlog", "a (case, activity, timestamp) CSV event log", __doc__)
+    parser = format_parser(isub, common, "eventlog", "a (case, activity, timestamp) CSV event log", HELP)
     parser.add_argument("source", metavar="FILE.csv", help="comma-separated, with a header line, UTF-8")
     parser.add_argument("--case", required=True, metavar="COL", help="column with the case id")
     parser.add_argument("--activity", required=True, metavar="COL", help="column with the activity")
@@ -57,14 +73,16 @@ def physical_line(content: bytes, record: int) -> int:
     return start
 
 
-def load(args) -> Prepared:
+def load(args, progress: Progress = QUIET) -> Prepared:
     """Read and validate the log; raises BadInput naming the file, the line
     (counting the header as line 1) and what is wrong: a missing column, an
     empty case, activity or time, or a time that is not ISO 8601."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
+    progress.step("reading the file", "MB")
     label, content = read_file(args.source)
     frame = _read(content, label)
+    progress.add(len(content) >> 20)
     wanted = {"--case": args.case, "--activity": args.activity, "--time": args.time}
     missing = [f"{option} {col!r}" for option, col in wanted.items() if col not in frame.columns]
     if missing:
@@ -77,7 +95,7 @@ def load(args) -> Prepared:
         empty = frame.with_row_index().filter(pl.col(column).is_null() | (pl.col(column).str.strip_chars() == ""))
         if empty.height:
             raise BadInput(f"{label}: line {physical_line(content, empty['index'][0])}: {col} is empty")
-    times = _times(frame, label, args.time, content)
+    times = _times(frame, label, args.time, content, progress)
     table = pa.table({
         "worker": pa.array([args.worker] * frame.height, pa.string()),
         "kind": pa.array(["focus"] * frame.height, pa.string()),
@@ -101,12 +119,16 @@ def load(args) -> Prepared:
     )
 
 
-def _times(frame, label: str, column: str, content: bytes):
+def _times(frame, label: str, column: str, content: bytes, progress: Progress = QUIET):
     """Microseconds since the epoch and UTC offsets, parsed once per distinct text."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     parsed = {}
-    for text in frame["time"].unique(maintain_order=True).to_list():
+    texts = frame["time"].unique(maintain_order=True).to_list()
+    progress.step("reading the times", "times", len(texts))
+    for n, text in enumerate(texts, 1):
+        if n % 10_000 == 0:
+            progress.add(10_000)
         try:
             parsed[text] = parse_timestamp(text)
         except ValueError as exc:

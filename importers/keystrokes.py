@@ -27,6 +27,7 @@ from store.events import ARROW_SCHEMA, KEY_CLASS_INDEX
 from store.schema import EVENT_KINDS, KEY_CLASSES
 
 from .common import EARLIEST_US, BadInput, Prepared, batch_id, format_parser, latest_us
+from .progress import QUIET, Progress
 
 LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = KEY_CLASSES
 
@@ -67,8 +68,26 @@ MIN_MS = EARLIEST_US // 1000  # rows outside 1990 to tomorrow are not times: ski
 OUT_SCHEMA = ARROW_SCHEMA.append(pa.field("case_id", pa.string()))
 
 
+HELP = """
+Imports a keystroke study: the "136 Million Keystrokes" study (Dhakal et al.,
+CHI 2018), as its .tar.gz, a folder of its <ID>_keystrokes.txt files, or one
+such file.
+
+Each participant becomes a worker (p<ID>), each typed sentence a case, and
+each keystroke a press and a release. Only the kind of key is kept (letter,
+digit, space, backspace, ...): the characters typed, the sentences shown and
+what the participants wrote are never stored.
+
+A malformed row (the wrong number of fields, a time that is not a number, a
+release before its press) stops the import with nothing written, naming the
+file and the line; with --skip-bad-rows the rest is imported and the bad rows
+are counted. Progress is shown while it runs. Importing the same files again
+adds nothing.
+"""
+
+
 def add_parser(isub, common) -> None:
-    parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", __doc__)
+    parser = format_parser(isub, common, "keystrokes", "a keystroke study (the Aalto 136M format)", HELP)
     parser.add_argument("source", metavar="FILE_OR_DIR", help="a .tar.gz, a folder of *_keystrokes.txt, or one file")
     parser.add_argument("--format", required=True, choices=("aalto136m",), help="the study's file format")
     parser.add_argument("--skip-bad-rows", action="store_true",
@@ -94,22 +113,23 @@ def _class_of_letter(letter: str) -> str | None:
     return "punctuation" if category[0] in "PSN" else "other"
 
 
-def _files(source: str) -> tuple[Iterator[tuple[str, bytes]], list[str]]:
-    """The (name, content) of every keystroke file in ``source``, read one at a
-    time as they are used (a study of 168,000 participants is about 16 GB), and
-    notes. BadInput now for a source that is missing or holds none."""
+def _files(source: str) -> tuple[Iterator[tuple[str, bytes, float]], list[str]]:
+    """The (name, content, share of the source read so far) of every keystroke
+    file in ``source``, read one at a time as they are used (a study of
+    168,000 participants is about 16 GB), and notes. BadInput now for a
+    source that is missing or holds none."""
     path = Path(source)
     if path.is_dir():
         found = sorted(p for p in path.rglob(f"*{MEMBER_SUFFIX}") if p.is_file())
         if not found:
             raise BadInput(f"{source}: no *{MEMBER_SUFFIX} files in this folder")
-        return ((p.name, _read(p)) for p in found), []
+        return ((p.name, _read(p), i / len(found)) for i, p in enumerate(found, 1)), []
     if not path.exists():
         raise BadInput(f"{source}: no such file or folder")
     if path.name.endswith((".tar.gz", ".tgz", ".tar")) or tarfile.is_tarfile(path):
         notes: list[str] = []
         return _archive(path, notes), notes
-    return iter([(path.name, _read(path))]), []
+    return iter([(path.name, _read(path), 1.0)]), []
 
 
 def _read(path: Path) -> bytes:
@@ -132,8 +152,9 @@ MAX_RATIO = 100  # beyond it, at most this many times its own size
 def _archive(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
     others, total, seen = [], 0, 0
     allowed = max(FREE_TOTAL, MAX_RATIO * path.stat().st_size)
+    size = max(1, path.stat().st_size)
     try:
-        with tarfile.open(path) as archive:
+        with open(path, "rb") as raw, tarfile.open(fileobj=raw) as archive:
             for member in archive:
                 name = member.name.rsplit("/", 1)[-1]
                 if not member.isfile():
@@ -147,7 +168,8 @@ def _archive(path: Path, notes: list[str]) -> Iterator[tuple[str, bytes]]:
                             f"(at most {MAX_MEMBER >> 20} MB a file, and {allowed / 1e6:,.0f} MB in all for an "
                             f"archive of {path.stat().st_size / 1e6:,.1f} MB)")
                     seen += 1
-                    yield f"{path.name}:{member.name}", archive.extractfile(member).read()
+                    content = archive.extractfile(member).read()
+                    yield f"{path.name}:{member.name}", content, raw.tell() / size  # compressed bytes read
                 else:
                     others.append(member.name)
     except (tarfile.TarError, EOFError, OSError) as exc:
@@ -231,7 +253,7 @@ def _table(rows) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=OUT_SCHEMA)
 
 
-def load(args) -> Prepared:
+def load(args, progress: Progress = QUIET) -> Prepared:
     """The import of ``args.source``, read file by file as it is written.
 
     Raises BadInput now for a source that is missing or empty, and while
@@ -244,18 +266,21 @@ def load(args) -> Prepared:
         label=Path(args.source).name, source=f"import:keystrokes:{SOURCE}", batches=[], workers={},
         skipped_what="malformed rows", notes=notes, row_labels={"raw_events": "key events (press and release)"},
     )
-    prepared.batches = _batches(files, prepared, getattr(args, "skip_bad_rows", False))
+    prepared.batches = _batches(files, prepared, getattr(args, "skip_bad_rows", False), progress)
     return prepared
 
 
-def _batches(files, prepared: Prepared, skip_bad_rows: bool) -> Iterator[tuple[int, pa.Table, str]]:
+def _batches(files, prepared: Prepared, skip_bad_rows: bool,
+             progress: Progress = QUIET) -> Iterator[tuple[int, pa.Table, str]]:
     """One batch per file; fills in ``prepared``'s workers, bounds and skipped rows as it goes."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     skipped: dict[str, tuple[int, str]] = {}
     n_files = n_batches = 0
-    for name, content in files:
+    progress.step("reading and writing the files", "files")
+    for name, content, share in files:
         n_files += 1
+        progress.add(1, fraction=share)
         rows, bad = _parse(name, content)
         for reason, (n, where) in bad.items():
             count, seen = skipped.get(reason, (0, where))

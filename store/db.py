@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import guard, schema, statements
+from . import guard, paths, schema, statements
 from .errors import CorruptError, FileReplacedError, LockedError, StoreError, UnreadableError
 
 log = logging.getLogger("workprint.store")
@@ -68,13 +68,13 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     aside (renamed, never overwritten or deleted) and a fresh database started,
     with a warning naming where the old one went; with ``set_aside_corrupt``
     false, CorruptError is raised instead.
+
+    From then on the process makes files for its owner only
+    (store.paths.private_files); a folder it makes for the file is 0700.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old_umask = os.umask(0o077)  # the file DuckDB creates is the owner's alone
-    try:
-        con = _connect_writable(path, set_aside_corrupt)
-    finally:
-        os.umask(old_umask)
+    paths.private_files()  # the file, and the WAL DuckDB makes later, are the owner's alone
+    paths.private_folder(path.parent)
+    con = _connect_writable(path, set_aside_corrupt)
     make_private(path)
     try:
         schema.migrate(con)
@@ -97,9 +97,30 @@ def make_private(path: Path) -> None:
             pass
 
 
+def _connect(path: Path, read_only: bool = False):
+    """``duckdb.connect`` with the progress bar off (store.sql: no_progress_bar);
+    read-only, also locked down (store.guard.LOCKED_DOWN).
+
+    DuckDB turns the bar on in some processes and not in others (it guesses
+    whether Python runs interactively). It cannot go in the connect config,
+    being a setting of each connection, not of the database, so it is set
+    before the configuration is locked.
+    """
+    config = {name: value for name, value in guard.LOCKED_DOWN if name != "lock_configuration"} if read_only else {}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    try:
+        statements.execute(con, "no_progress_bar")
+        if read_only:
+            statements.execute(con, "lock_down_lock_configuration", {"value": True})
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
 def _connect_writable(path: Path, set_aside_corrupt: bool):
     try:
-        con = duckdb.connect(str(path))
+        con = _connect(path)
         try:
             _validate(con)
         except Exception:
@@ -111,7 +132,7 @@ def _connect_writable(path: Path, set_aside_corrupt: bool):
             raise error from exc
         moved = set_aside(path)
         log.warning("%s; it was moved to %s and a new database started", error, moved)
-        con = duckdb.connect(str(path))
+        con = _connect(path)
     return con
 
 
@@ -139,13 +160,13 @@ def needs_upgrade(con) -> bool:
 
 
 def open_read_only(path: Path):
-    """A read-only connection, with no file or network access and its
-    configuration locked (store.guard.LOCKED_DOWN); StoreError subclasses
-    explain any failure."""
+    """A read-only connection, with no file or network access, no progress bar
+    and its configuration locked (store.guard.LOCKED_DOWN); StoreError
+    subclasses explain any failure."""
     if not path.exists():
         raise StoreError(f"no database at {path} yet: nothing has been captured or imported")
     try:
-        con = duckdb.connect(str(path), read_only=True, config=dict(guard.LOCKED_DOWN))
+        con = _connect(path, read_only=True)
         _validate(con)
         return con
     except duckdb.Error as exc:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "data" / "workprint.duckdb"
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = DATA_DIR / "workprint.duckdb"
 
 
-DEFAULT_DEMO_DB = PROJECT_ROOT / "data" / "demo.duckdb"
+DEFAULT_DEMO_DB = DATA_DIR / "demo.duckdb"
 
 
 def db_path(cli_value: str | os.PathLike | None = None) -> Path:
@@ -29,6 +30,39 @@ def demo_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """Where the demo goes: the CLI value, else $WORKPRINT_DEMO_DB, else data/demo.duckdb (never your own)."""
     value = cli_value or os.environ.get("WORKPRINT_DEMO_DB") or DEFAULT_DEMO_DB
     return Path(value).expanduser().resolve()
+
+
+def private_files() -> None:
+    """From now on this process makes files and folders for its owner only
+    (umask 077; a stricter umask is kept).
+
+    Called by every entry point (the command line, the dashboard server) and
+    by whatever opens the database for writing: DuckDB creates the WAL long
+    after the file is opened, under the process's umask, so a umask set only
+    around the open would leave the WAL readable by everyone.
+    """
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def private_folder(folder: Path) -> Path:
+    """Make ``folder`` (and any missing parents) for its owner only (0700).
+
+    A folder that is already there is left as it is, except Workprint's own
+    ``data/`` folder, which is closed to others if it is open (a clone makes
+    it 0755). Returns ``folder``.
+    """
+    folder = Path(folder)
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process
+            pass
+    if folder.resolve() == DATA_DIR:
+        info = folder.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            folder.chmod(0o700)
+    return folder
 
 
 RUNTIME_ENV = "WORKPRINT_RUNTIME_DIR"

@@ -96,7 +96,7 @@ def test_status_pause_resume(consented):
     after = rows(consented, "SELECT count(*) FROM events WHERE ts > $b AND kind = 'key_down'", {"b": resume_ts})
     assert after[0][0] > 50
     offline = cli("status", "--db", str(consented)).stdout
-    assert "not running" in offline and "consent: True" in offline
+    assert "not running" in offline and "consent: given" in offline
 
 
 def test_withdrawing_consent_stops_a_running_daemon(consented):

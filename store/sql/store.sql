@@ -101,6 +101,12 @@ SELECT count(*) FROM duckdb_tables();
 -- Touches the main tables, likewise.
 SELECT (SELECT count(*) FROM raw_events) + (SELECT count(*) FROM batches);
 
+-- name: no_progress_bar
+-- DuckDB prints a progress bar on stdout for a query that runs over 2 s: in
+-- a result written to stdout (query run > file) it is garbage ahead of the data.
+-- A connection's own setting, which its cursors inherit.
+SET enable_progress_bar = false;
+
 -- name: daemon_memory
 -- The daemon runs all day: hand freed memory back to the system promptly
 -- instead of keeping DuckDB's default 128 MiB cache.
