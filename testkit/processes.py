@@ -175,3 +175,29 @@ def rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def on_a_terminal(argv: list[str], stream: str = "stdout", timeout: float = 60) -> tuple[int, bytes, str]:
+    """Run ``argv`` (from the project folder) with ``stream`` ("stdout" or
+    "stderr") on a pseudo-terminal, as a worker's terminal would be, and the
+    other one piped: (exit code, what the terminal showed, the piped output)."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    piped = subprocess.PIPE
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=follower if stream == "stdout" else piped,
+                            stderr=follower if stream == "stderr" else piped)
+    os.close(follower)
+    shown = b""
+    while select.select([leader], [], [], timeout)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process has gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    other = (proc.stderr if stream == "stdout" else proc.stdout).read().decode()
+    return proc.wait(timeout), shown, other

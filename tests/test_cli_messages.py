@@ -1,15 +1,13 @@
 """What the command line says: the next step that applies, no Python or DuckDB
 internals, and no binary garbage on a terminal."""
 
-import os
-import pty
-import select
 import subprocess
 import sys
 
 import pytest
 
 from testkit import ROOT, cli
+from testkit.processes import on_a_terminal
 
 
 def _queries(*args: str) -> subprocess.CompletedProcess:
@@ -47,34 +45,15 @@ def test_a_value_a_query_cannot_use_is_named_with_the_form_it_takes(day_db, para
     assert "Conversion Error" not in result.stderr and "LINE 1" not in result.stderr
 
 
-def _on_a_terminal(argv: list[str]) -> tuple[int, bytes, str]:
-    """Run ``argv`` with stdout on a pseudo-terminal: (exit code, what the terminal showed, stderr)."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=follower, stderr=subprocess.PIPE)
-    os.close(follower)
-    shown = b""
-    while select.select([leader], [], [], 30)[0]:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the process has gone
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    err = proc.stderr.read().decode()
-    return proc.wait(30), shown, err
-
-
 def test_parquet_is_not_written_to_a_terminal(day_db, tmp_path):
     """`--format parquet` on a terminal is refused, saying what to do instead,
     and `--out FILE` writes it (owner-only). A pipe still gets it (test_queries)."""
     base = [sys.executable, "-m", "queries", "run", "app_time", "--db", str(day_db), "--format", "parquet"]
-    code, shown, err = _on_a_terminal(base)
+    code, shown, err = on_a_terminal(base)
     assert code == 2 and b"PAR1" not in shown
     assert err.startswith("error: ") and "--out FILE" in err and "pipe" in err
     out = tmp_path / "apps.parquet"
-    code, shown, err = _on_a_terminal([*base, "--out", str(out)])
+    code, shown, err = on_a_terminal([*base, "--out", str(out)])
     assert code == 0 and shown == b"", err
     assert out.read_bytes()[:4] == b"PAR1" and oct(out.stat().st_mode & 0o777) == "0o600"
 

@@ -2,14 +2,12 @@
 log gets the summary alone."""
 
 import io
-import os
-import pty
-import select
 import subprocess
 import sys
 
 from importers.progress import Progress
 from testkit import ROOT, shared
+from testkit.processes import on_a_terminal
 
 EVENTLOG = ["import", "eventlog", str(shared("eventlogs", "reviewing.csv")), "--case", "case:concept:name",
             "--activity", "concept:name", "--time", "time:timestamp"]
@@ -32,21 +30,8 @@ def test_a_piped_import_prints_its_summary_and_nothing_else(db):
 def test_an_import_on_a_terminal_shows_its_progress(db):
     """On a terminal the import says which step it is in and how far it got,
     and clears that line before the summary."""
-    leader, follower = pty.openpty()
-    proc = _import(db, follower)
-    os.close(follower)
-    shown = b""
-    while select.select([leader], [], [], 60)[0]:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the import has ended
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    out = proc.stdout.read().decode()
-    assert proc.wait(60) == 0
+    code, shown, out = on_a_terminal([sys.executable, "-m", "capture", *EVENTLOG, "--db", str(db)], "stderr")
+    assert code == 0
     text = shown.decode()
     assert "reviewing.csv: reading the file" in text
     assert "reviewing.csv: writing: 0 of " in text and "rows" in text
