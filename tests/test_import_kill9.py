@@ -39,9 +39,15 @@ def _state(db) -> dict:
     return state
 
 
-def _import(db, args) -> subprocess.Popen:
+def _import(db, args, output=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "capture", "import", *args, "--db", str(db)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=output, stderr=output, text=True)
+
+
+def _empty(db) -> tuple:
+    """A new, empty database at ``db`` and its state."""
+    store.open_writable(db).close()
+    return db, _state(db)
 
 
 _FULL: dict[str, tuple[float, dict]] = {}
@@ -63,9 +69,7 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path, tm
     args = IMPORTS[name]
     took, after = _full_import(name, tmp_path_factory)
 
-    db = tmp_path / "killed.duckdb"
-    store.open_writable(db).close()
-    before = _state(db)
+    db, before = _empty(tmp_path / "killed.duckdb")
     rng = random.Random(name)
     outcomes = {"before": 0, "after": 0}
     for _ in range(6):
@@ -88,14 +92,11 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(name, tmp_path, tm
 def test_ctrl_c_stops_an_import_at_once_and_writes_nothing(name, tmp_path, tmp_path_factory):
     args = IMPORTS[name]
     took, after = _full_import(name, tmp_path_factory)
-    db = tmp_path / "interrupted.duckdb"
-    store.open_writable(db).close()
-    before = _state(db)
+    db, before = _empty(tmp_path / "interrupted.duckdb")
     startup = _startup_seconds()
     landed, stopped_in = 0, []
     for fraction in (0.2, 0.5, 0.85):
-        proc = subprocess.Popen([sys.executable, "-m", "capture", "import", *args, "--db", str(db)], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = _import(db, args, subprocess.PIPE)
         time.sleep(max(fraction * took, 2 * startup))
         proc.send_signal(signal.SIGINT)
         t0 = time.monotonic()
