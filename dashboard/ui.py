@@ -95,14 +95,6 @@ def empty(message: str) -> None:
 
 def hours(seconds: float | None) -> str:
     """'3 h 25 min' (or '25 min', '40 s'; '3 days 4 h' from 2 days, '13.1 years' from 2 years:
-    an event log over years gave '876048 h 00 min')."""
-    if not seconds:
-        return "0 min"
-    seconds = float(seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds >= 2 * style.DAY:
-        return style.long_duration(seconds)
-    h, m = divmod(round(seconds / 60), 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
+    an event log over years gave '876048 h 00 min'); '0 min' for none (style.duration)."""
+    return style.duration(float(seconds)) if seconds else "0 min"
 

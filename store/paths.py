@@ -78,7 +78,7 @@ def runtime_dir() -> Path:
     ``$XDG_RUNTIME_DIR``, which a cron job or an SSH session may lack.
     """
     root = Path(os.environ.get(RUNTIME_ENV) or Path.home() / ".cache" / "workprint" / "run")
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(root)  # it and any folder made for it: 0700
     info = os.lstat(root)  # the folder itself, never where a link points
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         raise PermissionError(f"{root} must be a folder, not a link: remove it and run the command again")

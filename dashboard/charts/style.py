@@ -50,11 +50,6 @@ def legend_on_top(fig: go.Figure, columns: int = 2) -> go.Figure:
         title=dict(yref="container", y=1, yanchor="top", pad=dict(t=10)), margin=dict(t=44 + 21 * rows))
 
 
-def colour_map(labels) -> dict[str, str]:
-    """A stable colour per label (app or category), cycling the palette."""
-    return {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(sorted(set(labels)))}
-
-
 def app_colours(apps, order: list[str] | None = None) -> dict[str, str]:
     """A colour per app in ``apps``, the same in every chart, view and filter:
     the n-th app of ``order`` (every app the worker has, in the order it first
