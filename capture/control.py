@@ -15,31 +15,24 @@ started it.
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+import tomlkit
 
 import store
 from store import client, statements
 from store.paths import PROJECT_ROOT, Paths, private_files, private_folder
 
-CONSENT_TEXT = """\
-Workprint records how your computer work flows, on this machine only:
-  - when keys go down and up, as a class only (letter, digit, space, ...):
-    never which character, so what you type cannot be reconstructed;
-  - mouse clicks (button and position), scrolling, and how far the pointer
-    travelled each second (not its path);
-  - which application has focus, and when (window titles only if you allow them);
-  - when you are idle, and when capture is paused, started and stopped.
-It is stored in {db} and never leaves this machine unless you share an
-aggregate yourself. You can pause capture at any time (python -m capture pause)
-and withdraw consent (python -m capture consent --withdraw), which stops it.
-"""
+from . import consent_text as consent_text_of
+from . import settings as settings_file
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 60.0
@@ -53,8 +46,131 @@ class NotRunning(ControlError):
     """No capture daemon runs for this database."""
 
 
+# --- settings -------------------------------------------------------------------
+def load_settings(paths: Paths) -> settings_file.Settings:
+    """The settings in force for this database; ControlError says what is wrong with the file."""
+    try:
+        return settings_file.load(paths.settings)
+    except settings_file.SettingsError as exc:
+        raise ControlError(str(exc)) from None
+
+
+def change_settings(paths: Paths, changes: dict) -> settings_file.Settings:
+    """Change dotted keys of the settings file (None removes one). A running
+    daemon puts them in force at once (it would within a second anyway).
+    SettingsError (a ValueError) names what is wrong; nothing is written then."""
+    private_files()
+    private_folder(paths.settings.parent)
+    new = settings_file.update(paths.settings, changes)
+    try:
+        client.request(paths, "reload", timeout=5)
+    except (client.NotRunning, client.DaemonError, OSError):
+        pass  # not running: it reads the file when it starts
+    return new
+
+
+def pause_until(paths: Paths, until: dt.datetime | None) -> settings_file.Settings:
+    """Pause capture until ``until`` (aware), kept in the settings so a
+    restart keeps it; None ends it."""
+    return change_settings(paths, {"pause.until": until})
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d(?:ays?)?)?\s*(?:(\d+)\s*h(?:ours?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?\s*$")
+
+
+def parse_duration(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """When a pause "for 30m" (or 2h, 1h30m, 1d, 45 min) ends; ValueError if unclear."""
+    match = _DURATION.match(text or "")
+    if not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration: give e.g. 30m, 2h, 1h30m or 1d")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    span = dt.timedelta(days=days, hours=hours, minutes=minutes)
+    if not dt.timedelta(0) < span <= dt.timedelta(days=366):
+        raise ValueError(f"{text!r}: a pause lasts from a minute to a year")
+    return (now or dt.datetime.now(dt.timezone.utc)) + span
+
+
+def tomorrow(now: dt.datetime | None = None) -> dt.datetime:
+    """The start of tomorrow, local time (DST-correct)."""
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone()
+    day = local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time()).astimezone()
+
+
+def parse_when(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """When a pause "until ..." ends: tomorrow, 17:30 (the next one), or an ISO time."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    text = (text or "").strip().lower()
+    if text == "tomorrow":
+        return tomorrow(now)
+    try:
+        clock_time = dt.time.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        local = now.astimezone()
+        at = dt.datetime.combine(local.date(), clock_time).astimezone()
+        return at if at > now else dt.datetime.combine(local.date() + dt.timedelta(days=1), clock_time).astimezone()
+    try:
+        at = dt.datetime.fromisoformat(text.upper())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: give tomorrow, 17:30, or 2026-12-01T17:30+01:00") from None
+    at = at if at.tzinfo else at.astimezone()
+    if at <= now:
+        raise ValueError(f"{text!r} has passed already")
+    return at
+
+
+def settings_toml(settings: settings_file.Settings) -> str:
+    """The settings in force, as TOML (what a file with them would say)."""
+    data = settings.model_dump(mode="python", exclude_none=True)
+    return tomlkit.dumps(data)
+
+
+def setting(settings: settings_file.Settings, key: str):
+    """One setting by its dotted key; ValueError names a key that is not there."""
+    value = settings.model_dump(mode="python")
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ValueError(f"no setting {key!r}; see: python -m capture settings")
+        value = value[part]
+    return value
+
+
 def consent_text(paths: Paths) -> str:
-    return CONSENT_TEXT.format(db=paths.db)
+    """The consent text for the settings now in the file."""
+    return consent_text_of.generate(load_settings(paths), paths.db)
+
+
+def consent_standing(paths: Paths) -> dict:
+    """Where consent stands (capture.consent_text.standing), from the running
+    daemon or the file. ``version`` is None for a text not yet kept (it is
+    kept when accepted)."""
+    settings = load_settings(paths)
+    answer = running(paths)
+    if answer and answer.get("consent", {}).get("sha256"):
+        standing = dict(answer["consent"])
+        standing["text"] = consent_text_of.generate(settings, paths.db)
+        if standing.get("accepted_at"):
+            standing["accepted_at"] = dt.datetime.fromisoformat(standing["accepted_at"])
+        if consent_text_of.digest(standing["text"]) == standing["sha256"]:
+            return standing
+    text = consent_text_of.generate(settings, paths.db)
+    empty = {"text": text, "sha256": consent_text_of.digest(text), "version": None, "given": False,
+             "accepted_version": None, "accepted_at": None, "action": None, "more": [], "covered": False}
+    if not paths.db.exists():
+        return empty
+    try:
+        con = store.open_read_only(paths.db)
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+    try:
+        if store.needs_upgrade(con):
+            return empty | {"note": "the database was written by an older Workprint: it is upgraded when capture "
+                                    "starts or consent is given"}
+        return consent_text_of.standing(con, settings, paths.db, register=False)
+    finally:
+        con.close()
 
 
 # --- status -----------------------------------------------------------------
@@ -138,19 +254,37 @@ def _with_file(paths: Paths, action):
         con.close()
 
 
-def accept(paths: Paths) -> None:
-    """Record the worker's consent; capture may start from now on. A withdrawal
-    still waiting to be written (see withdraw) is written first."""
-    if running(paths):  # a daemon only runs with consent: nothing to record
-        return
+def accept(paths: Paths, sha256: str | None = None) -> int:
+    """Consent to the current consent text; capture may record from now on.
+    ``sha256`` is the hash of the text the worker read: if the text has
+    changed since (the settings did), nothing is recorded and ControlError
+    says so. A withdrawal still waiting to be written (see withdraw) is
+    written first. Returns the version accepted."""
+    settings = load_settings(paths)
+    text = consent_text_of.generate(settings, paths.db)
+    if sha256 is not None and sha256 != consent_text_of.digest(text):
+        raise ControlError("the consent text changed since you read it (the settings changed); read it again")
+    if running(paths):
+        try:
+            current = client.request(paths, "reload")["consent"]  # the daemon reads the same settings first
+            if current.get("sha256") != consent_text_of.digest(text):
+                raise ControlError("the consent text changed since you read it (the settings changed); read it again")
+            answer = client.request(paths, "accept", version=current["version"])
+        except client.DaemonError as exc:
+            raise ControlError(str(exc)) from None
+        except client.NotRunning:
+            return accept(paths, sha256)
+        return answer["consent"]["accepted_version"]
 
     def record(con):
         if store.marked_demo(con):
             raise ControlError(f"{paths.db} {store.DEMO_REFUSED}")
         store.settle_withdrawal(con, paths.withdrawal)
-        store.record_consent(con, accepted=True)
+        version = store.register_text(con, text, consent_text_of.scope_json(settings))
+        store.record_consent(con, accepted=True, version=version)
+        return version
 
-    _with_file(paths, record)
+    return _with_file(paths, record)
 
 
 def withdrawal_pending(paths: Paths) -> bool:

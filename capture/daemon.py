@@ -22,7 +22,9 @@ from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
 
-from . import backends, clock
+from . import backends, clock, consent_text
+from . import settings as settings_file
+from .policy import Policy
 from .recorder import Recorder
 from .writer import Writer
 
@@ -42,13 +44,18 @@ class AlreadyRunning(DaemonStartError):
     exit_code = 4
 
 
+TICK = 0.5  # seconds between looks at the settings file, the clock and the backend
+
+
 @dataclass
 class Settings:
+    """How this run works (the command line's options). What is recorded,
+    when, and for how long is in the settings file (capture.settings)."""
+
     backend: str | None = None
     backend_options: dict = field(default_factory=dict)
     idle_threshold: float = 180.0
     flush_interval: float = 1.0
-    store_titles: bool = False
     lock_wait: float = 10.0
 
 
@@ -87,7 +94,15 @@ class Daemon:
         self.paths = paths
         self.settings = settings
         self.db = store.Database(paths.db)
-        self.recorder = Recorder(store_titles=settings.store_titles)
+        self.recorder = Recorder()
+        self.file_settings: settings_file.Settings | None = None
+        self.policy: Policy | None = None
+        self.settings_error: str | None = None
+        self.consent: dict = {}
+        self._stamp: tuple | None = None
+        self._applied_at: float | None = None
+        self._tick_lock = threading.Lock()
+        self._last_tick_ns = clock.now_ns()
         self.started = dt.datetime.now(dt.timezone.utc)
         self.stop_requested = threading.Event()
         self.exit_reason: str | None = None
@@ -127,10 +142,91 @@ class Daemon:
         finally:
             cursor.close()
 
+    def _load_settings(self) -> None:
+        """The settings file as capture starts: an invalid one stops the start."""
+        self._stamp = settings_file.stamp(self.paths.settings)
+        try:
+            self._apply(settings_file.load(self.paths.settings))
+        except settings_file.SettingsError as exc:
+            raise DaemonStartError(f"{exc}; fix it, or remove it for the defaults") from None
+
+    def _apply(self, new: settings_file.Settings) -> None:
+        """Put new settings in force: the policy at once, then consent."""
+        self.file_settings = new
+        self._applied_at = time.time()
+        self.policy = Policy(new)
+        self.recorder.set_policy(self.policy)
+        self.settings_error = None
+        self.recorder.hold("settings", None)
+        self._check_consent()
+
+    def _check_consent(self) -> None:
+        """Hold capture unless the accepted consent covers what the settings record."""
+        try:
+            cursor = self.db.cursor()
+            try:
+                self.consent = consent_text.standing(cursor, self.file_settings, self.paths.db, register=True)
+            finally:
+                cursor.close()
+        except Exception as exc:  # noqa: BLE001 - without a kept text, nothing is recorded
+            self.consent = {"covered": False, "error": str(exc)}
+            self.recorder.hold("consent", f"the consent text could not be kept in the database ({exc})")
+            return
+        if self.consent["covered"]:
+            self.recorder.hold("consent", None)
+        elif self.consent["given"]:
+            self.recorder.hold("consent", f"waiting for your consent to version {self.consent['version']}: the "
+                                          f"settings record more ({'; '.join(self.consent['more'])})")
+        else:
+            self.recorder.hold("consent", "consent was withdrawn")
+
+    def tick(self, force: bool = False) -> None:
+        """Apply a changed settings file, and the holds the clock decides
+        (a pause for a while, work hours), stamped when they began."""
+        with self._tick_lock:
+            now = clock.now_ns()
+            stamp = settings_file.stamp(self.paths.settings)
+            if force or stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    new = settings_file.load(self.paths.settings)
+                except settings_file.SettingsError as exc:
+                    if self.settings_error != str(exc):
+                        log.error("%s: nothing is recorded until it is fixed", exc)
+                    self.settings_error = str(exc)
+                    self.recorder.hold("settings", f"the settings file is not valid: {exc}")
+                else:
+                    if new != self.file_settings or self.settings_error:
+                        log.info("settings changed: now in force")
+                    self._apply(new)
+            self._hold_by_clock(self._last_tick_ns, now)
+            self._last_tick_ns = now
+
+    def _hold_by_clock(self, before_ns: int, now_ns: int) -> None:
+        def blocked(t_ns: int) -> str | None:
+            return self.policy.why_not_recording(dt.datetime.fromtimestamp(t_ns / 1e9, dt.timezone.utc))
+
+        reason = blocked(now_ns)
+        if (reason is None) == ("clock" not in self.recorder.holds):
+            self.recorder.hold("clock", reason)  # only its wording may have changed
+            return
+        lo, hi = before_ns, now_ns  # the change came in (lo, hi]: find when, to the microsecond
+        while hi - lo > 1000:
+            mid = (lo + hi) // 2
+            if (blocked(mid) is None) == (reason is None):
+                hi = mid
+            else:
+                lo = mid
+        self.recorder.hold("clock", reason, t_ns=hi)
+
     def start(self) -> None:
         self._lock.acquire()
         try:
             self._open_and_check_consent()
+            self.recorder.mark(START)  # before any hold's pause mark: capture starts, held
+            self._last_tick_ns = clock.now_ns()
+            self._load_settings()
+            self.tick()
             try:
                 self.backend = backends.load(self.settings.backend, self.settings.backend_options)
             except (backends.BackendUnavailable, RuntimeError) as exc:
@@ -142,7 +238,6 @@ class Daemon:
                 idle_threshold=self.settings.idle_threshold,
             )
             self.server = QueryServer(self.paths.socket, self)
-            self.recorder.mark(START)
             self.writer.start()
             self.backend.start(self.recorder)
             self.server.start()
@@ -158,7 +253,8 @@ class Daemon:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, lambda *_: self.stop_requested.set())
         code = 0
-        while not self.stop_requested.wait(0.5):
+        while not self.stop_requested.wait(TICK):
+            self.tick()
             failure = self.backend.failure()
             if failure:
                 self.exit_reason = f"{failure}: flushed everything and stopped"
@@ -213,8 +309,30 @@ class Daemon:
             "resume": lambda _: {"changed": self.recorder.set_paused(False)},
             "stop": lambda _: self._request_stop(),
             "withdraw": lambda _: self._withdraw(),
+            "accept": self._accept,
+            "reload": lambda _: self._reload(),
             "categories": self._categories,
         }
+
+    def _reload(self) -> dict:
+        self.tick(force=True)
+        return self.status()
+
+    def _accept(self, request: dict) -> dict:
+        """Consent to the current text, given as the version the worker read."""
+        with self._tick_lock:
+            current = self.consent.get("version")
+            if current is None or str(request.get("version")) != str(current):
+                raise ValueError(f"the consent text changed since you read it (it is now version {current}); "
+                                 "read it again, then accept")
+            cursor = self.db.cursor()
+            try:
+                store.record_consent(cursor, accepted=True, version=current)
+            finally:
+                cursor.close()
+            self._check_consent()
+        log.info("consent to version %s given", current)
+        return self.status()
 
     def _categories(self, request: dict) -> dict:
         cursor = self.db.cursor()
@@ -264,7 +382,14 @@ class Daemon:
             "since": self.started.isoformat(),
             "db": str(self.paths.db),
             "backend": self.backend.name,
-            "paused": self.recorder.paused,
+            "paused": "paused" in self.recorder.holds,
+            "holds": dict(self.recorder.holds),
+            "excluded_in_focus": self.recorder.excluded,
+            "consent": {k: v.isoformat() if isinstance(v, dt.datetime) else v
+                        for k, v in self.consent.items() if k != "text"},
+            "settings_error": self.settings_error,
+            "settings": self.file_settings.model_dump(mode="json") if self.file_settings else None,
+            "settings_applied": self._applied_at,
             "events_stored": stored,
             "events_written_this_run": stats.events_written,
             "last_flush": last_flush,

@@ -37,13 +37,15 @@ class IdleTracker:
         self.idle = False
         self.suspended = False
         self.paused = False
+        self.excluded = False
 
     def observe(self, rows: list[tuple]) -> list[tuple]:
         """Rows in time order; returns them with idle markers merged in.
 
-        Input stamped between a pause and its resume is dropped here: the
-        recorder's paused flag is checked without a lock, so a keystroke racing
-        the pause command could otherwise slip in.
+        Input stamped between a pause and its resume is dropped here, and so
+        is input while an excluded app has focus: the recorder's flags are
+        checked without a lock, so a keystroke racing the pause command or
+        the switch could otherwise slip in.
         """
         out = []
         for row in rows:
@@ -51,10 +53,11 @@ class IdleTracker:
             if kind in ev.INPUT_KINDS:
                 if self.paused:
                     continue
-                if self.idle:
-                    out.append((row[0], ev.IDLE_END))
-                    self.idle = False
-                self.last_input_ns = max(self.last_input_ns, row[0])
+                self.active(row[0], out)
+                if self.excluded:  # a key that raced the switch to an excluded app: never stored
+                    continue
+            elif kind == ev.FOCUS:
+                self.excluded = len(row) > 5 and bool(row[5])
             elif kind == ev.PAUSE or kind == ev.STOP:
                 if self.idle:
                     out.append((row[0], ev.IDLE_END))
@@ -66,6 +69,15 @@ class IdleTracker:
                 self.last_input_ns = row[0]
             out.append(row)
         return out
+
+    def active(self, t_ns: int, out: list) -> None:
+        """Input at ``t_ns`` (stored or not): it ends an idle period."""
+        if self.paused:
+            return
+        if self.idle:
+            out.append((t_ns, ev.IDLE_END))
+            self.idle = False
+        self.last_input_ns = max(self.last_input_ns, t_ns)
 
     def tick(self, now_ns: int) -> tuple | None:
         if self.idle or self.suspended:
@@ -157,6 +169,9 @@ class Writer(threading.Thread):
         rows = self._drain()
         rows.sort(key=lambda r: r[0])
         rows = self.idle.observe(rows)
+        unseen = self.recorder.excluded_activity_ns
+        if unseen > self.idle.last_input_ns:  # input in an excluded app: active, though nothing of it is kept
+            self.idle.active(unseen, rows)
         marker = None if final else self.idle.tick(now_ns)
         if marker:
             rows.append(marker)

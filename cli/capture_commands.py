@@ -13,6 +13,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import tomllib
 
 from capture import control
 from store.paths import Paths, private_folder
@@ -31,7 +32,6 @@ def add_parsers(sub, common) -> None:
                      help="no input for this long counts as idle (default 180)")
     run.add_argument("--flush-interval", type=float, default=1.0, metavar="SECONDS",
                      help="write to the database at least this often (default 1)")
-    run.add_argument("--store-titles", action="store_true", help="also store window titles (off by default)")
     run.set_defaults(handler=cmd_run)
 
     sub.add_parser("stop", parents=[common], help="stop the running daemon, flushing everything"
@@ -39,9 +39,23 @@ def add_parsers(sub, common) -> None:
     status = sub.add_parser("status", parents=[common], help="is capture running, and what has it stored")
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
     status.set_defaults(handler=cmd_status)
-    sub.add_parser("pause", parents=[common], help="stop recording input until resumed"
-                   ).set_defaults(handler=cmd_pause)
-    sub.add_parser("resume", parents=[common], help="record input again").set_defaults(handler=cmd_resume)
+    pause = sub.add_parser("pause", parents=[common], help="stop recording input until resumed, or for a while")
+    when = pause.add_mutually_exclusive_group()
+    when.add_argument("--for", dest="for_", metavar="DURATION", help="for a while: 30m, 2h, 1h30m, 1d")
+    when.add_argument("--until", metavar="WHEN", help="until then: tomorrow, 17:30, or 2026-12-01T17:30+01:00")
+    pause.set_defaults(handler=cmd_pause)
+    sub.add_parser("resume", parents=[common], help="record input again (ends a pause for a while too)"
+                   ).set_defaults(handler=cmd_resume)
+
+    settings = sub.add_parser("settings", parents=[common], help="show or change what is recorded, when, and "
+                              "for how long (the settings file)")
+    settings.add_argument("action", nargs="?", choices=("show", "set", "unset", "add", "remove"), default="show",
+                          help="show (default); set KEY VALUE; unset KEY; add KEY VALUE or remove KEY VALUE "
+                               "(for lists)")
+    settings.add_argument("key", nargs="?", help="a dotted key, e.g. exclude.apps, retention.raw_days, "
+                                                 "work_hours.days.mon-fri")
+    settings.add_argument("value", nargs="?", help="a TOML value (true, 30, [\"a\", \"b\"]) or plain text")
+    settings.set_defaults(handler=cmd_settings)
 
     cats = sub.add_parser("categories", parents=[common], help="show or edit the rules that put apps in categories")
     cats.add_argument("--add", nargs=2, metavar=("PATTERN", "CATEGORY"),
@@ -54,6 +68,8 @@ def add_parsers(sub, common) -> None:
     group = consent.add_mutually_exclusive_group()
     group.add_argument("--accept", action="store_true", help="consent to capture")
     group.add_argument("--withdraw", action="store_true", help="withdraw consent; stops a running daemon")
+    consent.add_argument("--sha256", help="with --accept: the hash of the text you read (shown with it); "
+                                         "refused if the text has changed since")
     consent.set_defaults(handler=cmd_consent)
 
 
@@ -118,7 +134,6 @@ def cmd_run(args, paths: Paths) -> int:
         backend_options=replay.parse_options(args.replay or os.environ.get("WORKPRINT_REPLAY")),
         idle_threshold=args.idle_threshold,
         flush_interval=args.flush_interval,
-        store_titles=args.store_titles,
     )
     daemon = Daemon(paths, settings)
     try:
@@ -191,10 +206,27 @@ def _set_paused(paths: Paths, paused: bool) -> int:
 
 
 def cmd_pause(args, paths: Paths) -> int:
+    if args.for_ or args.until:
+        try:
+            until = control.parse_duration(args.for_) if args.for_ else control.parse_when(args.until)
+            control.pause_until(paths, until)
+        except ValueError as exc:
+            return fail(str(exc))
+        print(f"paused until {until.astimezone():%a %d %b %H:%M} (resume earlier with: python -m capture resume)")
+        return 0
     return _set_paused(paths, True)
 
 
 def cmd_resume(args, paths: Paths) -> int:
+    try:
+        settings = control.load_settings(paths)
+        if settings.pause.until is not None:
+            control.pause_until(paths, None)
+            print("the pause for a while is over")
+            if not control.running(paths):
+                return 0
+    except (ValueError, control.ControlError) as exc:
+        return fail(str(exc))
     return _set_paused(paths, False)
 
 
@@ -202,28 +234,99 @@ ACCEPT = "to consent: python -m capture consent --accept"
 WITHDRAW = "to withdraw it: python -m capture consent --withdraw"
 
 
+def _standing_lines(standing: dict) -> list[str]:
+    version = standing["version"]
+    lines = [f"This is version {version} of the consent text" if version else "This text is new: it gets a "
+             "version number when you accept it", f"(sha256 {standing['sha256']})."]
+    if standing.get("note"):
+        lines.append(f"Note: {standing['note']}.")
+    if standing["covered"]:
+        lines.append(f"You have consented (to version {standing['accepted_version']}, which covers what is "
+                     f"recorded now); {WITHDRAW}")
+    elif standing["given"]:
+        lines.append(f"You consented to version {standing['accepted_version']}, but the settings now record more: "
+                     f"{'; '.join(standing['more'])}. Nothing is recorded until you accept this text.")
+        lines.append(ACCEPT[0].upper() + ACCEPT[1:])
+    else:
+        lines.append("You withdrew consent, so nothing is captured." if standing["action"] == "withdraw"
+                     else "You have not consented, so nothing is captured.")
+        lines.append(ACCEPT[0].upper() + ACCEPT[1:])
+    return lines
+
+
 def cmd_consent(args, paths: Paths) -> int:
-    text = control.consent_text(paths)
     try:
         if args.accept:
-            control.accept(paths)
+            text = control.consent_text(paths)
+            version = control.accept(paths, args.sha256)
             print(text)
-            print("consent recorded: start capture with: python -m capture run")
+            print(f"consent to version {version} recorded" + (
+                "" if control.running(paths) else ": start capture with: python -m capture run"))
         elif args.withdraw:
             stopped = control.withdraw(paths)
             print("consent withdrawn; capture stopped" if stopped
                   else "consent withdrawn: capture will not start until you accept again")
+            print("to delete what was recorded too: python -m capture delete --everything")
             if control.withdrawal_pending(paths):
                 print(f"note: {paths.db} could not be written just now, so the withdrawal is noted beside it "
                       f"({paths.withdrawal.name}) and will be written as soon as it can be; capture cannot start "
                       "until then")
         else:
-            print(text)
-            status = control.status(paths)
-            given = status["running"] or status.get("consent", False)  # a daemon only runs with consent
-            print(f"You have consented; {WITHDRAW}" if given else ACCEPT[0].upper() + ACCEPT[1:])
+            standing = control.consent_standing(paths)
+            print(standing["text"])
+            print("\n".join(_standing_lines(standing)))
     except control.ControlError as exc:
         return fail(str(exc))
+    return 0
+
+
+def _value(text: str | None):
+    """A command-line value as TOML (true, 30, ["a"]), else as plain text."""
+    if text is None:
+        raise ValueError("give a value")
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def cmd_settings(args, paths: Paths) -> int:
+    try:
+        if args.action == "show":
+            settings = control.load_settings(paths)
+            where = paths.settings if paths.settings.exists() else f"{paths.settings} (not there yet: the defaults)"
+            print(f"# {where}")
+            print(control.settings_toml(settings))
+            return 0
+        if not args.key:
+            return fail(f"settings {args.action} needs a KEY (e.g. exclude.apps)")
+        if args.action == "unset":
+            changes = {args.key: None}
+        elif args.action == "set":
+            changes = {args.key: _value(args.value)}
+        else:
+            current = control.setting(control.load_settings(paths), args.key)
+            if not isinstance(current, (list, tuple)):
+                return fail(f"{args.key} is not a list: use settings set")
+            value = _value(args.value)
+            items = list(current)
+            if args.action == "add" and value not in items:
+                items.append(value)
+            elif args.action == "remove":
+                if value not in items:
+                    return fail(f"{value!r} is not in {args.key} ({', '.join(map(repr, items)) or 'empty'})")
+                items.remove(value)
+            changes = {args.key: items}
+        control.change_settings(paths, changes)
+    except (ValueError, control.ControlError) as exc:
+        return fail(str(exc))
+    running = control.running(paths)
+    print(f"{paths.settings} changed" + ("; capture put it in force" if running else "; capture reads it when it "
+                                         "starts"))
+    standing = control.consent_standing(paths)
+    if standing["given"] and not standing["covered"]:
+        print(f"this records more than you consented to ({'; '.join(standing['more'])}): nothing is recorded "
+              "until you read and accept the new text (python -m capture consent)")
     return 0
 
 

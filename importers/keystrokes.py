@@ -29,7 +29,7 @@ from store.schema import EVENT_KINDS, KEY_CLASSES
 from .common import EARLIEST_US, BadInput, Prepared, batch_id, format_parser, latest_us
 from .progress import QUIET, Progress
 
-LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER = KEY_CLASSES
+LETTER, DIGIT, PUNCT, SPACE, ENTER, TAB, BACKSPACE, MODIFIER, NAV, FUNCTION, OTHER, CHARACTER = KEY_CLASSES
 
 
 # JavaScript keyCodes, as used by browser-based typing studies (e.g. the Aalto

@@ -19,13 +19,18 @@ own = data.Source(paths.db, False, None)
 _NOTE = "privacy_note"  # a message to show after the rerun an action ends with
 
 
-def consent_markdown() -> str:
-    """The consent text the command line prints, as Markdown: its '  - ' items as a list."""
+def consent_markdown(text: str) -> str:
+    """The consent text the command line prints, as Markdown: its '  - ' items
+    as a list, the file and the commands as code."""
     lines = []
-    for line in control.CONSENT_TEXT.format(db=f"`{paths.db}`").splitlines():
+    for line in text.replace(str(paths.db), f"`{paths.db}`").splitlines():
         if line.startswith("  - "):
+            if lines and lines[-1] and not lines[-1].startswith(("- ", "  ")):
+                lines.append("")  # a list needs a blank line before it
             line = "- " + line[4:]
-        elif not line.startswith("    ") and lines and lines[-1].startswith(("- ", "  ")):
+        elif line.startswith("    "):
+            line = "  " + line[4:]
+        elif line and lines and lines[-1].startswith(("- ", "  ")):
             lines.append("")  # the paragraph after the list
         lines.append(line)
     text = "\n".join(lines)
@@ -67,37 +72,51 @@ st.caption(f"This page is always about **your own** database, `{paths.db}`, even
            "data. Nothing in it leaves this machine.")
 status = data.capture_status()
 
+try:
+    standing = control.consent_standing(paths)
+except control.ControlError as exc:
+    standing = None
+    st.error(f"{exc}. Until the settings file is fixed (or removed, for the defaults), capture records nothing.",
+             icon=":material/error:")
+
 st.subheader("What Workprint records")
-st.markdown(consent_markdown())
-st.caption("Key characters are never stored, logged or shown: only the class of each key.")
+if standing:
+    st.markdown(consent_markdown(standing["text"]))
+    version = f"version {standing['version']}" if standing["version"] else "a new version (numbered when accepted)"
+    st.caption(f"This text is generated from the database's schema and your settings below, so it cannot drift "
+               f"from what is recorded. It is {version}; sha256 `{standing['sha256'][:16]}…`.")
 
 st.subheader("Your consent")
 note("consent")
-consent = None
-if paths.db.exists():
-    try:
-        rows = data.query(own, "consent_state")
-        consent = rows.row(0, named=True) if rows.height else None
-    except data.DataUnavailable as exc:
-        consent = {"action": "unknown", "why": str(exc)}
-accepted = bool(consent) and consent["action"] == "accept"
-if consent and consent["action"] == "unknown":
-    st.warning(f"Your consent cannot be read just now: {consent['why']} To withdraw it meanwhile, in a terminal: "
-               "`python -m capture consent --withdraw`.", icon=":material/warning:")
-elif accepted:
-    st.success(f"You accepted on {consent['ts'].astimezone():%a %d %b %Y at %H:%M}. Capture may run.",
-               icon=":material/check_circle:")
+accepted = bool(standing) and standing["covered"]
+if standing and standing.get("note"):
+    st.info(standing["note"][:1].upper() + standing["note"][1:] + ".", icon=":material/info:")
+if standing and standing["given"]:
+    when = standing["accepted_at"].astimezone() if standing.get("accepted_at") else None
+    on = f" on {when:%a %d %b %Y at %H:%M}" if when else ""
+    if standing["covered"]:
+        st.success(f"You accepted version {standing['accepted_version']}{on}; it covers what is recorded now. "
+                   "Capture may run.", icon=":material/check_circle:")
+    else:
+        st.warning(f"You accepted version {standing['accepted_version']}{on}, but your settings now record more: "
+                   f"{'; '.join(standing['more'])}. Nothing is recorded until you accept the text above.",
+                   icon=":material/warning:")
     if st.button("Withdraw consent", icon=":material/block:",
-                 help="Stops capture if it runs; it will not start again until you accept again."):
-        act(attempt, control.withdraw, paths,
-            done="Consent withdrawn. Capture is stopped and will not start until you accept.", where="consent")
-else:
-    st.info(f"You withdrew consent on {consent['ts'].astimezone():%a %d %b %Y at %H:%M}, so nothing is captured."
-            if consent else "You have not given consent yet, so nothing is captured.", icon=":material/block:")
+                 help="Stops capture at once; it will not start again until you accept again."):
+        act(attempt, control.withdraw, paths, where="consent",
+            done="Consent withdrawn. Capture is stopped and will not start until you accept. To delete what was "
+                 "recorded too, use Delete below.")
+elif standing:
+    st.info("You withdrew consent, so nothing is captured. You can delete what was recorded below."
+            if standing["action"] == "withdraw" else "You have not given consent yet, so nothing is captured.",
+            icon=":material/block:")
+if standing and not standing["covered"]:
     read = st.checkbox("I have read this: what Workprint records (above), and that I can pause or withdraw "
                        "at any time.", key="consent_read")
     if st.button("Accept", type="primary", icon=":material/check:", disabled=not read):
-        act(attempt, control.accept, paths, done="Consent recorded. You can start capture below.", where="consent")
+        act(attempt, control.accept, paths, standing["sha256"], where="consent",
+            done="Consent recorded. Capture records again." if standing["given"]
+            else "Consent recorded. You can start capture below.")
 
 
 @st.fragment(run_every=3 if status else None)
@@ -105,12 +124,15 @@ def capture_panel():
     note("capture")
     status = data.capture_status()
     if status:
-        state = "paused: no input is recorded" if status["paused"] else "capturing"
+        holds = status.get("holds") or {}
+        state = ("paused: " + "; ".join(holds.values()) + ", so no input is recorded") if holds else "capturing"
+        if status.get("excluded_in_focus") and not holds:
+            state = "an excluded app has focus, so no input is recorded"
         since = dt.datetime.fromisoformat(status["since"]).astimezone()
         st.success(f"Running ({state}) since {since:%a %d %b %H:%M}; {status['events_stored'] or 0:,} events "
                    f"stored.", icon=":material/radio_button_checked:")
         with st.container(horizontal=True):
-            paused = status["paused"]
+            paused = "paused" in holds
             if st.button("Resume" if paused else "Pause", icon=":material/play_arrow:" if paused else ":material/pause:"):
                 act(attempt, control.set_paused, paths, not paused,
                     done="Capture resumed." if paused else "Capture paused.", where="capture")
@@ -149,5 +171,86 @@ def capture_panel():
                "Start capture to watch new rows arrive.")
 
 
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def settings_panel() -> None:
+    """The settings file, as a form; saving puts it in force in the running capture."""
+    note("settings")
+    try:
+        current = control.load_settings(paths)
+    except control.ControlError as exc:
+        st.error(f"{exc}. Fix it in `{paths.settings}`, or remove that file for the defaults.",
+                 icon=":material/error:")
+        return
+    until = current.pause.until
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if until and until > dt.datetime.now(dt.timezone.utc):
+            st.markdown(f"**Paused until {until.astimezone():%a %d %b %H:%M}.**")
+            if st.button("Resume now", icon=":material/play_arrow:"):
+                act(attempt, control.pause_until, paths, None, where="settings", done="The pause is over.")
+        else:
+            st.markdown("Pause for a while:")
+            now = dt.datetime.now(dt.timezone.utc)
+            for label, end in (("30 min", now + dt.timedelta(minutes=30)), ("1 hour", now + dt.timedelta(hours=1)),
+                               ("until tomorrow", control.tomorrow(now))):
+                if st.button(label, icon=":material/pause:", key=f"pause_{label}"):
+                    act(attempt, control.pause_until, paths, end, where="settings",
+                        done=f"Paused until {end.astimezone():%a %d %b %H:%M}; kept even if capture restarts.")
+    with st.form("settings"):
+        st.markdown("**Excluded apps**: while one has focus, no input at all is recorded.")
+        excluded = st.text_area("App name patterns (WM_CLASS; `*` and `?` as wildcards), one per line",
+                                "\n".join(current.exclude.apps), placeholder="keepassxc\nsignal")
+        prompts = st.checkbox("Also exclude password prompts, password managers and lock screens",
+                              current.exclude.password_prompts)
+        record_name = st.checkbox("Record which excluded app had focus (off: only that one did)",
+                                  current.exclude.record_name)
+        st.markdown("**Window titles**: stored only for the apps listed, after e-mail addresses, URL paths and "
+                    "queries and long numbers are removed.")
+        titles = st.text_area("Apps whose titles are stored (patterns, one per line; `*` for every app)",
+                              "\n".join(current.titles.apps))
+        redact = st.text_area("Also remove what these regular expressions match, one per line",
+                              "\n".join(current.titles.redact), placeholder="Project \\w+")
+        st.markdown("**Work hours**: outside them nothing is captured. None listed: any time.")
+        hours = st.text_area("One line per day range, e.g. `mon-fri = 09:00-12:30, 13:30-17:30`",
+                             "\n".join(f"{k} = {v}" for k, v in current.work_hours.days.items()))
+        zone = st.text_input("Time zone (`local`, or a name such as Europe/Berlin)", current.work_hours.timezone)
+        st.markdown("**Retention**: Workprint deletes older rows itself, and removes them from the file.")
+        left, right = st.columns(2)
+        raw_days = left.number_input("Raw events, days", 1, 3650, current.retention.raw_days)
+        derived_months = right.number_input("Hourly and derived tables, months", 1, 120,
+                                            current.retention.derived_months)
+        if st.form_submit_button("Save settings", type="primary", icon=":material/save:"):
+            days = {}
+            for line in hours.splitlines():
+                if line.strip():
+                    spec, _, ranges = line.partition("=")
+                    days[spec.strip()] = ranges.strip()
+            changes = {"exclude.apps": [p for p in excluded.splitlines() if p.strip()],
+                       "exclude.password_prompts": prompts, "exclude.record_name": record_name,
+                       "titles.apps": [p for p in titles.splitlines() if p.strip()],
+                       "titles.redact": [p for p in redact.splitlines() if p.strip()],
+                       "work_hours.days": days, "work_hours.timezone": zone.strip() or "local",
+                       "retention.raw_days": int(raw_days), "retention.derived_months": int(derived_months)}
+            act(save, changes, where="settings", done="Settings saved; capture put them in force.")
+    st.caption(f"Kept in `{paths.settings}`; you can also edit that file, or use `python -m capture settings`.")
+
+
+def save(changes: dict) -> str | None:
+    try:
+        control.change_settings(paths, changes)
+    except ValueError as exc:
+        return str(exc)
+    standing = control.consent_standing(paths)
+    if standing["given"] and not standing["covered"]:
+        return ("Saved, but these settings record more than you consented to, so nothing is recorded until you "
+                "read and accept the new text under Your consent.")
+    return None
+
+
 st.subheader("Capture")
 capture_panel()
+
+st.subheader("Settings")
+settings_panel()

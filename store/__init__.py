@@ -21,11 +21,14 @@ above it. Its modules:
 from .batches import known_batches, new_batch_id, write_batch, write_batches
 from .categories import edit_category_rules
 from .consent import (
-    CONSENT_TEXT_VERSION,
     consent_given,
+    find_text,
+    latest_consent,
     mark_withdrawal,
     record_consent,
+    register_text,
     settle_withdrawal,
+    text_version,
     withdraw,
 )
 from .db import (
@@ -41,7 +44,6 @@ from .errors import CorruptError, FileReplacedError, LockedError, SchemaTooNewEr
 from .txn import transaction
 
 __all__ = [
-    "CONSENT_TEXT_VERSION",
     "CorruptError",
     "Database",
     "FileReplacedError",
@@ -54,7 +56,11 @@ __all__ = [
     "DEMO_REFUSED",
     "is_demo",
     "marked_demo",
+    "find_text",
     "known_batches",
+    "latest_consent",
+    "register_text",
+    "text_version",
     "mark_withdrawal",
     "needs_upgrade",
     "new_batch_id",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import statements
+from .schema import CHARACTER_CLASSES
 from .txn import transaction
 
 
@@ -22,7 +24,8 @@ def new_batch_id() -> int:
 # Tables a batch may go to: each has its insert statement, insert_<table>
 # (no SQL is built from input: the target picks one of these).
 # The *_by_event targets replace what is stored for the same event instead of adding to it.
-_TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly", "spans_by_event", "input_totals_by_event"}
+_TARGETS = {"raw_events", "spans", "input_totals", "keystrokes", "hourly", "spans_by_event", "input_totals_by_event",
+            "key_counts"}
 _WITH_BATCH_ID = {"raw_events", "spans", "input_totals", "spans_by_event", "input_totals_by_event"}
 
 
@@ -40,18 +43,39 @@ def _insert(con, target: str, batches: list[tuple[int, pa.Table]], source: str) 
         tables = [t for _, t in new]
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     del tables
+    if target == "raw_events":
+        _insert_table(con, "key_counts", key_counts(table))
+    _insert_table(con, target, table)
+    del table
+    for i, t in new:
+        statements.execute(con, "batch_record", {"id": i, "source": source, "n": t.num_rows})
+    return sum(t.num_rows for _, t in new)
+
+
+def _insert_table(con, target: str, table: pa.Table) -> None:
     # A *_by_event statement reads _incoming twice; the others once, and for them
     # a reader that lets go of each batch as it is read (a view registered in a
     # transaction keeps what it names until the commit).
     con.register("_incoming", table if target.endswith("_by_event") else _read_once(table))
-    del table
     try:
         statements.execute(con, f"insert_{target}")
     finally:
         con.unregister("_incoming")
-    for i, t in new:
-        statements.execute(con, "batch_record", {"id": i, "source": source, "n": t.num_rows})
-    return sum(t.num_rows for _, t in new)
+
+
+def key_counts(events: pa.Table) -> pa.Table:
+    """Per worker, minute and batch: how many key presses were letters, digits
+    and punctuation, the classes the stored events no longer tell apart."""
+    kind = pc.cast(events["kind"], pa.string())
+    key_class = pc.cast(events["key_class"], pa.string())
+    pressed = pc.and_(pc.equal(kind, "key_down"), pc.is_in(key_class, value_set=pa.array(CHARACTER_CLASSES, pa.string())))
+    keys = pa.table({
+        "worker": events["worker"], "minute": pc.floor_temporal(events["ts"], unit="minute"),
+        "key_class": key_class, "batch_id": events["batch_id"], "utc_offset": events["utc_offset"],
+    }).filter(pressed)
+    counts = keys.group_by(["worker", "minute", "key_class", "batch_id"], use_threads=False).aggregate(
+        [("utc_offset", "min"), ("utc_offset", "count")])
+    return counts.rename_columns(["worker", "minute", "key_class", "batch_id", "utc_offset", "presses"])
 
 
 def _read_once(table: pa.Table) -> pa.RecordBatchReader:

@@ -1,5 +1,9 @@
 """The consent ledger: who accepted or withdrew, when, and which text.
 
+Every text ever shown is kept, exactly, with its hash and what it covers
+(``consent_texts``, numbered versions); each accept or withdrawal names the
+version it was given for and the login that gave it (``consent_log``).
+
 A withdrawal always takes effect, even when it cannot be written (a full
 disk): it is then marked in a small file beside the database
 (:func:`mark_withdrawal`), capture cannot start while that mark is there, and
@@ -8,23 +12,65 @@ whoever next opens the file for writing records it (:func:`settle_withdrawal`).
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import logging
 from pathlib import Path
 
 from . import statements
+from .txn import transaction
 
 log = logging.getLogger("workprint.consent")
 
-CONSENT_TEXT_VERSION = "1"
+
+def register_text(con, text: str, scope: str) -> int:
+    """The version number of ``text``, kept as a new version if it is new.
+    ``scope`` (JSON) is what it covers."""
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    with transaction(con):
+        found = statements.scalar(con, "consent_text_find", {"sha256": sha})
+        if found is not None:
+            return int(found)
+        return int(statements.scalar(con, "consent_text_add", {"sha256": sha, "text": text, "scope": scope}))
 
 
-def record_consent(con, accepted: bool, worker: str = "local") -> None:
+def find_text(con, sha256: str) -> int | None:
+    """The version number of the text with this hash, if it was ever kept."""
+    found = statements.scalar(con, "consent_text_find", {"sha256": sha256})
+    return None if found is None else int(found)
+
+
+def text_version(con, version: int) -> dict | None:
+    """One kept version: version, sha256, text, scope (JSON) and created; None if unknown."""
+    rows = statements.execute(con, "consent_text_get", {"version": int(version)}).fetchall()
+    return dict(zip(("version", "sha256", "text", "scope", "created"), rows[0])) if rows else None
+
+
+def record_consent(con, accepted: bool, version: int | str | None = None, worker: str = "local") -> None:
+    """Append an accept of ``version``, or a withdrawal (of whatever was accepted)."""
+    if version is None:
+        latest = latest_consent(con, worker)
+        version = latest["text_version"] if latest else "0"
     statements.execute(con, "consent_record", {
-        "action": "accept" if accepted else "withdraw", "version": CONSENT_TEXT_VERSION, "worker": worker})
+        "action": "accept" if accepted else "withdraw", "version": str(version), "worker": worker,
+        "account": _account()})
+
+
+def _account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid with no name
+        return "unknown"
+
+
+def latest_consent(con, worker: str = "local") -> dict | None:
+    """The worker's latest action: action, ts, text_version, account; None if none."""
+    rows = statements.execute(con, "consent_latest_row", {"worker": worker}).fetchall()
+    return dict(zip(("action", "ts", "text_version", "account"), rows[0])) if rows else None
 
 
 def consent_given(con, worker: str = "local") -> bool:
-    """True if the worker's latest consent action is an accept."""
+    """True if the worker's latest consent action is an accept (of any version)."""
     return statements.scalar(con, "consent_action", {"worker": worker}) == "accept"
 
 

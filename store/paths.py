@@ -105,6 +105,11 @@ class Paths:
         return self.db.with_name(self.db.name + ".withdrawn")
 
     @property
+    def settings(self) -> Path:
+        """The settings file (capture.settings): ``data/workprint.toml`` for ``data/workprint.duckdb``."""
+        return self.db.with_suffix(".toml")
+
+    @property
     def log(self) -> Path:
         return self.db.with_name(self.db.name + ".log")
 

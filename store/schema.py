@@ -12,8 +12,9 @@ utc_offset    INTEGER        the worker's local UTC offset then, in seconds
 kind          VARCHAR        key_down, key_up, mouse_down, mouse_up, scroll,
                              move, focus, idle_start, idle_end, pause,
                              resume, start, stop
-key_class     VARCHAR        letter, digit, punctuation, space, enter, tab,
-                             backspace, modifier, navigation, function, other
+key_class     VARCHAR        character (any letter, digit or punctuation),
+                             space, enter, tab, backspace, modifier,
+                             navigation, function, other
 button        VARCHAR        left, middle, right, back, forward, other
 x, y          INTEGER        pointer position (mouse_down/up, scroll)
 dx, dy        INTEGER        scroll steps
@@ -49,7 +50,13 @@ KEY_CLASSES = (
     "navigation",
     "function",
     "other",
+    # Since version 5 what is stored for every letter, digit and punctuation
+    # key: their classes gave away the shape of what was typed (word lengths,
+    # capitals, numbers). Per-minute counts of the three stay (key_counts).
+    "character",
 )
+# The classes key_counts counts per minute, and which "character" replaces in events.
+CHARACTER_CLASSES = ("letter", "digit", "punctuation")
 EVENT_KINDS = (
     "key_down",
     "key_up",
@@ -263,8 +270,79 @@ _V4 = [
         WHERE consent_log.rowid = numbered.rid""",
 ]
 
+# Version 5: privacy.
+# - Stored events no longer tell letters, digits and punctuation apart: all
+#   three become "character", in raw_events and keystrokes; key_counts keeps
+#   how many of each were pressed per minute (first filled from the events
+#   already stored). The ENUM cannot gain a value in place, so the columns go
+#   through a temporary type.
+# - The consent ledger keeps every version of the consent text (consent_texts:
+#   its exact text, hash, and what it covers) and which account gave each
+#   consent. Version 1 is the fixed text earlier Workprints showed.
+_CLASSES_V5 = _enum(KEY_CLASSES)
+_CHARACTER_SQL = "(" + ", ".join(f"'{c}'" for c in CHARACTER_CLASSES) + ")"
+LEGACY_CONSENT_TEXT = """\
+Workprint records how your computer work flows, on this machine only:
+  - when keys go down and up, as a class only (letter, digit, space, ...):
+    never which character, so what you type cannot be reconstructed;
+  - mouse clicks (button and position), scrolling, and how far the pointer
+    travelled each second (not its path);
+  - which application has focus, and when (window titles only if you allow them);
+  - when you are idle, and when capture is paused, started and stopped.
+It is stored in the database file and never leaves this machine unless you share an
+aggregate yourself. You can pause capture at any time (python -m capture pause)
+and withdraw consent (python -m capture consent --withdraw), which stops it.
+"""
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_V5 = [
+    f"CREATE TYPE key_class_v5 AS {_CLASSES_V5}",
+    "DROP VIEW events",
+    "ALTER TABLE raw_events ALTER COLUMN key_class SET DATA TYPE key_class_v5",
+    "ALTER TABLE keystrokes ALTER COLUMN key_class SET DATA TYPE key_class_v5",
+    "DROP TYPE key_class",
+    f"CREATE TYPE key_class AS {_CLASSES_V5}",
+    "ALTER TABLE raw_events ALTER COLUMN key_class SET DATA TYPE key_class",
+    "ALTER TABLE keystrokes ALTER COLUMN key_class SET DATA TYPE key_class",
+    "DROP TYPE key_class_v5",
+    # Presses per minute of each class that events now store as "character".
+    """CREATE TABLE key_counts (
+        worker VARCHAR NOT NULL,
+        minute TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        key_class key_class NOT NULL,
+        presses INTEGER NOT NULL,
+        batch_id UBIGINT
+    )""",
+    f"""INSERT INTO key_counts
+        SELECT worker, date_trunc('minute', ts), any_value(utc_offset), key_class, count(*)::INTEGER, any_value(batch_id)
+        FROM raw_events WHERE kind = 'key_down' AND key_class IN {_CHARACTER_SQL}
+        GROUP BY worker, date_trunc('minute', ts), key_class""",  # noqa: S608 - our own constants
+    f"UPDATE raw_events SET key_class = 'character' WHERE key_class IN {_CHARACTER_SQL}",  # noqa: S608 - constants
+    f"UPDATE keystrokes SET key_class = 'character' WHERE key_class IN {_CHARACTER_SQL}",  # noqa: S608 - constants
+    """CREATE VIEW events AS
+        SELECT ts, utc_offset, kind::VARCHAR AS kind, key_class::VARCHAR AS key_class,
+               button::VARCHAR AS button, x, y, dx, dy, distance, app, title, pid, worker,
+               key_seq, case_id
+        FROM raw_events""",
+    """CREATE TABLE consent_texts (
+        version INTEGER PRIMARY KEY,
+        sha256 VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL,
+        created TIMESTAMPTZ NOT NULL
+    )""",
+    f"""INSERT INTO consent_texts VALUES (1, sha256({_literal(LEGACY_CONSENT_TEXT)}), {_literal(LEGACY_CONSENT_TEXT)},
+        '{{"legacy": true}}', TIMESTAMPTZ '2026-01-01 00:00:00+00')""",  # noqa: S608 - our own constant
+    "ALTER TABLE consent_log ADD COLUMN account VARCHAR",
+]
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -42,10 +42,11 @@ class XSession:
     def run(self, *cmd: str, timeout: float = 60) -> str:
         return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout, check=True).stdout
 
-    def window(self, wm_class: str) -> str:
-        """Open an xterm whose WM_CLASS class is ``wm_class``; return its window id."""
+    def window(self, wm_class: str, title: str | None = None) -> str:
+        """Open an xterm whose WM_CLASS class is ``wm_class`` (and title ``title``,
+        else the class); return its window id."""
         proc = subprocess.Popen(
-            ["xterm", "-class", wm_class, "-title", wm_class, "-e", "cat > /dev/null"],
+            ["xterm", "-class", wm_class, "-title", title or wm_class, "-e", "cat > /dev/null"],
             env=self.env,
             stderr=subprocess.DEVNULL,
         )

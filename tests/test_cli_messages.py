@@ -22,7 +22,8 @@ def test_consent_says_how_to_withdraw_once_given(db):
     cli("consent", "--accept", "--db", str(db))
     after = cli("consent", "--db", str(db)).stdout
     assert "--accept" not in after.splitlines()[-1]
-    assert after.rstrip().endswith("You have consented; to withdraw it: python -m capture consent --withdraw")
+    assert after.rstrip().endswith("to withdraw it: python -m capture consent --withdraw")
+    assert "You have consented (to version 2, which covers what is recorded now)" in after
 
 
 def test_status_of_a_file_never_stopped_says_so_in_words(consented):

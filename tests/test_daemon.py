@@ -42,7 +42,7 @@ def test_withdrawn_consent_blocks_the_next_start(consented):
 
 def test_consent_text_says_what_is_recorded(db):
     out = cli("consent", "--db", str(db)).stdout
-    assert "never which character" in out and "consent --accept" in out
+    assert "never which key" in out and "consent --accept" in out
     assert not db.exists(), "showing the text must not create anything"
 
 

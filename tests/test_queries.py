@@ -203,12 +203,12 @@ def check_consent_state(db, tmp_path):
     assert run(db, "consent_state").height == 0  # the day's database was written without asking
     other = tmp_path / "consent.duckdb"
     con = store.open_writable(other)
-    store.record_consent(con, True)
-    store.record_consent(con, False)  # the latest action is the state
-    store.record_consent(con, True, worker="w01")
+    store.record_consent(con, True, version=2)
+    store.record_consent(con, False)  # the latest action is the state, for the version accepted
+    store.record_consent(con, True, version=3, worker="w01")
     con.close()
     row = run(other, "consent_state").row(0, named=True)
-    assert (row["action"], row["text_version"]) == ("withdraw", store.CONSENT_TEXT_VERSION)
+    assert (row["action"], row["text_version"]) == ("withdraw", "2")
     assert row["ts"].tzinfo is not None
     assert run(other, "consent_state", worker="w01")["action"].to_list() == ["accept"]
 

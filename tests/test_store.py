@@ -1,5 +1,6 @@
 """The database file: schema, idempotent batches, and never losing a bad file."""
 
+import datetime as dt
 import re
 import time
 
@@ -117,17 +118,26 @@ def test_consent_follows_latest_action(db):
 
 
 def test_version_1_database_is_migrated_forward_keeping_its_events(db, old_database):
-    """A worker upgrading Workprint keeps every event captured by the old version."""
+    """A worker upgrading Workprint keeps every event captured by the old version, with
+    letters, digits and punctuation merged into "character" (version 5) and counted per minute."""
     con = duckdb.connect(str(old_database(db, 1)))
     con.execute(
-        "INSERT INTO raw_events (ts, utc_offset, kind, key_class, batch_id) "
-        "VALUES ('2026-01-01 10:00:00+00', 3600, 'key_down', 'letter', 7)"
+        "INSERT INTO raw_events (ts, utc_offset, kind, key_class, batch_id) VALUES "
+        "('2026-01-01 10:00:00+00', 3600, 'key_down', 'letter', 7), "
+        "('2026-01-01 10:00:30+00', 3600, 'key_down', 'digit', 7), "
+        "('2026-01-01 10:00:40+00', 3600, 'key_down', 'letter', 7), "
+        "('2026-01-01 10:00:50+00', 3600, 'key_down', 'space', 7)"
     )
     con.close()
     con = store.open_writable(db)
     assert schema.current_version(con) == schema.SCHEMA_VERSION
-    assert con.execute("SELECT kind, key_class, utc_offset, key_seq, case_id FROM events").fetchall() == [
-        ("key_down", "letter", 3600, None, None)
+    assert con.execute("SELECT kind, key_class, utc_offset, key_seq, case_id FROM events ORDER BY ts").fetchall() == [
+        ("key_down", "character", 3600, None, None), ("key_down", "character", 3600, None, None),
+        ("key_down", "character", 3600, None, None), ("key_down", "space", 3600, None, None),
+    ]
+    assert con.execute("SELECT minute, key_class::VARCHAR, presses FROM key_counts ORDER BY key_class").fetchall() == [
+        (dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone.utc), "letter", 2),
+        (dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone.utc), "digit", 1),
     ]
     assert con.execute("SELECT count(*) FROM spans").fetchall() == [(0,)]
 

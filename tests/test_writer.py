@@ -7,6 +7,8 @@ import time
 import pytest
 
 import store
+from capture import settings
+from capture.policy import EXCLUDED_APP, Policy
 from capture.recorder import Recorder
 from capture.writer import IdleTracker, Writer
 from store import events as ev
@@ -38,13 +40,79 @@ def test_paused_recorder_drops_input_and_marks_the_pause():
     assert kinds == [ev.KEY_DOWN, ev.PAUSE, ev.RESUME, ev.FOCUS]
 
 
-def test_titles_are_dropped_unless_allowed():
-    rec = Recorder(store_titles=False)
+def _policy(**sections):
+    return Policy(settings.validate(sections))
+
+
+def test_titles_are_dropped_unless_allowed_for_the_app_and_redacted():
+    rec = Recorder()
     rec.focus("Firefox", "Bank statement - Firefox", 7)
-    assert _drain(rec)[0][2:] == ("Firefox", None, 7)
-    rec = Recorder(store_titles=True)
-    rec.focus("Firefox", "Inbox", 7)
-    assert _drain(rec)[0][2:] == ("Firefox", "Inbox", 7)
+    assert _drain(rec)[0][2:] == ("Firefox", None, 7, False)
+    rec = Recorder(_policy(titles={"apps": ["firefox"]}))
+    rec.focus("Firefox", "Inbox (3) - ann@example.org - https://mail.example.org/u/0/?q=rent", 7)
+    rec.focus("Code", "secret-plan.md - Code", 8)
+    rows = _drain(rec)
+    assert rows[0][2:] == ("Firefox", "Inbox (3) - [email] - https://mail.example.org/[path]", 7, False)
+    assert rows[1][2:] == ("Code", None, 8, False)
+
+
+def test_an_excluded_app_records_no_input_and_not_its_name():
+    """While a password manager has focus, nothing typed or clicked is queued,
+    and the focus row does not say which app it was."""
+    rec = Recorder(_policy(exclude={"apps": ["bank*"]}))
+    rec.focus("Code", None, 1)
+    rec.key(True, LETTER, 1)
+    rec.focus("KeePassXC", "Passwords.kdbx", 2, instance="keepassxc")  # a default exclusion
+    rec.key(True, LETTER, 2)
+    rec.button(True, 0, 5, 5)
+    rec.scroll(0, 1, 5, 5)
+    rec.focus("Banking-App", None, 3)  # the worker's own pattern
+    rec.key(True, LETTER, 3)
+    rec.focus("Code", None, 1)
+    rec.key(False, LETTER, 4)
+    rows = _drain(rec)
+    assert [r[1:] for r in rows] == [
+        (ev.FOCUS, "Code", None, 1, False), (ev.KEY_DOWN, LETTER, 1),
+        (ev.FOCUS, EXCLUDED_APP, None, None, True),
+        (ev.FOCUS, "Code", None, 1, False), (ev.KEY_UP, LETTER, 4)]
+    assert rec.excluded_activity_ns > 0  # typing there keeps idle away, and nothing else
+
+
+def test_an_excluded_apps_name_is_kept_only_when_asked():
+    rec = Recorder(_policy(exclude={"apps": ["zoom"], "record_name": True}))
+    rec.focus("zoom", "Meeting with Ann", 9)
+    assert _drain(rec)[0][2:] == ("zoom", None, None, True)
+
+
+def test_a_new_policy_judges_the_window_in_focus_at_once():
+    rec = Recorder()
+    rec.focus("Signal", None, 4)
+    rec.set_policy(_policy(exclude={"apps": ["signal"]}))
+    rec.key(True, LETTER, 1)
+    rows = _drain(rec)
+    assert [r[2] for r in rows] == ["Signal", EXCLUDED_APP]
+
+
+def test_holds_pause_once_and_resume_when_the_last_goes():
+    rec = Recorder()
+    assert rec.hold("clock", "outside your work hours", t_ns=5 * S)
+    rec.set_paused(True)
+    rec.hold("clock", None)
+    rec.key(True, LETTER, 1)  # still paused by hand
+    rec.set_paused(False)
+    rec.key(True, LETTER, 2)
+    rows = _drain(rec)
+    assert [r[1] for r in rows] == [ev.PAUSE, ev.RESUME, ev.KEY_DOWN]
+    assert rows[0][0] == 5 * S
+
+
+def test_the_writer_drops_input_that_raced_a_switch_to_an_excluded_app():
+    tracker = IdleTracker(180, 0)
+    rows = [(1 * S, ev.FOCUS, EXCLUDED_APP, None, None, True), (2 * S, ev.KEY_DOWN, LETTER, 1),
+            (3 * S, ev.FOCUS, "Code", None, 1, False), (4 * S, ev.KEY_DOWN, LETTER, 2)]
+    kept = tracker.observe(rows)
+    assert [r[0] for r in kept] == [1 * S, 3 * S, 4 * S]
+    assert tracker.last_input_ns == 4 * S
 
 
 def test_pointer_path_is_reduced_to_distance():
@@ -100,8 +168,8 @@ def test_writer_stores_what_was_recorded(db):
     writer.cycle(time.time_ns())
     con = database.cursor()
     assert con.execute("SELECT kind, key_class, app FROM events ORDER BY ts").fetchall() == [
-        ("key_down", "letter", None),
-        ("key_up", "letter", None),
+        ("key_down", "character", None),
+        ("key_up", "character", None),
         ("focus", None, "Code"),
     ]
     assert writer.stats.events_written == 3

@@ -216,13 +216,14 @@ class _FocusWatcher(threading.Thread):
                 self._watched = wid
             wm_class = window.get_wm_class()
             app = wm_class[1] if wm_class else None
+            instance = wm_class[0] if wm_class else None
             pid_prop = window.get_full_property(self._pid, Xlib.X.AnyPropertyType)
             pid = int(pid_prop.value[0]) if pid_prop and len(pid_prop.value) else None
             title = None
-            if self.recorder.store_titles:
+            if self.recorder.wants_title(app, instance):
                 name = window.get_full_property(self._net_name, self._utf8)
                 raw = name.value if name else window.get_wm_name()
                 title = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            self.recorder.focus(app, title, pid)
+            self.recorder.focus(app, title, pid, instance=instance)
         except (Xlib.error.BadWindow, Xlib.error.BadValue, Xlib.error.BadMatch):
             pass  # the window vanished between the event and our look

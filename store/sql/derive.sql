@@ -102,7 +102,7 @@ DELETE FROM bursts WHERE worker = $worker AND start >= $since;
 -- $since: rebuild from this time on
 INSERT INTO bursts
 SELECT $worker, case_id, min(press), max(press), any_value(utc_offset), count(*),
-       count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space')),
+       count(*) FILTER (WHERE key_class IN ('character', 'space')),
        count(*) FILTER (WHERE key_class = 'backspace')
 FROM (
     SELECT *, sum(new_burst::INTEGER) OVER (PARTITION BY case_id ORDER BY press, release ROWS UNBOUNDED PRECEDING) AS burst

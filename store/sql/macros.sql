@@ -19,12 +19,18 @@ CREATE OR REPLACE MACRO local_day(p_ts, p_offset) AS CAST(p_ts + to_seconds(p_of
 CREATE OR REPLACE MACRO category_of(p_app) AS coalesce(
     (SELECT arg_min(category, priority) FROM category_rules WHERE regexp_matches(p_app, pattern, 'i')), 'Other');
 
+-- name: macro_stored_key_class
+-- The key class as stored: letters, digits and punctuation are one class,
+-- "character" (what they told apart gave away the shape of what was typed).
+CREATE OR REPLACE MACRO stored_key_class(p_class) AS
+    CASE WHEN p_class IN ('letter', 'digit', 'punctuation') THEN 'character' ELSE p_class END;
+
 -- name: macro_consent_latest
 -- The worker's latest consent action ('accept' or 'withdraw'), when it was
 -- taken and the consent text's version; no row if there was none. Latest by
 -- the ledger's own sequence, not by the clock.
 CREATE OR REPLACE MACRO consent_latest(p_worker) AS TABLE
-SELECT action, ts, text_version FROM consent_log WHERE worker = p_worker ORDER BY seq DESC LIMIT 1;
+SELECT action, ts, text_version, account FROM consent_log WHERE worker = p_worker ORDER BY seq DESC LIMIT 1;
 
 -- name: macro_hour_totals
 -- hourly summed over apps: one row per worker, UTC hour and source, for the

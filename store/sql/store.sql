@@ -34,8 +34,33 @@ INSERT INTO batches VALUES ($id, $source, $n, now());
 -- $action: 'accept' or 'withdraw'
 -- $version: the consent text's version
 -- $worker: whose consent
-INSERT INTO consent_log (ts, action, text_version, worker, seq)
-SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1 FROM consent_log;
+-- $account: the login that took it
+INSERT INTO consent_log (ts, action, text_version, worker, seq, account)
+SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1, $account FROM consent_log;
+
+-- name: consent_text_find
+-- The version number of this exact consent text; no row if it was never shown.
+-- $sha256: the text's hash
+SELECT version FROM consent_texts WHERE sha256 = $sha256;
+
+-- name: consent_text_add
+-- Keep a new version of the consent text, numbered after the newest.
+-- $sha256: the text's hash
+-- $text: the text, exactly as shown
+-- $scope: what it covers, as JSON (capture.consent_text)
+INSERT INTO consent_texts
+SELECT coalesce(max(version), 0) + 1, $sha256, $text, $scope, now() FROM consent_texts
+RETURNING version;
+
+-- name: consent_text_get
+-- One version of the consent text: its text, hash, scope and when it was first shown.
+-- $version: the version number
+SELECT version, sha256, text, scope, created FROM consent_texts WHERE version = $version;
+
+-- name: consent_latest_row
+-- The worker's latest consent action, its time, text version and account; no row if none.
+-- $worker: whose consent
+SELECT action, ts, text_version, account FROM consent_latest($worker);
 
 -- name: consent_action
 -- The worker's latest consent action ('accept' or 'withdraw'); no row if none.
@@ -114,8 +139,13 @@ SET allocator_flush_threshold = '1MB';
 SET allocator_bulk_deallocation_flush_threshold = '1MB';
 
 -- name: insert_raw_events
--- A batch of events (registered as _incoming), by column name.
-INSERT INTO raw_events BY NAME SELECT * FROM _incoming;
+-- A batch of events (registered as _incoming), by column name; letters,
+-- digits and punctuation are stored as "character" (store.batches counted them).
+INSERT INTO raw_events BY NAME SELECT * REPLACE (stored_key_class(key_class::VARCHAR) AS key_class) FROM _incoming;
+
+-- name: insert_key_counts
+-- Per-minute presses of the classes events store as "character", by column name.
+INSERT INTO key_counts BY NAME SELECT * FROM _incoming;
 
 -- name: insert_spans
 -- A batch of spans (imported intervals), by column name.
@@ -126,8 +156,8 @@ INSERT INTO spans BY NAME SELECT * FROM _incoming;
 INSERT INTO input_totals BY NAME SELECT * FROM _incoming;
 
 -- name: insert_keystrokes
--- A batch of paired keystrokes (imported studies), by column name.
-INSERT INTO keystrokes BY NAME SELECT * FROM _incoming;
+-- A batch of paired keystrokes (imported studies), by column name (classes as in insert_raw_events).
+INSERT INTO keystrokes BY NAME SELECT * REPLACE (stored_key_class(key_class::VARCHAR) AS key_class) FROM _incoming;
 
 -- name: insert_hourly
 -- A batch of hourly rollups (generated populations), by column name.

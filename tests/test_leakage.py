@@ -1,0 +1,66 @@
+"""What was typed, and what the worker excluded or redacted, is nowhere on disk.
+
+On a real X server, with real input: a secret phrase typed into a normal
+window, into an excluded app, and into a window whose title holds an e-mail
+address and a URL with a query. Then every file the run wrote (the database,
+its WAL, the log, the settings, DuckDB's temp folder) is searched."""
+
+import re
+
+import pytest
+
+from capture import control
+from store.paths import Paths
+from testkit import DaemonProcess, rows
+
+pytestmark = pytest.mark.x11
+
+SECRET = "Zebra quartz 48151623 plumb!"
+EMAIL = "ann.secret@example.org"
+QUERY = "search=zebraquartz"
+MAIL_TITLE = f"Inbox - {EMAIL} - https://mail.example.org/u/0/?{QUERY}"
+VAULT = "WorkprintVault"
+
+
+def _runs(text: str, n: int = 4) -> set[str]:
+    letters = re.sub(r"[^a-z]", "", text.lower())
+    return {letters[i : i + n] for i in range(len(letters) - n + 1)}
+
+
+def _everything_written(*folders, but) -> bytes:
+    """Every file in ``folders`` but the worker's own settings file (which
+    names what they excluded, by their own hand)."""
+    return b"".join(p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file() and p != but).lower()
+
+
+def test_the_secret_the_excluded_app_and_the_title_never_reach_a_file(db, xsession, tmp_path):
+    paths = Paths(db)
+    control.change_settings(paths, {"exclude.apps": [VAULT.lower()], "titles.apps": ["WorkprintMail"]})
+    control.accept(paths)
+    normal = xsession.window("WorkprintPlain")
+    vault = xsession.window(VAULT)
+    mail = xsession.window("WorkprintMail", MAIL_TITLE)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with DaemonProcess(db, "--backend", "x11", env={"DISPLAY": xsession.display, "TMPDIR": str(temp)}) as daemon:
+        for window, app in ((normal, "WorkprintPlain"), (vault, "(excluded app)"), (mail, "WorkprintMail")):
+            xsession.run("xdotool", "windowactivate", "--sync", window)
+            daemon.wait_for_rows("SELECT app FROM events WHERE kind = 'focus' ORDER BY ts",
+                                 lambda r, app=app: bool(r) and r[-1] == (app,), f"the focus on {app}")
+            xsession.run("xdotool", "type", "--delay", "30", SECRET)
+            xsession.run("xdotool", "key", "Return")
+        daemon.wait_for_rows("SELECT count(*) FROM events WHERE kind = 'key_up'",
+                             lambda r: r[0][0] >= 2 * (len(SECRET) + 1), "the typing in two windows")
+        assert daemon.stop() == 0
+
+    # Typing in the excluded app left no input at all: the phrase, its shift presses
+    # and the Enter twice (normal and mail), not three times.
+    ends = rows(db, "SELECT count(*) FROM events WHERE kind = 'key_down' AND key_class = 'enter'")
+    assert ends == [(2,)]
+    titles = rows(db, "SELECT DISTINCT title FROM events WHERE kind = 'focus' AND title IS NOT NULL")
+    assert titles == [("Inbox - [email] - https://mail.example.org/[path]",)]
+
+    written = _everything_written(db.parent, temp, but=paths.settings)
+    assert written, "the run wrote files"
+    for needle in [SECRET.lower(), EMAIL, QUERY, VAULT.lower(), "48151623", *_runs(SECRET)]:
+        assert needle.encode() not in written, f"{needle!r} was found on disk"
