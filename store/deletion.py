@@ -164,7 +164,7 @@ def _apply(con, chosen: Selection, now: dt.datetime | None) -> dict:
         changed["spans"] = _delete_range(con, params, workers, now or dt.datetime.now(dt.timezone.utc))
     statements.execute(con, "deletion_drop_temp")
     after = _rows(con)
-    return {"what": chosen.what, "rows": {t: before[t] - after[t] for t in TABLES}, "changed": changed,
+    return {"what": chosen.what, "rows": {t: max(before[t] - after[t], 0) for t in TABLES}, "changed": changed,
             "first": _iso(first), "last": _iso(last)}
 
 
