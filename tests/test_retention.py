@@ -238,7 +238,8 @@ def test_compaction_keeps_tables_views_macros_and_rows(tmp_path, day_db):
     macros = rows(db, "SELECT function_name FROM duckdb_functions() WHERE function_type IN ('macro', 'table_macro') "
                       "AND NOT internal ORDER BY 1")
     assert {m for (m,) in macros} >= {"local_day", "app_seconds", "session_steps", "hour_totals"}
-    seconds = "SELECT app, sum(seconds) FROM app_seconds('-infinity'::TIMESTAMPTZ, 'infinity'::TIMESTAMPTZ, false, NULL) GROUP BY 1 ORDER BY 1"
+    seconds = ("SELECT app, sum(seconds) FROM app_seconds('-infinity'::TIMESTAMPTZ, 'infinity'::TIMESTAMPTZ, false, NULL) "
+               "GROUP BY 1 ORDER BY 1")
     assert rows(db, seconds) == rows(day_db, seconds)
     con = store.open_read_only(db)
     assert not store.needs_upgrade(con)  # the macros' digest in meta still matches them
