@@ -200,7 +200,8 @@ not which keys.
 
 How long it is kept: raw events {r.raw_days} days; the hourly and other
 derived tables {r.derived_months} months. Workprint then deletes them itself,
-and removes them from the file.
+and removes them from the file. Data you import yourself is kept until you
+delete it.
 
 The tables and their columns:
 {tables}

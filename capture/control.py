@@ -3,7 +3,8 @@ and the dashboard both go through.
 
 It gives and withdraws consent, starts the daemon detached, stops, pauses and
 resumes it, reports its status (or an offline status when nothing runs),
-edits category rules, brings an older database forward and makes the demo.
+edits category rules, purges expired rows and deletes what the worker asks
+(both compacting the file), brings an older database forward and makes the demo.
 While a daemon runs for the database it asks the daemon over its socket
 (the daemon holds the file); otherwise it opens the file itself. Every
 failure is a :class:`ControlError` whose message is meant for the worker.
@@ -28,7 +29,7 @@ import duckdb
 import tomlkit
 
 import store
-from store import client, statements
+from store import client, compact, deletion, retention, statements
 from store.paths import PROJECT_ROOT, Paths, private_files, private_folder
 
 from . import consent_text as consent_text_of
@@ -449,3 +450,84 @@ def ensure_demo(db: Path) -> None:
     if result.returncode != 0:
         raise ControlError(f"could not generate the demo data: {result.stderr.strip() or result.stdout.strip()}")
 
+
+
+# --- retention and deletion ---------------------------------------------------
+WRITE_TIMEOUT = 660.0  # a deletion or purge and its compaction, on a large file (the daemon allows 600 s)
+
+
+def _through_daemon_or_file(paths: Paths, op: str, fields: dict, offline):
+    """Ask the daemon to run ``op``; without one, ``offline()`` on the file.
+    A refusal of the daemon's comes back as ControlError."""
+    try:
+        return client.request(paths, op, timeout=WRITE_TIMEOUT, **fields)
+    except client.NotRunning:
+        pass
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not {op.replace('_', ' ')}: {exc}") from None
+    try:
+        return offline()
+    except store.LockedError:
+        raise ControlError(f"{paths.db} is in use by another program (an import, or capture starting or stopping). "
+                           "Try again in a moment.") from None
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+
+
+def purge(paths: Paths) -> dict:
+    """Purge what capture recorded beyond the retention periods (the settings'),
+    now, and compact the file: ``{"deleted": {table: rows}, "compaction": {...}
+    or None}``. Imported data is kept until deleted."""
+    kept = load_settings(paths).retention
+
+    def offline():
+        con = store.open_writable(paths.db)
+        try:
+            deleted = retention.purge(con, dt.datetime.now(dt.timezone.utc), kept.raw_days, kept.derived_months,
+                                      worker="local")
+        finally:
+            con.close()
+        return {"deleted": deleted, "compaction": compact.compact_file(paths.db) if any(deleted.values()) else None}
+
+    return _through_daemon_or_file(paths, "purge", {}, offline)
+
+
+def _fields(chosen: deletion.Selection) -> dict:
+    return {"start": chosen.start.isoformat() if chosen.start else None,
+            "stop": chosen.stop.isoformat() if chosen.stop else None,
+            "app": chosen.app, "everything": chosen.everything, "worker": chosen.worker}
+
+
+def delete_preview(paths: Paths, start=None, stop=None, app=None, everything: bool = False,
+                   worker: str | None = None) -> dict:
+    """What delete with the same arguments would remove (store.deletion.preview).
+    ValueError says what is wrong with the request, before anything is read."""
+    chosen = deletion.selection(start, stop, app, everything, worker)
+
+    def offline():
+        if not paths.db.exists():
+            raise store.StoreError(f"no database at {paths.db} yet: nothing to delete")
+        con = store.open_writable(paths.db)
+        try:
+            return deletion.preview(con, chosen.start, chosen.stop, chosen.app, everything=chosen.everything,
+                                    worker=chosen.worker)
+        finally:
+            con.close()
+
+    return _through_daemon_or_file(paths, "delete_preview", _fields(chosen), offline)
+
+
+def delete(paths: Paths, start=None, stop=None, app=None, everything: bool = False, worker: str | None = None) -> dict:
+    """Delete a range, an app or everything, rebuild the derived tables for
+    what remains and compact the file, so the deleted bytes are gone from it
+    (through the daemon while it runs). ValueError says what is wrong with the
+    request, and nothing is deleted."""
+    chosen = deletion.selection(start, stop, app, everything, worker)
+
+    def offline():
+        if not paths.db.exists():
+            raise store.StoreError(f"no database at {paths.db} yet: nothing to delete")
+        return deletion.delete_file(paths.db, chosen.start, chosen.stop, chosen.app, everything=chosen.everything,
+                                    worker=chosen.worker)
+
+    return _through_daemon_or_file(paths, "delete", _fields(chosen), offline)

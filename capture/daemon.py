@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import store
-from store import statements
+from store import deletion, retention, statements
 from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
@@ -44,6 +44,7 @@ class AlreadyRunning(DaemonStartError):
     exit_code = 4
 
 
+CAPTURED = "local"  # the worker capture records; retention purges their rows (imports are kept until deleted)
 TICK = 0.5  # seconds between looks at the settings file, the clock and the backend
 
 
@@ -89,10 +90,18 @@ class InstanceLock:
             self._fd = None
 
 
+# How often the daemon purges expired rows (it also does at start); tests set it shorter.
+PURGE_SECONDS = float(os.environ.get("WORKPRINT_PURGE_SECONDS", retention.PURGE_INTERVAL.total_seconds()))
+WRITE_OP_SECONDS = 600.0  # a deletion or purge with its compaction, on a large file
+
+
 class Daemon:
-    def __init__(self, paths: Paths, settings: Settings) -> None:
+    def __init__(self, paths: Paths, settings: Settings, purge_seconds: float = PURGE_SECONDS) -> None:
         self.paths = paths
         self.settings = settings
+        self.purge_seconds = purge_seconds
+        self._purge_at = 0.0
+        self._purging = None  # the daily purge's Future while it runs
         self.db = store.Database(paths.db)
         self.recorder = Recorder()
         self.file_settings: settings_file.Settings | None = None
@@ -226,6 +235,7 @@ class Daemon:
             self.recorder.mark(START)  # before any hold's pause mark: capture starts, held
             self._last_tick_ns = clock.now_ns()
             self._load_settings()
+            self._purge_quietly()  # nothing else writes yet: the writer starts after this
             self.tick()
             try:
                 self.backend = backends.load(self.settings.backend, self.settings.backend_options)
@@ -255,6 +265,7 @@ class Daemon:
         code = 0
         while not self.stop_requested.wait(TICK):
             self.tick()
+            self._purge_when_due()
             failure = self.backend.failure()
             if failure:
                 self.exit_reason = f"{failure}: flushed everything and stopped"
@@ -312,6 +323,9 @@ class Daemon:
             "accept": self._accept,
             "reload": lambda _: self._reload(),
             "categories": self._categories,
+            "purge": lambda _: self.writer.call(self.purge, WRITE_OP_SECONDS),
+            "delete_preview": self._delete_preview,
+            "delete": self._delete,
         }
 
     def _reload(self) -> dict:
@@ -333,6 +347,53 @@ class Daemon:
             self._check_consent()
         log.info("consent to version %s given", current)
         return self.status()
+
+    # --- retention and deletion -------------------------------------------------
+    def purge(self) -> dict:
+        """Purge what the periods have expired, then compact if anything went.
+        Run where nothing else writes: in the writer thread, or before it starts."""
+        kept = self.file_settings.retention
+        deleted = retention.purge(self.db.writer(), dt.datetime.now(dt.timezone.utc),
+                                  kept.raw_days, kept.derived_months, worker=CAPTURED)
+        compaction = self.db.compact() if any(deleted.values()) else None
+        self._purge_at = time.monotonic() + self.purge_seconds
+        return {"deleted": deleted, "compaction": compaction}
+
+    def _purge_quietly(self) -> None:
+        try:
+            outcome = self.purge()
+        except Exception as exc:  # noqa: BLE001 - capture goes on; the next purge tries again
+            log.warning("could not purge expired rows: %s", exc)
+            self._purge_at = time.monotonic() + min(self.purge_seconds, 3600)
+        else:
+            if any(outcome["deleted"].values()):
+                log.info("purged expired rows: %s", outcome["deleted"])
+
+    def _purge_when_due(self) -> None:
+        if self._purging is not None and self._purging.done():
+            self._purging = None
+        if self._purging is None and time.monotonic() >= self._purge_at:
+            self._purge_at = time.monotonic() + self.purge_seconds
+            self._purging = self.writer.submit(self._purge_quietly)
+
+    @staticmethod
+    def _selection(request: dict) -> dict:
+        when = {k: dt.datetime.fromisoformat(request[k]) if request.get(k) else None for k in ("start", "stop")}
+        return {**when, "app": request.get("app"), "everything": bool(request.get("everything")),
+                "worker": request.get("worker")}
+
+    def _delete_preview(self, request: dict) -> dict:
+        chosen = self._selection(request)
+        return self.writer.call(lambda: deletion.preview(self.db.writer(), **chosen), WRITE_OP_SECONDS)
+
+    def _delete(self, request: dict) -> dict:
+        chosen = self._selection(request)
+
+        def delete() -> dict:
+            result = deletion.delete(self.db.writer(), **chosen)
+            return {**result, "compaction": self.db.compact()}
+
+        return self.writer.call(delete, WRITE_OP_SECONDS)
 
     def _categories(self, request: dict) -> dict:
         cursor = self.db.cursor()

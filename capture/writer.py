@@ -13,6 +13,7 @@ import os
 import queue
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import store
@@ -139,6 +140,7 @@ class Writer(threading.Thread):
         self._backoff = 0.5
         self._cutoff: int | None = None  # a withdrawal: nothing captured from then on is stored
         self.file_lost: str | None = None  # why the database file is no longer ours to write
+        self._calls: queue.Queue = queue.Queue()  # (function, future): work that writes, run between flushes
 
     def cut_off(self, t_ns: int) -> None:
         """Store nothing captured at or after ``t_ns`` (consent was withdrawn
@@ -147,10 +149,41 @@ class Writer(threading.Thread):
         thread before its next write."""
         self._cutoff = t_ns
 
+    def submit(self, fn) -> Future:
+        """Run ``fn()`` in the writer thread after its next flush, never beside
+        a write (a purge, a deletion, a compaction); its Future. Refused with
+        RuntimeError once the writer has stopped."""
+        future: Future = Future()
+        if not self.is_alive() or self._halt.is_set():
+            future.set_exception(RuntimeError("capture is stopping: try again once it has stopped"))
+        else:
+            self._calls.put((fn, future))
+        return future
+
+    def call(self, fn, timeout: float | None = None):
+        """``submit(fn)`` and wait for its result (or its exception)."""
+        return self.submit(fn).result(timeout)
+
+    def _run_calls(self, refuse: bool = False) -> None:
+        while True:
+            try:
+                fn, future = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            if refuse:
+                future.set_exception(RuntimeError("capture stopped before this could run"))
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever asked
+                future.set_exception(exc)
+
     # --- thread ---------------------------------------------------------------
     def run(self) -> None:
         while not self._halt.wait(self.flush_interval):
             self.cycle(clock.now_ns())
+            if self.file_lost is None:
+                self._run_calls()
         # Final drain after the daemon queued its stop marker; give a failing
         # disk a little while to recover before giving up on what is left.
         self.cycle(clock.now_ns(), final=True)
@@ -158,6 +191,7 @@ class Writer(threading.Thread):
         while self._pending and self.file_lost is None and time.monotonic() < deadline:
             time.sleep(0.5)
             self._flush(force=True)
+        self._run_calls(refuse=True)
 
     def stop(self, timeout: float | None = None) -> None:
         self._halt.set()

@@ -1,6 +1,6 @@
 """The ``workprint`` command: every subcommand of Workprint in one place.
 
-    workprint run | stop | status | pause | resume | consent | categories
+    workprint run | stop | status | pause | resume | consent | categories | purge | delete
     workprint import FORMAT ... | demo ...
     workprint query list | query run NAME ...
 

@@ -1,4 +1,5 @@
-"""The capture subcommands: run, stop, status, pause, resume, consent, categories.
+"""The capture subcommands: run, stop, status, pause, resume, consent, categories,
+purge, delete.
 
 Each handler is named after its command and goes through
 :mod:`capture.control`, as the dashboard does; only ``run`` starts the daemon
@@ -7,6 +8,7 @@ in this process.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.abc
 import json
 import logging
@@ -71,6 +73,7 @@ def add_parsers(sub, common) -> None:
     consent.add_argument("--sha256", help="with --accept: the hash of the text you read (shown with it); "
                                          "refused if the text has changed since")
     consent.set_defaults(handler=cmd_consent)
+    add_retention_parsers(sub, common)
 
 
 # --- run: the daemon, in this process ------------------------------------------
@@ -340,4 +343,79 @@ def cmd_categories(args, paths: Paths) -> int:
     print(f"{'priority':>8}  {'pattern':<{width}}  category")
     for priority, pattern, category in rules:
         print(f"{priority:>8}  {pattern:<{width}}  {category}")
+    return 0
+
+
+# --- retention and deletion ---------------------------------------------------
+def add_retention_parsers(sub, common) -> None:
+    sub.add_parser("purge", parents=[common], help="delete what the retention periods have expired, now"
+                   ).set_defaults(handler=cmd_purge)
+    delete = sub.add_parser("delete", parents=[common],
+                            help="delete a time range, an app or everything (shows what would go unless --yes)")
+    what = delete.add_mutually_exclusive_group(required=True)
+    what.add_argument("--from", dest="start", type=_when, metavar="ISO",
+                      help="with --to: delete from this date and time (local time unless it names a zone)")
+    what.add_argument("--app", help="delete everything about this app (its name as stored, WM_CLASS)")
+    what.add_argument("--everything", action="store_true", help="delete every captured, imported and derived row")
+    delete.add_argument("--to", dest="stop", type=_when, metavar="ISO", help="with --from: up to this time (not included)")
+    delete.add_argument("--yes", action="store_true", help="delete (without it, only shows what would go)")
+    delete.set_defaults(handler=cmd_delete)
+
+
+def _when(text: str) -> dt.datetime:
+    """An ISO date or date and time; without a zone, local time."""
+    import argparse
+
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time, e.g. 2026-11-30T14:00") from None
+    return value if value.tzinfo else value.astimezone()
+
+
+def cmd_purge(args, paths: Paths) -> int:
+    try:
+        outcome = control.purge(paths)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    gone = {table: n for table, n in outcome["deleted"].items() if n}
+    print("purged: " + (", ".join(f"{n:,} {table}" for table, n in gone.items()) if gone else "nothing had expired"))
+    if outcome["compaction"]:
+        print(_compaction_line(outcome["compaction"]))
+    return 0
+
+
+def _compaction_line(compaction: dict) -> str:
+    return (f"file compacted: {compaction['before'] / 1e6:,.1f} MB -> {compaction['after'] / 1e6:,.1f} MB "
+            f"in {compaction['seconds']:.1f} s")
+
+
+def _print_deletion(result: dict, done: bool) -> None:
+    rows = {table: n for table, n in result["rows"].items() if n}
+    if not rows and not any(result["changed"].values()):
+        print("nothing to delete: no data there")
+        return
+    print(("deleted" if done else "would delete") + (f", covering {result['first']} to {result['last']}:"
+                                                     if result["first"] else ":"))
+    for table, n in rows.items():
+        print(f"  {table:<13} {n:>12,} rows")
+    for table, n in result["changed"].items():
+        if n:
+            print(f"  {table:<13} {n:>12,} rows cut or unnamed, the rest of them kept")
+
+
+def cmd_delete(args, paths: Paths) -> int:
+    if (args.start is None) != (args.stop is None):
+        return fail("a time range needs both --from and --to")
+    what = {"start": args.start, "stop": args.stop, "app": args.app, "everything": args.everything}
+    try:
+        if not args.yes:
+            _print_deletion(control.delete_preview(paths, **what), done=False)
+            print("nothing deleted yet: run again with --yes to delete")
+            return 0
+        result = control.delete(paths, **what)
+    except (ValueError, control.ControlError) as exc:
+        return fail(str(exc))
+    _print_deletion(result, done=True)
+    print(_compaction_line(result["compaction"]))
     return 0

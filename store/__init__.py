@@ -12,6 +12,8 @@ above it. Its modules:
 - ``batches``: idempotent batch writes, the only way rows get in
 - ``derive``: incremental upkeep of the derived tables
 - ``consent``, ``categories``: the consent ledger and the category rules
+- ``retention``, ``deletion``, ``compact``: purging expired rows, deleting at the
+  worker's request, and compacting the file so the deleted bytes leave it
 - ``catalog``, ``statements``: named SQL; the store's own lives in ``store/sql``
 - ``events``: the event tuples capture queues and their Arrow form
 - ``protocol``, ``server``, ``client``: the daemon's private socket, and reading

@@ -76,6 +76,7 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     paths.private_folder(path.parent)
     con = _connect_writable(path, set_aside_corrupt)
     make_private(path)
+    remove_compaction_leftover(path)  # ours to remove: holding the file, nobody else is compacting it
     try:
         schema.migrate(con)
         statements.install_macros(con)
@@ -84,6 +85,23 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
         error = _classify(path, exc)
         raise (error if not isinstance(error, CorruptError) else StoreError(f"cannot prepare {path}: {exc}")) from exc
     return con
+
+
+def compaction_temp(path: Path) -> Path:
+    """Where a compaction writes the new file, beside the old (store.compact)."""
+    return path.with_name(path.name + ".compacting")
+
+
+def remove_compaction_leftover(path: Path) -> None:
+    """Remove what a compaction killed before its swap left (the new file, and
+    its WAL): the file at ``path`` is whole without it."""
+    temp = compaction_temp(path)
+    for file in (temp, temp.with_name(temp.name + ".wal")):
+        try:
+            file.unlink()
+            log.info("removed %s, left by a compaction that did not finish", file)
+        except FileNotFoundError:
+            pass
 
 
 def make_private(path: Path) -> None:
@@ -180,6 +198,26 @@ def lock_down(con) -> None:
         statements.execute(con, f"lock_down_{name}", {"value": value})
 
 
+class _Lease:
+    """A reader's cursor, counted until closed, so that a compaction can wait
+    for every reader to let go of the file before swapping it."""
+
+    def __init__(self, con, released) -> None:
+        self._con = con
+        self._released = released
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def close(self) -> None:
+        released, self._released = self._released, None
+        try:
+            self._con.close()
+        finally:
+            if released is not None:
+                released()
+
+
 class Database:
     """The daemon's one handle on the file: a writer connection, cursors for readers.
 
@@ -187,14 +225,19 @@ class Database:
     writer and each reader thread have their own DuckDB connection to the one
     database instance. ``reset`` drops everything after a failure (DuckDB
     invalidates a database after a fatal I/O error); the next call reopens.
+    ``compact`` swaps in a compacted file and takes it as the file opened.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._base = None
         self._writer = None
-        self._lock = threading.Lock()
+        # Reentrant: check_same_file takes it too, so that a compaction's swap
+        # and the identity it records are seen together, never the one alone.
+        self._lock = threading.RLock()
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file first opened
+        self._leases = 0
+        self._leases_gone = threading.Condition(self._lock)
 
     def _identity_now(self) -> tuple[int, int] | None:
         try:
@@ -205,7 +248,9 @@ class Database:
 
     def check_same_file(self) -> None:
         """Raise FileReplacedError if the file at ``path`` is no longer the one opened."""
-        if self._identity is not None and self._identity_now() != self._identity:
+        with self._lock:
+            replaced = self._identity is not None and self._identity_now() != self._identity
+        if replaced:
             raise FileReplacedError(
                 f"{self.path} was deleted or replaced while capture ran; what was not yet written is kept "
                 "aside, and the file now there is left untouched"
@@ -227,8 +272,40 @@ class Database:
             return self._writer
 
     def cursor(self):
+        """A cursor for one reader or control operation; close it when done."""
         with self._lock:
-            return self._open().cursor()
+            cursor = self._open().cursor()
+            self._leases += 1
+            return _Lease(cursor, self._release)
+
+    def _release(self) -> None:
+        with self._lock:
+            self._leases -= 1
+            self._leases_gone.notify_all()
+
+    def compact(self, wait: float = 35.0) -> dict:
+        """Compact the file (store.compact.compact_file) while holding it: no
+        cursor is handed out meanwhile, the ones out are waited for (at most
+        ``wait`` seconds: a reader's query is stopped after 30), every
+        connection is closed, the compacted file swapped in, its identity
+        taken as the file's, and the file opened again. The writer connection
+        must not be in use meanwhile: the daemon compacts in its writer thread.
+
+        Raises StoreError when readers do not let go in time (nothing is
+        changed) and whatever compact_file raises (the file is then as before).
+        """
+        from . import compact  # compact opens files through this module
+
+        with self._lock:
+            if not self._leases_gone.wait_for(lambda: self._leases == 0, timeout=wait):
+                raise StoreError(f"{self._leases} reader(s) still hold {self.path}: compaction postponed")
+            self.reset()
+            try:
+                result = compact.compact_file(self.path)
+                self._identity = self._identity_now()
+            finally:
+                self._open()
+        return result
 
     def reset(self) -> None:
         with self._lock:

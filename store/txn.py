@@ -54,3 +54,26 @@ def read_only_transaction(con):
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass  # already ended by a failed statement
+
+
+@contextmanager
+def trial(con):
+    """``with trial(con):`` runs the block in a transaction that is always
+    rolled back: what it would do, then undone (a deletion's preview). A
+    ``transaction(con)`` inside joins it, and is undone with it."""
+    with _open_lock:
+        if id(con) in _open:
+            raise RuntimeError("a trial cannot run inside another transaction")
+        _open.add(id(con))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        finally:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # already rolled back by a fatal error
+    finally:
+        with _open_lock:
+            _open.discard(id(con))

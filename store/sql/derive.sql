@@ -127,14 +127,15 @@ DELETE FROM hourly WHERE worker = $worker AND source = 'derived' AND hour >= dat
 -- active, switches into the app, key presses and clicks while it had focus.
 -- $worker: the worker whose tables are rebuilt
 -- $since: rebuild from this time on
+-- $until: and up to this time, a whole hour (store/deletion.py rebuilds the hours a deletion cut) (default: infinity)
 INSERT INTO hourly
 WITH f AS (
     SELECT start, stop, app, utc_offset FROM spans
-    WHERE worker = $worker AND kind = 'focus' AND stop >= date_trunc('hour', $since)
+    WHERE worker = $worker AND kind = 'focus' AND stop >= date_trunc('hour', $since) AND start < $until
 ),
 a AS (
     SELECT start, stop FROM spans
-    WHERE worker = $worker AND kind = 'active' AND stop >= date_trunc('hour', $since)
+    WHERE worker = $worker AND kind = 'active' AND stop >= date_trunc('hour', $since) AND start < $until
 ),
 offset_changes AS (  -- the moments the local UTC offset changed (DST, travel)
     SELECT ts, utc_offset FROM (
@@ -158,18 +159,19 @@ active_pieces AS (  -- the same, intersected with active spans
 focus_h AS (
     SELECT app, hour, any_value(utc_offset) AS utc_offset,
            sum(epoch(e) - epoch(s)) AS focus_s, count(*) FILTER (WHERE first_piece) AS switches
-    FROM pieces WHERE hour >= date_trunc('hour', $since) GROUP BY ALL
+    FROM pieces WHERE hour >= date_trunc('hour', $since) AND hour < $until GROUP BY ALL
 ),
 active_h AS (
     SELECT app, hour, sum(epoch(e) - epoch(s)) AS active_s FROM active_pieces
-    WHERE hour >= date_trunc('hour', $since) GROUP BY ALL
+    WHERE hour >= date_trunc('hour', $since) AND hour < $until GROUP BY ALL
 ),
 inputs AS (
     SELECT f.app, date_trunc('hour', e.ts) AS hour,
            count(*) FILTER (WHERE e.kind = 'key_down') AS key_downs,
            count(*) FILTER (WHERE e.kind = 'mouse_down') AS clicks
     FROM (SELECT ts, kind FROM raw_events
-          WHERE worker = $worker AND ts >= date_trunc('hour', $since) AND kind IN ('key_down', 'mouse_down')) e
+          WHERE worker = $worker AND ts >= date_trunc('hour', $since) AND ts < $until
+            AND kind IN ('key_down', 'mouse_down')) e
     ASOF JOIN f ON e.ts >= f.start
     WHERE e.ts < f.stop
     GROUP BY ALL

@@ -1,0 +1,111 @@
+"""Compaction: after a purge or a deletion, the deleted bytes leave the file.
+
+DuckDB keeps deleted rows' bytes in the file: DELETE with CHECKPOINT, and
+VACUUM, neither shrink it nor overwrite them (measured on DuckDB 2.0). So the
+file is copied into a fresh one (``ATTACH``, ``COPY FROM DATABASE``: tables,
+types, views, macros and rows), which replaces it in one rename.
+
+Safe against a kill at any moment: the copy is written beside the file
+(store.db.compaction_temp), checked, synced and only then renamed over it,
+so the path always names a whole database, the old one or the new one. A copy
+left by a killed compaction is removed by the next one and by the next
+open for writing (store.db.open_writable). The old file's WAL is written
+into it first and must be gone before the swap, so no WAL of the old file is
+ever paired with the new one. The new file is the owner's alone (0600).
+
+The file must not be open elsewhere (DuckDB's lock says so): the daemon
+compacts through store.db.Database.compact, which closes its connections
+first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from . import statements
+from .db import compaction_temp, make_private, open_writable, remove_compaction_leftover
+from .errors import StoreError
+
+log = logging.getLogger("workprint.store")
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def file_size(path: Path) -> int:
+    """Bytes of the database and its WAL."""
+    return sum(p.stat().st_size for p in (path, _wal(path)) if p.exists())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _held(con, database: str) -> set:
+    """What ``database`` holds: (kind, name, definition) of each table, view
+    and macro, and (rows, table, count) of each table."""
+    held = {tuple(r[1:]) for r in statements.execute(con, "compact_catalog").fetchall() if r[0] == database}
+    tables = sorted(name for kind, name, _ in held if kind == "table")
+    return held | {("rows", name, statements.scalar(con, "compact_rows", {"table": f"{database}.main.{name}"}))
+                   for name in tables}
+
+
+def _copy(path: Path, temp: Path) -> None:
+    """Copy the database at ``path`` into a new file at ``temp``; raise
+    StoreError if the copy does not hold the same tables, rows, views and macros."""
+    con = duckdb.connect(":memory:")
+    try:
+        statements.execute(con, "no_progress_bar")
+        statements.execute(con, "compact_attach_old", {"path": str(path)})
+        statements.execute(con, "compact_attach_new", {"path": str(temp)})
+        statements.execute(con, "compact_copy")
+        statements.execute(con, "compact_checkpoint_new")
+        old, new = _held(con, "old"), _held(con, "compacted")
+        if old != new:
+            raise StoreError(f"the compacted copy of {path} differs from it ({sorted(old ^ new)[:3]}): not swapped in")
+        statements.execute(con, "compact_detach")
+    finally:
+        con.close()
+
+
+def compact_file(path: Path) -> dict:
+    """Replace the database at ``path`` by a compacted copy of itself.
+
+    Returns ``{"before": bytes, "after": bytes, "seconds": s}`` (file and WAL).
+    Raises StoreError (LockedError if it is open elsewhere) and leaves the
+    file as it was when anything goes wrong before the swap.
+    """
+    t0 = time.perf_counter()
+    con = open_writable(path, set_aside_corrupt=False)  # migrated, leftovers removed, the WAL written in on close
+    try:
+        statements.execute(con, "checkpoint")
+    finally:
+        con.close()
+    before = file_size(path)
+    temp = compaction_temp(path)
+    try:
+        _copy(path, temp)
+        for wal in (_wal(path), _wal(temp)):
+            if wal.exists():  # never pair a WAL with a file it was not written for
+                raise StoreError(f"{wal} is still there after closing: compaction not swapped in")
+        make_private(temp)
+        _fsync(temp)
+    except BaseException:
+        remove_compaction_leftover(path)
+        raise
+    os.replace(temp, path)
+    _fsync(path.parent)
+    after = file_size(path)
+    seconds = time.perf_counter() - t0
+    log.info("compacted %s: %d -> %d bytes in %.2f s", path, before, after, seconds)
+    return {"before": before, "after": after, "seconds": seconds}
