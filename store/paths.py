@@ -1,4 +1,5 @@
-"""Where things live: the database, its lock, the daemon's socket and log.
+"""Where things live: the database, its lock, the daemon's socket and log,
+the access log's pinned head.
 
 The database is chosen by ``--db PATH``, else the ``WORKPRINT_DB`` environment
 variable, else ``data/workprint.duckdb`` in the project folder.
@@ -107,6 +108,11 @@ class Paths:
     @property
     def log(self) -> Path:
         return self.db.with_name(self.db.name + ".log")
+
+    @property
+    def access_head(self) -> Path:
+        """The access log's pinned head (store.accesslog): the last entry's number and hash."""
+        return self.db.with_name(self.db.name + ".access-head")
 
     @property
     def socket(self) -> Path:
