@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import store
-from store import statements
+from store import accesslog, inventory, statements
 from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
@@ -214,7 +214,25 @@ class Daemon:
             "stop": lambda _: self._request_stop(),
             "withdraw": lambda _: self._withdraw(),
             "categories": self._categories,
+            "inventory": self._inventory,
+            "access_log": self._access_log,
         }
+
+    def _inventory(self, request: dict) -> dict:
+        raw_days = int(request.get("raw_days", inventory.RAW_DAYS))
+        derived_months = int(request.get("derived_months", inventory.DERIVED_MONTHS))
+        cursor = self.db.cursor()
+        try:
+            return {"rows": inventory.inventory(cursor, raw_days, derived_months)}
+        finally:
+            cursor.close()
+
+    def _access_log(self, _request: dict) -> dict:
+        cursor = self.db.cursor()
+        try:
+            return accesslog.report(cursor, self.paths.access_head)
+        finally:
+            cursor.close()
 
     def _categories(self, request: dict) -> dict:
         cursor = self.db.cursor()

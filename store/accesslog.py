@@ -107,7 +107,7 @@ def describe(client_name: str | None, pid: int | None = None) -> str:
         return who
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            command = handle.read(300).replace(b"\0", b" ").decode(errors="replace").strip()
+            command = " ".join(handle.read(300).replace(b"\0", b" ").decode(errors="replace").split())
     except OSError:
         command = ""
     return f"{who} (pid {pid}{': ' + command if command else ''})"
@@ -237,3 +237,15 @@ def _check_head(found: list[Entry], head: Path) -> Verdict:
     if by_seq[seq].hash != digest:
         return Verdict(len(found), seq, f"it is not the entry pinned in {head} (the entries up to it were rewritten)")
     return Verdict(len(found))
+
+
+def report(con, head: Path) -> dict:
+    """The entries and the chain's state, as plain values (the CLI, the
+    Privacy page, the daemon's ``access_log`` operation)."""
+    verdict = verify(con, head)
+    return {
+        "entries": [{"seq": e.seq, "when": e.when.isoformat(), "who": e.who, "what": e.what,
+                     "params": json.loads(e.params) if e.params.startswith("{") else e.params, "why": e.why}
+                    for e in entries(con)],
+        "intact": verdict.ok, "bad_entry": verdict.bad, "state": str(verdict),
+    }

@@ -1,5 +1,5 @@
 """Where things live: the database, its lock, the daemon's socket and log,
-the access log's pinned head.
+the access log's pinned head, and the folder exports go to.
 
 The database is chosen by ``--db PATH``, else the ``WORKPRINT_DB`` environment
 variable, else ``data/workprint.duckdb`` in the project folder.
@@ -64,6 +64,15 @@ def private_folder(folder: Path) -> Path:
         if info.st_uid == os.getuid() and info.st_mode & 0o077:
             folder.chmod(0o700)
     return folder
+
+
+EXPORT_ENV = "WORKPRINT_EXPORT_DIR"
+
+
+def export_dir() -> Path:
+    """The one folder exports may go to: ``~/Workprint exports``, or
+    ``$WORKPRINT_EXPORT_DIR``. Not made here (store.export makes it, 0700)."""
+    return Path(os.environ.get(EXPORT_ENV) or Path.home() / "Workprint exports").expanduser().absolute()
 
 
 RUNTIME_ENV = "WORKPRINT_RUNTIME_DIR"
