@@ -21,7 +21,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import paths as store_paths
+from . import paths as store_paths
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
 

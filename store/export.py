@@ -1,5 +1,15 @@
-"""The export formats, each written from a stream of ``(table, Arrow reader)``
-(store.client.dump) by a private in-memory DuckDB in the exporting process.
+"""Exporting everything held about the worker: Parquet, JSON lines, or an
+ActivityWatch export.
+
+The rows are read as one consistent snapshot through store.client.dump:
+from the daemon's socket while capture runs (the daemon holds the file, and
+its own connections may touch no file), else from the file itself. Either
+way the export is written to the access log before any row is read, and the
+files are written here, in the exporting process, under the allowed folder
+only (store.export_folder), whole or not at all, owner-only.
+
+Each format is written from a stream of ``(table, Arrow reader)`` by a
+private in-memory DuckDB in the exporting process:
 
 - ``parquet``: a folder, one ``TABLE.parquet`` per stored table (zstd), and
   ``manifest.json``;
@@ -27,8 +37,57 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .. import meanings, statements
+from . import client, meanings, statements
+from . import export_folder as folder
+from .export_folder import ExportError
+from .paths import Paths, private_files
 
+FORMATS = ("parquet", "json", "activitywatch")
+DEFAULT_WHY = "a copy for the worker"
+
+__all__ = ["DEFAULT_WHY", "FORMATS", "ExportError", "default_name", "write"]
+
+
+def default_name(fmt: str, now: dt.datetime | None = None) -> str:
+    """``workprint-2026-11-30-142501-parquet`` (a folder), or ``....json`` for ActivityWatch."""
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d-%H%M%S")
+    return f"workprint-{stamp}-{fmt}" + (".json" if fmt == "activitywatch" else "")
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
+
+
+def write(paths: Paths, fmt: str, to: str | None = None, why: str | None = None) -> dict:
+    """Export the database of ``paths`` as ``fmt`` to ``to`` (a name under the
+    export folder; default: :func:`default_name`).
+
+    Returns what was written: path, format, bytes, and rows per table (or
+    events per ActivityWatch bucket). Raises ExportError for a bad format or
+    path (outside the export folder, already there, not writable) or a failed
+    write (nothing is left under the name), store.StoreError subclasses for a
+    database that cannot be read, client.DaemonError for what the daemon says.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    private_files()
+    final = folder.target(to, default_name(fmt))
+    tables = AW_TABLES if fmt == "activitywatch" else None
+    asked = {"format": fmt, "to": str(final)}
+    try:
+        with folder.staged(final, folder=fmt != "activitywatch") as temp, \
+                client.dump(paths, tables, what=f"export {fmt}", params=asked, why=why or DEFAULT_WHY) as stream:
+            if fmt == "activitywatch":
+                detail = {"buckets": write_activitywatch(stream, temp)}
+            else:
+                manifest = write_tables(stream, temp, fmt)
+                detail = {"tables": {name: t["rows"] for name, t in manifest["tables"].items()}}
+    except (duckdb.Error, OSError) as exc:
+        raise ExportError(f"the export to {final} failed, and nothing was left there: {exc}") from None
+    return {"path": str(final), "format": fmt, "bytes": _size(final), **detail}
+
+
+# --- the formats ------------------------------------------------------------
 FOLDER_FORMATS = {"parquet": ("export_parquet", ".parquet"), "json": ("export_jsonl", ".jsonl")}
 AW_TABLES = ["input_totals", "spans"]
 AW_EVENTS = {"currentwindow": "aw_currentwindow_events", "afkstatus": "aw_afkstatus_events",
@@ -54,15 +113,15 @@ def _columns(table: str, schema: pa.Schema) -> list[dict]:
     return [{"name": f.name, "type": str(f.type), "meaning": meanings.meaning(table, f.name)} for f in schema]
 
 
-def write_tables(stream: Iterable[tuple[str, pa.RecordBatchReader]], folder: Path, fmt: str) -> dict:
-    """Every table of ``stream`` into ``folder`` as ``fmt`` (parquet or json),
+def write_tables(stream: Iterable[tuple[str, pa.RecordBatchReader]], out: Path, fmt: str) -> dict:
+    """Every table of ``stream`` into the folder ``out`` as ``fmt`` (parquet or json),
     with the manifest; the manifest's content."""
     statement, suffix = FOLDER_FORMATS[fmt]
     con = _sink()
     tables = {}
     try:
         for table, reader in stream:
-            file = folder / f"{table}{suffix}"
+            file = out / f"{table}{suffix}"
             con.register("_rows", reader)
             try:
                 rows = statements.scalar(con, statement, {"path": str(file)})
@@ -75,7 +134,7 @@ def write_tables(stream: Iterable[tuple[str, pa.RecordBatchReader]], folder: Pat
         con.close()
     manifest = {"format": fmt, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "how_to_open": HOW_TO_OPEN[fmt], "times": "UTC", "tables": tables}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
 
 
