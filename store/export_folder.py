@@ -51,16 +51,16 @@ def target(name: str | os.PathLike | None, default: str) -> Path:
         root = allowed.resolve(strict=True)
     except OSError as exc:
         raise ExportError(f"cannot make the export folder {allowed}: {exc.strerror or exc}") from None
-    resolved = candidate.resolve()  # follows every link that exists, so a link out ends outside
-    if not _within(resolved, root):
-        raise ExportError(f"{asked} is outside the export folder: exports go only under {root} "
-                          f"({asked} is {resolved}); give a name inside it")
-    if resolved.exists() or resolved.is_symlink():
-        raise ExportError(f"{resolved} already exists: give another name (an export never overwrites)")
     try:
+        resolved = candidate.resolve()  # follows every link that exists, so a link out ends outside
+        if not _within(resolved, root):
+            raise ExportError(f"{asked} is outside the export folder: exports go only under {root} "
+                              f"({asked} is {resolved}); give a name inside it")
+        if resolved.exists() or resolved.is_symlink():
+            raise ExportError(f"{resolved} already exists: give another name (an export never overwrites)")
         store_paths.private_folder(resolved.parent)
     except OSError as exc:
-        raise ExportError(f"cannot write the export to {resolved}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write the export to {candidate.parent}: {exc.strerror or exc}") from None
     if not _within(resolved.parent.resolve() / resolved.name, root):  # a folder swapped for a link meanwhile
         raise ExportError(f"{asked} is outside the export folder {root}")
     return resolved
