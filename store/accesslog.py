@@ -116,7 +116,8 @@ def describe(client_name: str | None, pid: int | None = None) -> str:
 # --- the head pin -----------------------------------------------------------------
 def read_head(head: Path) -> tuple[int, str] | None:
     """The pinned (number, hash) of the last entry, or None without a head file.
-    Raises ValueError for a head file that is not one."""
+    Raises ValueError for a head file that is not one, OSError for one that
+    cannot be read."""
     try:
         text = head.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -221,8 +222,8 @@ def _check_chain(found: list[Entry]) -> Verdict:
 def _check_head(found: list[Entry], head: Path) -> Verdict:
     try:
         pinned = read_head(head)
-    except ValueError as exc:
-        return Verdict(len(found), found[-1].seq if found else 1, str(exc))
+    except (ValueError, OSError) as exc:
+        return Verdict(len(found), found[-1].seq if found else 1, f"the head in {head} cannot be read: {exc}")
     last = found[-1].seq if found else 0
     if pinned is None:
         if found:

@@ -235,6 +235,26 @@ def test_exports_are_owner_only_under_umask_000(writable_day_db, tmp_path):
     assert _modes_open_to_others(top) == {}
 
 
+LIBRARY_UNDER_UMASK_0 = """
+import os, sys
+os.umask(0)
+from capture import control
+from store import paths
+for fmt in ("parquet", "json", "activitywatch"):
+    control.export(paths.paths(sys.argv[1]), fmt, to="lib-" + fmt)
+"""
+
+
+def test_exports_made_by_a_script_are_owner_only_under_umask_000(writable_day_db, tmp_path):
+    """The controller on its own (the Privacy page, a script), not only the
+    command line, makes exports owner-only whatever the process's umask."""
+    top = tmp_path / "made"
+    subprocess.run([sys.executable, "-c", LIBRARY_UNDER_UMASK_0, str(writable_day_db)], cwd=ROOT, check=True,
+                   env={**os.environ, "WORKPRINT_EXPORT_DIR": str(top / "exports")}, capture_output=True, timeout=60)
+    assert len(list((top / "exports").iterdir())) == 3
+    assert _modes_open_to_others(top) == {}
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
 def test_another_user_cannot_read_the_exports(writable_day_db, monkeypatch):
     """Even with every folder on the way opened to others, each export file
