@@ -117,15 +117,18 @@ def test_activitywatch_round_trip_of_a_real_export(tmp_path):
 
 
 # --- where exports may go ----------------------------------------------------------
-@pytest.mark.parametrize("name", ["../../etc/x", "/etc/x", "sub/../../outside"])
-def test_a_path_outside_the_export_folder_is_refused(writable_day_db, name):
+@pytest.mark.parametrize("name", ["../../etc/x", "{tmp}/etc/x", "sub/../../outside"])
+def test_a_path_outside_the_export_folder_is_refused(writable_day_db, tmp_path, monkeypatch, name):
     """An export never lands outside the folder the worker allowed; the error
-    names the path and the folder."""
+    names the path and the folder. (The folder is deep in tmp_path, so that
+    even a broken check writes nowhere else.)"""
+    monkeypatch.setenv("WORKPRINT_EXPORT_DIR", str(tmp_path / "a" / "b" / "c" / "exports"))
+    name = name.format(tmp=tmp_path)
     with pytest.raises(control.ControlError) as refused:
         control.export(store_paths.paths(writable_day_db), "parquet", to=name)
     folder = str(store_paths.export_dir().resolve())
     assert name in str(refused.value) and f"exports go only under {folder}" in str(refused.value)
-    assert not Path("/etc/x").exists()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_dir()) == ["a", "b", "c", "exports"], "written outside"
 
 
 def test_a_symlink_out_of_the_export_folder_is_refused(writable_day_db, tmp_path):
@@ -245,12 +248,16 @@ for fmt in ("parquet", "json", "activitywatch"):
 """
 
 
-def test_exports_made_by_a_script_are_owner_only_under_umask_000(writable_day_db, tmp_path):
+def test_exports_made_by_a_script_are_owner_only_under_umask_000(consented, tmp_path):
     """The controller on its own (the Privacy page, a script), not only the
-    command line, makes exports owner-only whatever the process's umask."""
+    command line, makes exports owner-only whatever the process's umask, also
+    while capture runs (the exporting process then never opens the database,
+    which would have set its umask)."""
     top = tmp_path / "made"
-    subprocess.run([sys.executable, "-c", LIBRARY_UNDER_UMASK_0, str(writable_day_db)], cwd=ROOT, check=True,
-                   env={**os.environ, "WORKPRINT_EXPORT_DIR": str(top / "exports")}, capture_output=True, timeout=60)
+    with DaemonProcess(consented, "--backend", "replay", "--replay", "rate=50") as daemon:
+        daemon.wait_for_events(5)
+        subprocess.run([sys.executable, "-c", LIBRARY_UNDER_UMASK_0, str(consented)], cwd=ROOT, check=True,
+                       env={**os.environ, "WORKPRINT_EXPORT_DIR": str(top / "exports")}, capture_output=True, timeout=60)
     assert len(list((top / "exports").iterdir())) == 3
     assert _modes_open_to_others(top) == {}
 
