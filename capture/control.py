@@ -4,7 +4,8 @@ and the dashboard both go through.
 It gives and withdraws consent, starts the daemon detached, stops, pauses and
 resumes it, reports its status (or an offline status when nothing runs),
 edits category rules, purges expired rows and deletes what the worker asks
-(both compacting the file), brings an older database forward and makes the demo.
+(both compacting the file), brings an older database forward, makes the demo,
+and answers the worker's rights: export, the inventory, the access log.
 While a daemon runs for the database it asks the daemon over its socket
 (the daemon holds the file); otherwise it opens the file itself. Every
 failure is a :class:`ControlError` whose message is meant for the worker.
@@ -29,8 +30,10 @@ import duckdb
 import tomlkit
 
 import store
-from store import client, compact, deletion, retention, statements
-from store.paths import PROJECT_ROOT, Paths, private_files, private_folder
+from store import accesslog, client, compact, deletion, retention, statements
+from store import export as store_export
+from store import inventory as store_inventory
+from store.paths import PROJECT_ROOT, Paths, export_dir, private_files, private_folder
 
 from . import consent_text as consent_text_of
 from . import settings as settings_file
@@ -531,3 +534,57 @@ def delete(paths: Paths, start=None, stop=None, app=None, everything: bool = Fal
                                     worker=chosen.worker)
 
     return _through_daemon_or_file(paths, "delete", _fields(chosen), offline)
+
+# --- export, inventory, access log ---------------------------------------------
+EXPORT_FORMATS = store_export.FORMATS
+
+
+def export_folder() -> Path:
+    """The one folder exports go to (``~/Workprint exports``, or ``$WORKPRINT_EXPORT_DIR``)."""
+    return export_dir()
+
+
+def export(paths: Paths, fmt: str, to: str | None = None, why: str | None = None) -> dict:
+    """Export everything held in the database as ``fmt`` (EXPORT_FORMATS) to
+    ``to``, a name under export_folder() (default: dated). Works while capture
+    runs. The export is written to the access log. Returns the path, format,
+    bytes and rows per table (or events per ActivityWatch bucket)."""
+    try:
+        return store_export.write(paths, fmt, to, why)
+    except store_export.ExportError as exc:
+        raise ControlError(str(exc)) from None
+    except store.LockedError:
+        raise ControlError(f"{paths.db} is in use by another program (an import, or capture starting or "
+                           "stopping). Try again in a moment.") from None
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not export: {exc}") from None
+
+
+def inventory(paths: Paths, raw_days: int = store_inventory.RAW_DAYS,
+              derived_months: int = store_inventory.DERIVED_MONTHS) -> list[dict]:
+    """What is kept: one dict per stored column (table, column, type, meaning,
+    example, kept, rows), from the file's own schema; ``raw_days`` and
+    ``derived_months`` are the retention periods to state."""
+    try:
+        return client.call(paths, "inventory", lambda con: {"rows": store_inventory.inventory(con, raw_days, derived_months)},
+                           raw_days=raw_days, derived_months=derived_months)["rows"]
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not list what is kept: {exc}") from None
+
+
+def access_log(paths: Paths) -> dict:
+    """The access log: ``entries`` (seq, when, who, what, params, why), and the
+    chain's state: ``intact`` (bool), ``bad_entry`` (the first bad one's
+    number, or None) and ``state`` ("intact (N entries)" or "broken at entry
+    N: ...")."""
+    upgrade(paths)  # a file from before the access log gets its (empty) table
+    try:
+        return client.call(paths, "access_log", lambda con: accesslog.report(con, paths.access_head))
+    except store.StoreError as exc:
+        raise ControlError(str(exc)) from None
+    except client.DaemonError as exc:
+        raise ControlError(f"the capture daemon could not read the access log: {exc}") from None

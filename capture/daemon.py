@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import store
-from store import deletion, retention, statements
+from store import accesslog, deletion, inventory, retention, statements
 from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
@@ -326,6 +326,8 @@ class Daemon:
             "purge": lambda _: self.writer.call(self.purge, WRITE_OP_SECONDS),
             "delete_preview": self._delete_preview,
             "delete": self._delete,
+            "inventory": self._inventory,
+            "access_log": self._access_log,
         }
 
     def _reload(self) -> dict:
@@ -394,6 +396,22 @@ class Daemon:
             return {**result, "compaction": self.db.compact()}
 
         return self.writer.call(delete, WRITE_OP_SECONDS)
+
+    def _inventory(self, request: dict) -> dict:
+        raw_days = int(request.get("raw_days", inventory.RAW_DAYS))
+        derived_months = int(request.get("derived_months", inventory.DERIVED_MONTHS))
+        cursor = self.db.cursor()
+        try:
+            return {"rows": inventory.inventory(cursor, raw_days, derived_months)}
+        finally:
+            cursor.close()
+
+    def _access_log(self, _request: dict) -> dict:
+        cursor = self.db.cursor()
+        try:
+            return accesslog.report(cursor, self.paths.access_head)
+        finally:
+            cursor.close()
 
     def _categories(self, request: dict) -> dict:
         cursor = self.db.cursor()

@@ -1,6 +1,7 @@
 """The ``workprint`` command: every subcommand of Workprint in one place.
 
-    workprint run | stop | status | pause | resume | consent | categories | purge | delete
+    workprint run | stop | status | pause | resume | consent | settings | categories | purge | delete
+    workprint export --format F | inventory | access-log
     workprint import FORMAT ... | demo ...
     workprint query list | query run NAME ...
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
+from store import client as store_client
 from store import paths as store_paths
 
 from . import capture_commands, query_commands
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; its exit code (2 with an ``error:`` line for bad input)."""
     argv = sys.argv[1:] if argv is None else argv
     store_paths.private_files()  # every file Workprint makes (database, WAL, log, exports) is its owner's alone
+    store_client.identify("workprint-cli")  # the worker's own reads: not in the access log (store.accesslog)
     capture_commands.keep_lean(argv)
     args = _parser().parse_args(argv)
     try:

@@ -1,5 +1,5 @@
 """The capture subcommands: run, stop, status, pause, resume, consent, categories,
-purge, delete.
+settings, purge, delete, export, inventory, access-log.
 
 Each handler is named after its command and goes through
 :mod:`capture.control`, as the dashboard does; only ``run`` starts the daemon
@@ -74,6 +74,7 @@ def add_parsers(sub, common) -> None:
                                          "refused if the text has changed since")
     consent.set_defaults(handler=cmd_consent)
     add_retention_parsers(sub, common)
+    add_rights_parsers(sub, common)
 
 
 # --- run: the daemon, in this process ------------------------------------------
@@ -419,3 +420,92 @@ def cmd_delete(args, paths: Paths) -> int:
     _print_deletion(result, done=True)
     print(_compaction_line(result["compaction"]))
     return 0
+
+# --- export, inventory, access log ---------------------------------------------
+def add_rights_parsers(sub, common) -> None:
+    export = sub.add_parser("export", parents=[common], help="export everything held about you",
+                            description=f"Writes everything the database holds to a folder (parquet, json: one file "
+                                        f"per table and a manifest saying what each column means) or one "
+                                        f"ActivityWatch export file, under {control.export_folder()} only "
+                                        f"($WORKPRINT_EXPORT_DIR). The export is written to the access log.")
+    export.add_argument("--format", required=True, choices=control.EXPORT_FORMATS,
+                        help="parquet (a folder of Parquet files), json (a folder of JSON-lines files) or "
+                             "activitywatch (one file ActivityWatch imports)")
+    export.add_argument("--to", metavar="NAME", help="its name under the export folder (default: workprint-DATE-FORMAT)")
+    export.add_argument("--why", help="the reason, kept in the access log (default: a copy for the worker)")
+    export.set_defaults(handler=cmd_export)
+
+    inventory = sub.add_parser("inventory", parents=[common], help="what is kept: every stored column, its meaning, "
+                                                                   "an example, how long, how many rows")
+    inventory.add_argument("--raw-days", type=int, default=30, help="how long raw events are kept (default 30)")
+    inventory.add_argument("--derived-months", type=int, default=12,
+                           help="how long derived tables are kept (default 12)")
+    inventory.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    inventory.set_defaults(handler=cmd_inventory)
+
+    log = sub.add_parser("access-log", parents=[common], help="who read your data, and whether the log is intact")
+    log.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    log.set_defaults(handler=cmd_access_log)
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return ""
+
+
+def cmd_export(args, paths: Paths) -> int:
+    try:
+        done = control.export(paths, args.format, args.to, args.why)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if "buckets" in done:
+        what = f"{sum(done['buckets'].values()):,} events in {len(done['buckets'])} buckets"
+    else:
+        what = f"{sum(done['tables'].values()):,} rows of {len(done['tables'])} tables"
+    print(f"exported {what} to {done['path']} ({_size(done['bytes'])}, {done['format']})")
+    return 0
+
+
+def _cut(text, width: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_inventory(args, paths: Paths) -> int:
+    try:
+        rows = control.inventory(paths, args.raw_days, args.derived_months)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    width = max((len(r["column"]) for r in rows), default=6)
+    table = None
+    for row in rows:
+        if row["table"] != table:
+            table = row["table"]
+            print(f"{'' if table == rows[0]['table'] else chr(10)}{table}: {row['rows']:,} rows, kept {row['kept']}")
+        print(f"  {row['column']:<{width}}  {_cut(row['example'] if row['example'] is not None else '-', 32):<32}  "
+              f"{row['meaning']}")
+    return 0
+
+
+def cmd_access_log(args, paths: Paths) -> int:
+    try:
+        log = control.access_log(paths)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if args.json:
+        print(json.dumps(log, indent=2, ensure_ascii=False))
+    else:
+        for entry in log["entries"]:
+            params = json.dumps(entry["params"], ensure_ascii=False)
+            print(f"{entry['seq']:>5}  {entry['when']}  {entry['who']}")
+            print(f"       {entry['what']} {_cut(params, 200)}; why: {entry['why']}")
+        if not log["entries"]:
+            print("nobody but you has read your data (the access log is empty)")
+        print(f"chain: {log['state']}")
+    return 0 if log["intact"] else 1

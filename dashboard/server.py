@@ -22,9 +22,11 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from dashboard.access import host_is_local
+from store import client
 from store.paths import private_files
 
 private_files()  # what the dashboard makes (the demo, the capture log, the database's WAL) is the owner's alone
+client.identify("workprint-dashboard")  # the worker's own reads: not in the access log (store.accesslog)
 APP = Path(__file__).resolve().parent.parent / "app.py"
 CLOSED_PATHS = ("/_stcore/metrics",)
 

@@ -4,20 +4,43 @@
 through the daemon's socket while capture runs, else straight from the file
 opened read-only for the length of one query. Never hold a connection longer:
 a reader's lock would keep the daemon from starting.
+
+Every request says which program sent it (:func:`identify`): the daemon
+writes each read by a client that is not the worker's own dashboard or
+command line into the access log (store.accesslog). :func:`dump` streams whole
+tables for an export, :func:`call` asks the daemon or, without one, the file.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 
-from . import db, guard, protocol
+from . import accesslog, db, guard, protocol
+from . import tables as stored_tables
 from .db import LockedError
+from .errors import StoreError
 from .paths import Paths
 from .txn import read_only_transaction
+
+_client_name: str | None = None  # what this process says it is, in every request (identify)
+
+
+def identify(name: str | None) -> None:
+    """Say which program this process is, in every request to the daemon.
+
+    Workprint's command line and dashboard call it at start
+    (store.accesslog.OWN_CLIENTS); the daemon logs every read by any other
+    name, or by a process that never called it.
+    """
+    global _client_name
+    _client_name = name
 
 
 class NotRunning(RuntimeError):
@@ -45,7 +68,7 @@ def _connect(paths: Paths, timeout: float) -> socket.socket:
 def request(paths: Paths, op: str, timeout: float = 10.0, **fields) -> dict:
     """Send one control request; raise NotRunning or DaemonError."""
     with _connect(paths, timeout) as sock:
-        protocol.send_json(sock, {"op": op, **fields})
+        protocol.send_json(sock, {"op": op, "client": _client_name, **fields})
         reply = protocol.recv_json(sock)
     if not reply.pop("ok", False):
         raise DaemonError(reply.get("error", "unknown error"))
@@ -54,7 +77,7 @@ def request(paths: Paths, op: str, timeout: float = 10.0, **fields) -> dict:
 
 def _query_daemon(paths: Paths, sql: str, params: dict, timeout: float) -> pa.Table:
     with _connect(paths, timeout) as sock:
-        protocol.send_json(sock, {"op": "query", "sql": sql, "params": params})
+        protocol.send_json(sock, {"op": "query", "sql": sql, "params": params, "client": _client_name})
         reply = protocol.recv_json(sock)
         if not reply.get("ok"):
             raise DaemonError(reply.get("error", "unknown error"))
@@ -96,3 +119,106 @@ def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float =
                 raise
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
+
+
+def _retry_locked(action, wait: float):
+    """``action()``, waiting out a lock held briefly by another process for up to ``wait`` s."""
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    while True:
+        try:
+            return action()
+        except LockedError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def call(paths: Paths, op: str, on_file: Callable, *, timeout: float = 60.0, wait: float = 5.0, **fields) -> dict:
+    """The daemon's answer to ``op`` while it runs, else ``on_file(con)`` on
+    the file opened read-only. Raises StoreError subclasses for the file,
+    DaemonError for what the daemon reports."""
+    try:
+        return request(paths, op, timeout=timeout, **fields)
+    except NotRunning:
+        pass
+
+    def on_the_file():
+        con = db.open_read_only(paths.db)
+        try:
+            return on_file(con)
+        finally:
+            con.close()
+
+    return _retry_locked(on_the_file, wait)
+
+
+# --- dump: whole tables, streamed, for an export -----------------------------------
+def _dump_from_socket(sock: socket.socket, tables: list[str]) -> Iterator[tuple[str, pa.RecordBatchReader]]:
+    for table in tables:
+        schema = _expect(sock, protocol.SCHEMA)
+        reader = pa.RecordBatchReader.from_batches(pa.ipc.read_schema(pa.py_buffer(schema)), _batches(sock))
+        yield table, reader
+        for _ in reader:  # what the caller left unread
+            pass
+
+
+def _batches(sock: socket.socket) -> Iterator[pa.RecordBatch]:
+    while True:
+        tag, payload = protocol.recv_tagged(sock)
+        if tag == protocol.END:
+            return
+        if tag == protocol.ERROR:
+            raise DaemonError(payload.decode(errors="replace"))
+        if tag != protocol.BATCH:
+            raise protocol.ProtocolError(f"expected rows, got a {tag!r} frame")
+        yield from protocol.bytes_to_table(payload).to_batches()
+
+
+def _expect(sock: socket.socket, wanted: bytes) -> bytes:
+    tag, payload = protocol.recv_tagged(sock)
+    if tag == protocol.ERROR:
+        raise DaemonError(payload.decode(errors="replace"))
+    if tag != wanted:
+        raise protocol.ProtocolError(f"expected a {wanted!r} frame, got {tag!r}")
+    return payload
+
+
+@contextmanager
+def dump(paths: Paths, tables: list[str] | None, *, what: str, params: dict, why: str,
+         timeout: float = 60.0, wait: float = 5.0):
+    """``with dump(paths, tables, what=..., params=..., why=...) as stream:``
+    ``for table, reader in stream: ...``: every stored table (or those named),
+    one consistent snapshot, streamed as Arrow record batches.
+
+    The read is written to the access log first (who: this process, see
+    identify), by whoever holds the file: the daemon while it runs, else this
+    process, which then opens the file for writing (and keeps the daemon from
+    starting until the dump is read). Raises StoreError subclasses for the
+    file, DaemonError for what the daemon reports, ValueError for a table that
+    is not stored.
+    """
+    try:
+        sock = _connect(paths, timeout)
+    except NotRunning:
+        sock = None
+    if sock is not None:
+        with sock:
+            protocol.send_json(sock, {"op": "dump", "tables": tables, "what": what, "params": params, "why": why,
+                                      "client": _client_name})
+            reply = protocol.recv_json(sock)
+            if not reply.get("ok"):
+                raise DaemonError(reply.get("error", "unknown error"))
+            yield _dump_from_socket(sock, reply["tables"])
+        return
+    if not paths.db.exists():
+        raise StoreError(f"no database at {paths.db} yet: nothing has been captured or imported")
+    con = _retry_locked(lambda: db.open_writable(paths.db, set_aside_corrupt=False), wait)
+    try:
+        names = stored_tables.wanted(con, tables)
+        accesslog.append(con, paths.access_head, accesslog.describe(_client_name, os.getpid()), what, params, why)
+        with read_only_transaction(con):
+            yield stored_tables.read(con, names)
+    finally:
+        con.close()

@@ -1,4 +1,5 @@
-"""Where things live: the database, its lock, the daemon's socket and log.
+"""Where things live: the database, its lock, the daemon's socket and log,
+the access log's pinned head, and the folder exports go to.
 
 The database is chosen by ``--db PATH``, else the ``WORKPRINT_DB`` environment
 variable, else ``data/workprint.duckdb`` in the project folder.
@@ -65,6 +66,15 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+EXPORT_ENV = "WORKPRINT_EXPORT_DIR"
+
+
+def export_dir() -> Path:
+    """The one folder exports may go to: ``~/Workprint exports``, or
+    ``$WORKPRINT_EXPORT_DIR``. Not made here (store.export makes it, 0700)."""
+    return Path(os.environ.get(EXPORT_ENV) or Path.home() / "Workprint exports").expanduser().absolute()
+
+
 RUNTIME_ENV = "WORKPRINT_RUNTIME_DIR"
 
 
@@ -112,6 +122,11 @@ class Paths:
     @property
     def log(self) -> Path:
         return self.db.with_name(self.db.name + ".log")
+
+    @property
+    def access_head(self) -> Path:
+        """The access log's pinned head (store.accesslog): the last entry's number and hash."""
+        return self.db.with_name(self.db.name + ".access-head")
 
     @property
     def socket(self) -> Path:

@@ -2,7 +2,10 @@
 
 A request is one JSON frame ``{"op": ..., ...}``. A reply is one JSON frame
 ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``; a successful query
-reply is followed by one frame holding an Arrow IPC stream.
+reply is followed by one frame holding an Arrow IPC stream. A dump (whole
+tables, for an export) is followed, table by table, by tagged frames: the
+schema, the rows in batches (each an Arrow IPC stream), the end; an error
+midway is a tagged frame too.
 """
 
 from __future__ import annotations
@@ -67,3 +70,18 @@ def table_to_bytes(table: pa.Table) -> bytes:
 
 def bytes_to_table(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+# Tagged frames: one byte saying what follows.
+SCHEMA, BATCH, END, ERROR = b"S", b"B", b"E", b"!"
+
+
+def send_tagged(sock: socket.socket, tag: bytes, payload: bytes = b"") -> None:
+    send_frame(sock, tag + payload)
+
+
+def recv_tagged(sock: socket.socket) -> tuple[bytes, bytes]:
+    frame = recv_frame(sock)
+    if not frame:
+        raise ProtocolError("an empty frame where a tagged one was expected")
+    return frame[:1], frame[1:]

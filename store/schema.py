@@ -341,8 +341,24 @@ _V5 = [
     "ALTER TABLE consent_log ADD COLUMN account VARCHAR",
 ]
 
+# Version 6: the access log (store/accesslog.py): who read data that includes the
+# worker's, what, when and why, each entry chained to the one before by its
+# hash. Append-only by use: nothing in Workprint updates or deletes a row.
+_ACCESS_LOG = [
+    """CREATE TABLE access_log (
+        seq BIGINT NOT NULL,
+        ts TIMESTAMPTZ NOT NULL,
+        who VARCHAR NOT NULL,
+        what VARCHAR NOT NULL,
+        params VARCHAR NOT NULL,
+        why VARCHAR NOT NULL,
+        prev_hash VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL
+    )""",
+]
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

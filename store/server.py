@@ -6,6 +6,11 @@ process that opens the database, and dashboards, the CLI and scripts send it
 read-only queries over a Unix socket (what may run: store.guard). The socket
 sits in a folder only this user can enter, and every connection's peer
 credentials are checked: other users of the machine cannot reach it.
+
+Every read by a client that does not say it is the worker's own dashboard or
+command line (store.accesslog.OWN_CLIENTS), and every dump (an export), is
+written to the access log before anything is read; when that cannot be
+written, the read is refused.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import guard, protocol
+from . import accesslog, guard, protocol, tables
+from .paths import Paths
 from .txn import read_only_transaction
 
 log = logging.getLogger("workprint.server")
@@ -32,17 +38,35 @@ QUERY_SECONDS = float(os.environ.get("WORKPRINT_QUERY_SECONDS", 30))  # a query 
 MAX_RESULT = 256 << 20  # bytes of one result, as Arrow
 READERS_AT_ONCE = 4  # queries running together; more wait their turn
 BACKLOG = 128  # connections waiting to be accepted
+DUMP_SEND_SECONDS = 120.0  # a dump whose reader takes no rows for this long is dropped
+LOGGED_OPS = frozenset({"query", "inventory"})  # reads of the worker's data, logged unless the worker's own
+
+
+def peer_credentials(sock: socket.socket) -> tuple[int, int]:
+    """The (pid, uid) of the process at the other end."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, uid, _gid = struct.unpack("3i", creds)
+    return pid, uid
+
 
 def peer_uid(sock: socket.socket) -> int:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return uid
+    return peer_credentials(sock)[1]
+
+
+def log_access(daemon, who: str, what: str, params: dict, why: str) -> None:
+    """One access log entry, written on the daemon's file."""
+    cursor = daemon.db.cursor()
+    try:
+        accesslog.append(cursor, Paths(daemon.db.path).access_head, who, what, params, why)
+    finally:
+        cursor.close()
 
 
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock = self.request
-        if peer_uid(sock) != os.getuid():
+        pid, uid = peer_credentials(sock)
+        if uid != os.getuid():
             log.warning("refused a connection from another user")
             return
         daemon = self.server.daemon_ref
@@ -52,10 +76,19 @@ class _Handler(socketserver.BaseRequestHandler):
             except OSError:
                 return
             op = request.get("op")
+            name = request.get("client") if isinstance(request.get("client"), str) else None
+            why = str(request.get("why") or "not given")
+            if op == "dump":
+                self._dump(sock, daemon, request, accesslog.describe(name, pid))
+                return
+            foreign = request.get("client") not in accesslog.OWN_CLIENTS
             if op == "query":
                 sql, params = request.get("sql", ""), request.get("params") or {}
                 if not isinstance(sql, str) or not isinstance(params, dict):
                     raise ValueError("a query is {'sql': text, 'params': {name: value}}")
+                if foreign:
+                    guard.check_reader_sql(sql)  # a refused statement reads nothing: no entry
+                    log_access(daemon, accesslog.describe(name, pid), "query", {"sql": sql, "params": params}, why)
                 with self.server.readers:
                     table = self._query(daemon, sql, params)
                 protocol.send_json(sock, {"ok": True})
@@ -64,12 +97,41 @@ class _Handler(socketserver.BaseRequestHandler):
             handler = daemon.control_ops().get(op)
             if handler is None:
                 raise ValueError(f"unknown operation {op!r}")
+            if op in LOGGED_OPS and foreign:
+                asked = {k: v for k, v in request.items() if k not in ("op", "client", "why")}
+                log_access(daemon, accesslog.describe(name, pid), op, asked, why)
             protocol.send_json(sock, {"ok": True, **(handler(request) or {})})
         except Exception as exc:  # noqa: BLE001 - every error goes back to the caller
             try:
                 protocol.send_json(sock, {"ok": False, "error": str(exc), "type": type(exc).__name__})
             except OSError:
                 pass
+
+    def _dump(self, sock, daemon, request: dict, who: str) -> None:
+        """Stream whole tables (an export): logged first, then one read-only
+        snapshot, table by table (store.protocol's tagged frames)."""
+        cursor = daemon.db.cursor()
+        try:
+            names = tables.wanted(cursor, request.get("tables"))
+            what, params = str(request.get("what") or "dump"), request.get("params") or {}
+            log_access(daemon, who, what, params if isinstance(params, dict) else {"params": params},
+                       str(request.get("why") or "not given"))
+            sock.settimeout(DUMP_SEND_SECONDS)
+            with self.server.readers, read_only_transaction(cursor):
+                protocol.send_json(sock, {"ok": True, "tables": names})
+                try:
+                    for _name, reader in tables.read(cursor, names):
+                        protocol.send_tagged(sock, protocol.SCHEMA, reader.schema.serialize().to_pybytes())
+                        for batch in reader:
+                            protocol.send_tagged(sock, protocol.BATCH,
+                                                 protocol.table_to_bytes(pa.Table.from_batches([batch])))
+                        protocol.send_tagged(sock, protocol.END)
+                except OSError:
+                    return  # the reader went away: nothing more to say
+                except Exception as exc:  # noqa: BLE001 - said to the reader, in the stream
+                    protocol.send_tagged(sock, protocol.ERROR, str(exc).encode())
+        finally:
+            cursor.close()
 
     @staticmethod
     def _query(daemon, sql: str, params: dict):

@@ -172,7 +172,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    """Keep tests off the user's own database and socket folder.
+    """Keep tests off the user's own database, socket folder and exports.
 
     The socket folder is short on purpose: Unix socket paths are limited to
     108 bytes, which pytest's tmp_path can exceed.
@@ -180,6 +180,7 @@ def _isolated(monkeypatch, tmp_path):
     run_dir = tempfile.mkdtemp(prefix="wp-")
     monkeypatch.setenv("WORKPRINT_DB", str(tmp_path / "default.duckdb"))
     monkeypatch.setenv("WORKPRINT_RUNTIME_DIR", run_dir)
+    monkeypatch.setenv("WORKPRINT_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.delenv("WORKPRINT_BACKEND", raising=False)
     monkeypatch.delenv("WORKPRINT_REPLAY", raising=False)
     yield

@@ -199,3 +199,12 @@ INSERT INTO spans BY NAME SELECT * FROM _incoming;
 DELETE FROM input_totals t USING _incoming i
 WHERE t.worker = i.worker AND t.source = i.source AND t.start = i.start;
 INSERT INTO input_totals BY NAME SELECT * FROM _incoming;
+
+-- name: export_tables
+-- Every stored table (views left out), by name: what an export holds.
+SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name;
+
+-- name: export_table
+-- Every row of one stored table, as stored.
+-- $table: the table's name, as the catalog gives it
+SELECT * FROM query_table($table::VARCHAR);

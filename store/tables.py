@@ -1,0 +1,34 @@
+"""The stored tables, listed from the catalog and read whole: what an export
+holds. Used on the file (store.client.dump) and in the daemon (store.server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from . import statements
+
+BATCH_ROWS = 1 << 17
+
+
+def wanted(con, tables: list[str] | None = None) -> list[str]:
+    """Every stored table (views left out), or those of ``tables``, by name.
+    ValueError names any that is not stored."""
+    if tables is not None and not (isinstance(tables, list) and all(isinstance(t, str) for t in tables)):
+        raise ValueError("tables must be a list of table names")
+    stored = [row[0] for row in statements.execute(con, "export_tables").fetchall()]
+    unknown = sorted(set(tables or ()) - set(stored))
+    if unknown:
+        raise ValueError(f"no table named {', '.join(unknown)} is stored (stored: {', '.join(stored)})")
+    return [t for t in stored if tables is None or t in tables]
+
+
+def read(con, names: list[str]) -> Iterator[tuple[str, pa.RecordBatchReader]]:
+    """``(table, reader)`` for each of ``names`` (from :func:`wanted`), read on
+    ``con``; each reader must be read to its end before the next is taken. Run
+    it inside one read-only transaction for a consistent snapshot."""
+    sql = statements.named()["export_table"].sql
+    for table in names:  # a relation streams its rows; a DB-API result would copy them first
+        yield table, con.sql(sql, params={"table": table}).to_arrow_reader(BATCH_ROWS)
