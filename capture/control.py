@@ -495,6 +495,29 @@ def purge(paths: Paths) -> dict:
     return _through_daemon_or_file(paths, "purge", {}, offline)
 
 
+def retention_state(paths: Paths) -> dict:
+    """What the page shows of retention: the periods in force (the settings),
+    per table the oldest row held and how many, when the file was last purged
+    and when the next purge is due (a running daemon purges then; capture not
+    running purges when it starts)."""
+    kept = load_settings(paths).retention
+    if not paths.db.exists():
+        state = {"tables": {}, "last_purge": None}
+    else:
+        try:
+            state = client.call(paths, "retention", retention.state)
+        except store.StoreError as exc:
+            raise ControlError(str(exc)) from None
+        except client.DaemonError as exc:
+            raise ControlError(f"the capture daemon could not say what it holds: {exc}") from None
+    last = dt.datetime.fromisoformat(state["last_purge"]) if state["last_purge"] else None
+    tables = {t: {"oldest": dt.datetime.fromisoformat(v["oldest"]) if v["oldest"] else None, "rows": v["rows"],
+                  "kept": f"{kept.raw_days} days" if t in retention.RAW_TABLES else f"{kept.derived_months} months"}
+              for t, v in state["tables"].items()}
+    return {"raw_days": kept.raw_days, "derived_months": kept.derived_months, "tables": tables,
+            "last_purge": last, "next_purge": retention.next_purge(last), "running": bool(running(paths))}
+
+
 def _fields(chosen: deletion.Selection) -> dict:
     return {"start": chosen.start.isoformat() if chosen.start else None,
             "stop": chosen.stop.isoformat() if chosen.stop else None,
@@ -562,11 +585,13 @@ def export(paths: Paths, fmt: str, to: str | None = None, why: str | None = None
         raise ControlError(f"the capture daemon could not export: {exc}") from None
 
 
-def inventory(paths: Paths, raw_days: int = store_inventory.RAW_DAYS,
-              derived_months: int = store_inventory.DERIVED_MONTHS) -> list[dict]:
+def inventory(paths: Paths, raw_days: int | None = None, derived_months: int | None = None) -> list[dict]:
     """What is kept: one dict per stored column (table, column, type, meaning,
     example, kept, rows), from the file's own schema; ``raw_days`` and
-    ``derived_months`` are the retention periods to state."""
+    ``derived_months`` are the retention periods to state (default: the settings')."""
+    kept = load_settings(paths).retention
+    raw_days = kept.raw_days if raw_days is None else raw_days
+    derived_months = kept.derived_months if derived_months is None else derived_months
     try:
         return client.call(paths, "inventory", lambda con: {"rows": store_inventory.inventory(con, raw_days, derived_months)},
                            raw_days=raw_days, derived_months=derived_months)["rows"]

@@ -328,7 +328,15 @@ class Daemon:
             "delete": self._delete,
             "inventory": self._inventory,
             "access_log": self._access_log,
+            "retention": self._retention,
         }
+
+    def _retention(self, _request: dict) -> dict:
+        cursor = self.db.cursor()
+        try:
+            return retention.state(cursor)
+        finally:
+            cursor.close()
 
     def _reload(self) -> dict:
         self.tick(force=True)

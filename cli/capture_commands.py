@@ -437,9 +437,9 @@ def add_rights_parsers(sub, common) -> None:
 
     inventory = sub.add_parser("inventory", parents=[common], help="what is kept: every stored column, its meaning, "
                                                                    "an example, how long, how many rows")
-    inventory.add_argument("--raw-days", type=int, default=30, help="how long raw events are kept (default 30)")
-    inventory.add_argument("--derived-months", type=int, default=12,
-                           help="how long derived tables are kept (default 12)")
+    inventory.add_argument("--raw-days", type=int, help="how long raw events are kept (default: the settings')")
+    inventory.add_argument("--derived-months", type=int,
+                           help="how long derived tables are kept (default: the settings')")
     inventory.add_argument("--json", action="store_true", help="print machine-readable JSON")
     inventory.set_defaults(handler=cmd_inventory)
 

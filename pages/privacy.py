@@ -254,3 +254,164 @@ capture_panel()
 
 st.subheader("Settings")
 settings_panel()
+
+
+def when(t: dt.datetime | None) -> str:
+    return f"{t.astimezone():%a %d %b %Y, %H:%M}" if t else "never"
+
+
+def kept_panel() -> None:
+    """Retention: the periods, what the file holds per table, the purges; and every stored column."""
+    try:
+        state = control.retention_state(paths)
+    except control.ControlError as exc:
+        ui.empty(str(exc))
+        return
+    next_purge = ("now, then daily" if state["next_purge"] <= dt.datetime.now(dt.timezone.utc)
+                  else when(state["next_purge"])) if state["running"] else "when capture next starts"
+    st.markdown(f"What capture records is deleted by Workprint itself: raw events after **{state['raw_days']} "
+                f"days**, the hourly and derived tables after **{state['derived_months']} months**, and the "
+                f"deleted rows are then removed from the file. Last purge: **{when(state['last_purge'])}**; "
+                f"next: **{next_purge}**. What you import is kept until you delete it.")
+    if state["tables"]:
+        held = pl.DataFrame([{"table": t, "rows": v["rows"], "oldest row": v["oldest"], "kept": v["kept"]}
+                             for t, v in state["tables"].items()],
+                            schema={"table": pl.String, "rows": pl.Int64, "oldest row": pl.Datetime("us", "UTC"),
+                                    "kept": pl.String})
+        st.dataframe(held.with_columns(local("oldest row")), hide_index=True, width="stretch", column_config={
+            "rows": st.column_config.NumberColumn(format="localized"),
+            "oldest row": st.column_config.DatetimeColumn("oldest row (local)", format="D MMM YYYY HH:mm")})
+    with st.expander("Every stored column: what it means, an example from your data, how long it is kept"):
+        try:
+            columns = pl.DataFrame(control.inventory(paths)) if paths.db.exists() else None
+        except control.ControlError as exc:
+            ui.empty(str(exc))
+            return
+        if columns is None or columns.is_empty():
+            ui.empty("Nothing is stored yet.")
+        else:
+            st.dataframe(columns.select("table", "column", "meaning", "example", "kept", "rows"),
+                         hide_index=True, width="stretch",
+                         column_config={"rows": st.column_config.NumberColumn(format="localized")})
+
+
+def export_panel() -> None:
+    note("export")
+    folder = control.export_folder()
+    left, right = st.columns([1, 2])
+    fmt = left.radio("Format", control.EXPORT_FORMATS, horizontal=True, key="export_format", format_func={
+        "parquet": "Parquet", "json": "JSON lines", "activitywatch": "ActivityWatch"}.get)
+    name = right.text_input("Name (a new folder or file in the export folder; empty: dated)", key="export_name")
+    st.caption(f"Exports go to `{folder}` only, readable by you alone. Parquet and JSON: one file per table and "
+               "a manifest of what every column means. ActivityWatch: one file that ActivityWatch (and "
+               "Workprint's importer) reads back with the same time per app.")
+    if st.button("Export everything", icon=":material/download:"):
+        def run() -> str | None:
+            try:
+                done = control.export(paths, fmt, name.strip() or None, why="exported from the Privacy page")
+            except control.ControlError as exc:
+                return str(exc)
+            st.session_state["export_done"] = done
+            return None
+        act(run, where="export", done="Exported.")
+    done = st.session_state.get("export_done")
+    if done:
+        st.caption(f"Last export: `{done['path']}` ({done['bytes'] / 1e6:,.1f} MB).")
+
+
+def delete_panel() -> None:
+    note("delete")
+    what = st.radio("What", ("A time range", "An app", "Everything"), horizontal=True, key="delete_what")
+    chosen: dict = {}
+    if what == "A time range":
+        left, right = st.columns(2)
+        today = dt.date.today()
+        first = left.date_input("From (local time, midnight)", today - dt.timedelta(days=1), key="delete_from")
+        last = right.date_input("Up to (not including)", today, key="delete_to")
+        chosen = {"start": dt.datetime.combine(first, dt.time()).astimezone(),
+                  "stop": dt.datetime.combine(last, dt.time()).astimezone()}
+    elif what == "An app":
+        try:
+            apps = data.query(own, "stored_apps")["app"].to_list() if paths.db.exists() else []
+        except data.DataUnavailable as exc:
+            ui.empty(str(exc))
+            return
+        if not apps:
+            ui.empty("No app is stored.")
+            return
+        chosen = {"app": st.selectbox("App", apps, key="delete_app")}
+        st.caption("Its focus time, and everything typed, clicked or scrolled while it had focus, goes; the time "
+                   "stays as time in no app.")
+    else:
+        chosen = {"everything": True}
+        st.caption("Every captured, imported and derived row. Your consent record, settings and the access log "
+                   "stay.")
+    if st.button("Show what would go", icon=":material/preview:"):
+        try:
+            st.session_state["delete_preview"] = (chosen, control.delete_preview(paths, **chosen))
+        except (ValueError, control.ControlError) as exc:
+            st.session_state.pop("delete_preview", None)
+            st.error(str(exc)[:1].upper() + str(exc)[1:])
+    shown = st.session_state.get("delete_preview")
+    if not shown or shown[0] != chosen:
+        return
+    preview = shown[1]
+    gone = {table: n for table, n in preview["rows"].items() if n}
+    if not gone:
+        ui.empty("Nothing is stored there: there is nothing to delete.")
+        return
+    span = (f", from {when(dt.datetime.fromisoformat(preview['first']))} to "
+            f"{when(dt.datetime.fromisoformat(preview['last']))}") if preview.get("first") else ""
+    st.warning(f"This deletes {sum(gone.values()):,} rows{span}, for good:", icon=":material/warning:")
+    st.dataframe(pl.DataFrame({"table": list(gone), "rows": list(gone.values())}), hide_index=True,
+                 column_config={"rows": st.column_config.NumberColumn(format="localized")})
+    sure = st.checkbox("I understand this cannot be undone", key="delete_sure")
+    if st.button("Delete", type="primary", icon=":material/delete_forever:", disabled=not sure):
+        def run() -> str | None:
+            try:
+                control.delete(paths, **chosen)
+            except (ValueError, control.ControlError) as exc:
+                return str(exc)
+            st.session_state.pop("delete_preview", None)
+            return None
+        act(run, where="delete", done=f"Deleted {sum(gone.values()):,} rows; the derived tables were rebuilt "
+                                      "for what remains and the file compacted.")
+
+
+def access_panel() -> None:
+    try:
+        log = control.access_log(paths) if paths.db.exists() else None
+    except control.ControlError as exc:
+        ui.empty(str(exc))
+        return
+    if log is None:
+        ui.empty("No database yet: nobody has read anything.")
+        return
+    if not log["intact"]:
+        st.error(f"The access log is {log['state']}: it was changed outside Workprint.", icon=":material/gpp_bad:")
+    elif not log["entries"]:
+        st.success("Nobody and nothing but you has read your data.", icon=":material/verified_user:")
+    else:
+        st.success(f"The access log is {log['state']}: every entry is chained to the one before and the last is "
+                   "pinned beside the file, so a changed, removed or cut-off entry would show.",
+                   icon=":material/verified_user:")
+    if log["entries"]:
+        entries = pl.DataFrame([{**e, "params": str(e["params"])} for e in log["entries"]])
+        st.dataframe(entries.with_columns(pl.col("when").str.to_datetime(time_zone="UTC")).with_columns(
+            local("when")).sort("seq", descending=True), hide_index=True, width="stretch",
+            column_config={"when": st.column_config.DatetimeColumn("when (local)", format="D MMM YYYY HH:mm:ss")})
+    st.caption("An entry is written for every export and every read through the capture socket by a program "
+               "that is not your own dashboard or command line.")
+
+
+st.subheader("What is kept, and for how long")
+kept_panel()
+
+st.subheader("Your copy")
+export_panel()
+
+st.subheader("Delete")
+delete_panel()
+
+st.subheader("Who read your data")
+access_panel()

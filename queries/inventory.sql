@@ -53,3 +53,8 @@ FROM hourly_total h
 WHERE h.hour >= TIMESTAMPTZ '1990-01-01 00:00:00+00' AND h.hour < now() + INTERVAL 2 DAY
 GROUP BY h.worker
 ORDER BY h.worker = 'local' DESC, max(h.hour) DESC, h.worker;
+
+-- name: stored_apps
+-- Every app that had focus in the file, any worker (what the Privacy page
+-- offers to delete).
+SELECT DISTINCT app FROM spans WHERE kind = 'focus' AND app IS NOT NULL ORDER BY app;

@@ -112,3 +112,11 @@ def oldest(con) -> dict:
     ``{table: {"oldest": datetime | None, "rows": int}}``."""
     return {name: {"oldest": first, "rows": n}
             for name, first, n in statements.execute(con, "retention_oldest").fetchall()}
+
+
+def state(con) -> dict:
+    """oldest() and last_purge() as plain values (ISO times), for the socket."""
+    last = last_purge(con)
+    return {"tables": {t: {"oldest": v["oldest"].isoformat() if v["oldest"] else None, "rows": v["rows"]}
+                       for t, v in oldest(con).items()},
+            "last_purge": last.isoformat() if last else None}

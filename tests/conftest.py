@@ -237,3 +237,22 @@ def old_database():
         return path
 
     return make
+
+
+@pytest.fixture
+def running_server(monkeypatch):
+    """AppTest runs as on a running Streamlit server (see tests/test_dashboard.py's
+    _dashboard): without it a click's rerun loses the click. Returns a setter:
+    ``running_server(False)`` makes the next runs first visits again."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    state = {"running": True}
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        if state["running"]:
+            PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    return lambda running: state.update(running=running)

@@ -24,7 +24,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -43,12 +42,8 @@ DEFAULT = next(p for p in PAGES if p.default)
 OWN_DATA_ONLY = {"privacy"}
 
 
-# Whether each AppTest run starts as on a freshly started server; see _dashboard.
-FRESH_SERVER = False
-
-
 @pytest.fixture(autouse=True)
-def _dashboard(monkeypatch, dashboard_db):
+def _dashboard(monkeypatch, dashboard_db, running_server):
     """The session's small demo as the demo data, empty caches, and runs as on a running server.
 
     Because this project has a pages/ folder, Streamlit starts in its legacy
@@ -57,16 +52,9 @@ def _dashboard(monkeypatch, dashboard_db):
     run to app.py (frame.enter(), or frame.context()). A running server
     remembers; AppTest (streamlit 1.67) forgets before every run, so every
     run would be a first one, and a click's rerun would lose the click. Tests
-    get a running server; the fresh_server fixture gives the first visit.
+    get a running server (conftest's running_server); the fresh_server
+    fixture gives the first visit.
     """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        if not FRESH_SERVER:
-            PagesManager.uses_pages_directory = False
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
     monkeypatch.setenv("WORKPRINT_DEMO_DB", str(dashboard_db))
     st.cache_data.clear()
     yield
@@ -74,8 +62,8 @@ def _dashboard(monkeypatch, dashboard_db):
 
 
 @pytest.fixture
-def fresh_server(monkeypatch):
-    monkeypatch.setattr(f"{__name__}.FRESH_SERVER", True)
+def fresh_server(running_server):
+    running_server(False)
 
 
 @pytest.fixture(scope="module")
