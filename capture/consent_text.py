@@ -176,7 +176,7 @@ def generate(settings: Settings, db: Path | str) -> str:
                                       subsequent_indent="    ") for table, names in by_table.items())
     r = settings.retention
     others = ", ".join(c for c in STORED_KEY_CLASSES if c != "character")
-    settings_lines = "\n".join(textwrap.fill(p, WIDTH) for p in (
+    settings_lines = "\n\n".join(textwrap.fill(p, WIDTH) for p in (
         _titles_text(settings), _excluded_text(settings, Paths(Path(db)).settings), _hours_text(settings)))
     keys = textwrap.fill(f'when each key goes down and up, as its class only: "character" for every letter, '
                          f"digit and punctuation key, or {others}; never which key, so what you type cannot be "

@@ -33,7 +33,7 @@ def consent_markdown(text: str) -> str:
         elif line and lines and lines[-1].startswith(("- ", "  ")):
             lines.append("")  # the paragraph after the list
         lines.append(line)
-    text = "\n".join(lines)
+    text = "\n".join(lines).replace("*", "\\*")  # the patterns' wildcards are not emphasis
     return re.sub(r"(python -m capture [a-z]+(?: --[a-z]+)?)", r"`\1`", text)  # commands as code
 
 
@@ -326,8 +326,8 @@ def delete_panel() -> None:
     if what == "A time range":
         left, right = st.columns(2)
         today = dt.date.today()
-        first = left.date_input("From (local time, midnight)", today - dt.timedelta(days=1), key="delete_from")
-        last = right.date_input("Up to (not including)", today, key="delete_to")
+        first = left.date_input("From (local time, midnight)", today, key="delete_from")
+        last = right.date_input("Up to (not including)", today + dt.timedelta(days=1), key="delete_to")
         chosen = {"start": dt.datetime.combine(first, dt.time()).astimezone(),
                   "stop": dt.datetime.combine(last, dt.time()).astimezone()}
     elif what == "An app":

@@ -85,7 +85,7 @@ class Verdict:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"intact ({self.entries} entries)"
+            return f"intact ({self.entries} entr{'y' if self.entries == 1 else 'ies'})"
         return f"broken at entry {self.bad}: {self.reason}"
 
 

@@ -3,7 +3,8 @@
 On a real X server, with real input: a secret phrase typed into a normal
 window, into an excluded app, and into a window whose title holds an e-mail
 address and a URL with a query. Then every file the run wrote (the database,
-its WAL, the log, the settings, DuckDB's temp folder) is searched."""
+its WAL, the log, DuckDB's temp folder, an export in every format) is searched.
+The worker's own settings file is left out: it names what they excluded."""
 
 import re
 
@@ -33,8 +34,10 @@ def _everything_written(*folders, but) -> bytes:
     return b"".join(p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file() and p != but).lower()
 
 
-def test_the_secret_the_excluded_app_and_the_title_never_reach_a_file(db, xsession, tmp_path):
+def test_the_secret_the_excluded_app_and_the_title_never_reach_a_file(db, xsession, tmp_path, monkeypatch):
     paths = Paths(db)
+    exports = tmp_path / "exports"
+    monkeypatch.setenv("WORKPRINT_EXPORT_DIR", str(exports))
     control.change_settings(paths, {"exclude.apps": [VAULT.lower()], "titles.apps": ["WorkprintMail"]})
     control.accept(paths)
     normal = xsession.window("WorkprintPlain")
@@ -60,7 +63,10 @@ def test_the_secret_the_excluded_app_and_the_title_never_reach_a_file(db, xsessi
     titles = rows(db, "SELECT DISTINCT title FROM events WHERE kind = 'focus' AND title IS NOT NULL")
     assert titles == [("Inbox - [email] - https://mail.example.org/[path]",)]
 
-    written = _everything_written(db.parent, temp, but=paths.settings)
-    assert written, "the run wrote files"
+    for fmt in control.EXPORT_FORMATS:
+        control.export(paths, fmt)
+    assert len(list(exports.iterdir())) == len(control.EXPORT_FORMATS)
+    written = _everything_written(db.parent, temp, exports, but=paths.settings)
+    assert b"workprintplain" in written and b"mail.example.org" in written, "what may be stored, is"
     for needle in [SECRET.lower(), EMAIL, QUERY, VAULT.lower(), "48151623", *_runs(SECRET)]:
         assert needle.encode() not in written, f"{needle!r} was found on disk"
