@@ -200,11 +200,15 @@ def load(path: Path) -> Settings:
     """The settings in ``path``, or the defaults when there is no file."""
     try:
         with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
         raise SettingsError(f"cannot read the settings file {path}: {exc.strerror}") from None
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        # Someone else could turn titles on or an exclusion off: not a file to go by.
+        raise SettingsError(f"{path} can be changed by another user; make it yours alone: chmod 600 {path}")
     if len(raw) > MAX_BYTES:
         raise SettingsError(f"{path} is over {MAX_BYTES // 1024} KB: that is not a Workprint settings file")
     try:

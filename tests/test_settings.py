@@ -50,6 +50,16 @@ def test_a_bad_settings_file_is_refused_naming_the_key_and_what_is_allowed(tmp_p
     assert path.read_bytes() == content
 
 
+def test_a_settings_file_others_can_change_is_refused(tmp_path):
+    path = tmp_path / "workprint.toml"
+    path.write_text("[retention]\nraw_days = 7\n")
+    path.chmod(0o666)
+    with pytest.raises(settings.SettingsError, match="can be changed by another user; make it yours alone: chmod 600"):
+        settings.load(path)
+    path.chmod(0o644)  # others may read it (it says nothing captured), not write it
+    assert settings.load(path).retention.raw_days == 7
+
+
 def test_no_file_means_the_defaults_and_the_defaults_record_least():
     assert settings.load(ROOT / "no-such-settings.toml") == settings.Settings()
     policy = Policy(settings.Settings())
