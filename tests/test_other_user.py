@@ -4,6 +4,8 @@ beside it, the socket, the exports (run as root, the test becomes `nobody`)."""
 import os
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +22,20 @@ def _as_nobody(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run([*AS_NOBODY, *cmd], capture_output=True, text=True, timeout=30)
 
 
-def test_another_user_reads_nothing(tmp_path, monkeypatch):
-    home = tmp_path / "home"
+@pytest.fixture
+def home():
+    """A folder others may enter (pytest's own temp folder is closed to them,
+    which would make every check below pass for the wrong reason)."""
+    top = Path(tempfile.mkdtemp(prefix="wp-other-user-"))
+    top.chmod(0o755)
+    yield top / "home"
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def test_another_user_reads_nothing(home, monkeypatch):
     data = home / "data"
     monkeypatch.setenv("WORKPRINT_EXPORT_DIR", str(home / "exports"))
+    monkeypatch.setenv("WORKPRINT_RUNTIME_DIR", str(home / "run"))
     paths = Paths(data / "workprint.duckdb")
     control.change_settings(paths, {"exclude.apps": ["keepassxc"]})
     control.accept(paths)
@@ -31,7 +43,8 @@ def test_another_user_reads_nothing(tmp_path, monkeypatch):
         daemon.wait_for_events(50)
         control.export(paths, "json")
         sock = paths.socket
-        os.chmod(sock.parent, 0o755)  # even with the socket's folder opened, the socket itself is closed
+        for folder in (home, sock.parent):
+            folder.chmod(0o755)  # even with the socket's folders opened, the socket itself is closed
         try:
             connect = _as_nobody("python3", "-c", f"import socket; s = socket.socket(socket.AF_UNIX); "
                                                   f"s.connect({str(sock)!r})")
@@ -50,6 +63,7 @@ def test_another_user_reads_nothing(tmp_path, monkeypatch):
         assert expected in names, f"{expected} was not written: the test would show nothing for it"
     for folder in folders:
         folder.chmod(0o755)  # a careless parent folder: the files must still be closed
+    assert _as_nobody("ls", str(data)).returncode == 0  # now nobody can get to them: the files must refuse
     for file in files:
         read = _as_nobody("cat", str(file))
         assert read.returncode != 0 and "Permission denied" in read.stderr, f"{file} was readable by nobody"
