@@ -14,8 +14,9 @@ from store.paths import Paths
 from testkit import DaemonProcess
 
 AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-pytestmark = pytest.mark.skipif(os.getuid() != 0 or not shutil.which("setpriv"),
-                                reason="needs root to become another user (CI runs as root)")
+SYSTEM_PYTHON = "/usr/bin/python3"  # one another user may run (a venv's or pyenv's may sit in root's home)
+pytestmark = pytest.mark.skipif(os.getuid() != 0 or not shutil.which("setpriv") or not os.path.exists(SYSTEM_PYTHON),
+                                reason="needs root to become another user (CI runs as root), and a system Python")
 
 
 def _as_nobody(*cmd: str) -> subprocess.CompletedProcess:
@@ -46,7 +47,7 @@ def test_another_user_reads_nothing(home, monkeypatch):
         for folder in (home, sock.parent):
             folder.chmod(0o755)  # even with the socket's folders opened, the socket itself is closed
         try:
-            connect = _as_nobody("python3", "-c", f"import socket; s = socket.socket(socket.AF_UNIX); "
+            connect = _as_nobody(SYSTEM_PYTHON, "-c", f"import socket; s = socket.socket(socket.AF_UNIX); "
                                                   f"s.connect({str(sock)!r})")
         finally:
             os.chmod(sock.parent, 0o700)
