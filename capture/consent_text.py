@@ -20,38 +20,32 @@ from pathlib import Path
 
 import duckdb
 
+from store import statements
 from store.paths import Paths
-from store.schema import CHARACTER_CLASSES, KEY_CLASSES, MIGRATIONS, migrate
+from store.schema import CHARACTER_CLASSES, DATA_TABLES, KEY_CLASSES, migrate
 
 from .policy import PASSWORD_PROMPTS, Policy
 from .settings import Settings
 
-# The tables that hold what was recorded (not the bookkeeping: meta, batches,
-# the consent ledger, category rules).
-DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total", "input_totals")
 WIDTH = 78
 STORED_KEY_CLASSES = tuple(c for c in KEY_CLASSES if c not in CHARACTER_CLASSES)
 
 
 @functools.cache
-def stored_columns(version: int | None = None) -> tuple[str, ...]:
-    """``table.column`` of every data table, as the migrations (up to
-    ``version``, default all) build them."""
+def stored_columns() -> tuple[str, ...]:
+    """``table.column`` of every data table, as the migrations build them (in
+    a database in memory: for a process without the file open)."""
     con = duckdb.connect()
     try:
-        if version is None:
-            migrate(con)
-        else:
-            con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-            for step in MIGRATIONS[:version]:
-                for statement in step:
-                    con.execute(statement)
-        rows = con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
-            "AND list_contains($tables, table_name) ORDER BY table_name, column_index",
-            {"tables": list(DATA_TABLES)}).fetchall()
+        migrate(con)
+        return columns_of(con)
     finally:
         con.close()
+
+
+def columns_of(con) -> tuple[str, ...]:
+    """``table.column`` of every data table of the (migrated) database ``con`` is on."""
+    rows = statements.execute(con, "data_columns", {"tables": list(DATA_TABLES)}).fetchall()
     return tuple(f"{t}.{c}" for t, c in rows)
 
 
@@ -61,12 +55,12 @@ def _private(pattern: str) -> str:
     return "sha256:" + hashlib.sha256(pattern.lower().encode()).hexdigest()
 
 
-def scope(settings: Settings) -> dict:
-    """What the settings and schema record, as comparable data (the worker's
-    own exclusions and redactions hashed)."""
+def scope(settings: Settings, columns: tuple[str, ...] | None = None) -> dict:
+    """What the settings and schema (``columns``, default stored_columns())
+    record, as comparable data (the worker's own exclusions and redactions hashed)."""
     policy = Policy(settings)
     return {
-        "columns": list(stored_columns()),
+        "columns": list(columns or stored_columns()),
         "key_classes": list(STORED_KEY_CLASSES),
         "titles": sorted(settings.titles.apps),
         "redact": sorted(_private(p) for p in settings.titles.redact),
@@ -76,16 +70,6 @@ def scope(settings: Settings) -> dict:
         "timezone": settings.work_hours.timezone,
         "raw_days": settings.retention.raw_days,
         "derived_months": settings.retention.derived_months,
-    }
-
-
-@functools.cache
-def legacy_scope() -> dict:
-    """What version 1, the fixed text of Workprint before schema version 5, covered."""
-    return {
-        "columns": list(stored_columns(4)), "key_classes": list(KEY_CLASSES[:11]), "titles": [], "redact": [],
-        "excluded": [], "record_excluded_name": False, "hours": None, "timezone": "local",
-        "raw_days": None, "derived_months": None,
     }
 
 
@@ -101,8 +85,6 @@ def _longer(new: int | None, old: int | None) -> bool:
 
 def records_more(accepted: dict, current: dict) -> list[str]:
     """How ``current`` records more than ``accepted`` (empty: it does not)."""
-    if accepted.get("legacy"):
-        accepted = legacy_scope()
     more = []
     columns = [c for c in current["columns"] if c not in accepted["columns"]]
     if columns:
@@ -166,10 +148,11 @@ def _titles_text(settings: Settings) -> str:
             f"numbers of five digits or more{mine}.")
 
 
-def generate(settings: Settings, db: Path | str) -> str:
-    """The consent text for these settings and this database file."""
+def generate(settings: Settings, db: Path | str, columns: tuple[str, ...] | None = None) -> str:
+    """The consent text for these settings and this database file (whose
+    data tables have ``columns``, default stored_columns())."""
     by_table: dict[str, list[str]] = {}
-    for column in stored_columns():
+    for column in columns or stored_columns():
         table, name = column.split(".")
         by_table.setdefault(table, []).append(name)
     tables = "\n".join(textwrap.fill(f"{table}: {', '.join(names)}", WIDTH, initial_indent="  - ",
@@ -227,8 +210,9 @@ def standing(con, settings: Settings, db: Path | str, *, register: bool) -> dict
     ``covered`` is what capture goes by."""
     import store
 
-    text = generate(settings, db)
-    current = scope(settings)
+    columns = columns_of(con)
+    text = generate(settings, db, columns)
+    current = scope(settings, columns)
     if register:
         version = store.register_text(con, text, json.dumps(current, sort_keys=True))
     else:
@@ -239,7 +223,7 @@ def standing(con, settings: Settings, db: Path | str, *, register: bool) -> dict
     accepted = int(latest["text_version"]) if given else None
     if given and accepted != version:
         kept = store.text_version(con, accepted)
-        more = records_more(json.loads(kept["scope"]) if kept else {"legacy": True}, current)
+        more = records_more(json.loads(kept["scope"]), current) if kept else ["a consent text this file does not hold"]
     return {"text": text, "sha256": digest(text), "version": version, "given": given, "accepted_version": accepted,
             "accepted_at": latest["ts"] if latest else None, "action": latest["action"] if latest else None,
             "more": more, "covered": given and not more}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import statements
 from .schema import CHARACTER_CLASSES
@@ -44,7 +43,7 @@ def _insert(con, target: str, batches: list[tuple[int, pa.Table]], source: str) 
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     del tables
     if target == "raw_events":
-        _insert_table(con, "key_counts", key_counts(table))
+        _count_keys(con, table)
     _insert_table(con, target, table)
     del table
     for i, t in new:
@@ -63,9 +62,29 @@ def _insert_table(con, target: str, table: pa.Table) -> None:
         con.unregister("_incoming")
 
 
+SQL_COUNTED = 250_000  # up to this many events, DuckDB counts the keys (a capture flush is a few thousand)
+
+
+def _count_keys(con, events: pa.Table) -> None:
+    """Store per worker, minute and batch how many key presses were letters,
+    digits and punctuation: the classes the stored events no longer tell apart.
+    A small batch is counted by DuckDB; a large import by Arrow, batch by
+    batch, so that it is not held until the commit."""
+    if events.num_rows <= SQL_COUNTED:
+        con.register("_counted", events)
+        try:
+            statements.execute(con, "insert_key_counts_of", {"classes": list(CHARACTER_CLASSES)})
+        finally:
+            con.unregister("_counted")
+    else:
+        _insert_table(con, "key_counts", key_counts(events))
+
+
 def key_counts(events: pa.Table) -> pa.Table:
-    """Per worker, minute and batch: how many key presses were letters, digits
-    and punctuation, the classes the stored events no longer tell apart."""
+    """_count_keys's counts, computed by Arrow (pyarrow.compute is imported
+    only here: the capture daemon never needs its memory)."""
+    import pyarrow.compute as pc
+
     kind = pc.cast(events["kind"], pa.string())
     key_class = pc.cast(events["key_class"], pa.string())
     pressed = pc.and_(pc.equal(kind, "key_down"), pc.is_in(key_class, value_set=pa.array(CHARACTER_CLASSES, pa.string())))

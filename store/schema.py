@@ -57,6 +57,9 @@ KEY_CLASSES = (
 )
 # The classes key_counts counts per minute, and which "character" replaces in events.
 CHARACTER_CLASSES = ("letter", "digit", "punctuation")
+# The tables that hold what was recorded (not the bookkeeping: meta, batches,
+# the consent ledger, category rules): what the consent text lists.
+DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total", "input_totals")
 EVENT_KINDS = (
     "key_down",
     "key_up",
@@ -299,7 +302,29 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _LIST(values: tuple[str, ...]) -> str:  # noqa: N802 - reads as the SQL it writes
+    return "[" + ", ".join(_literal(v) for v in values) + "]"
+
+
 _V5 = [
+    # First, while the tables are as version 1 of the text covered them: it,
+    # and what it covered as data (capture.consent_text.scope), the columns read
+    # from the catalog as they stand.
+    """CREATE TABLE consent_texts (
+        version INTEGER PRIMARY KEY,
+        sha256 VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL,
+        created TIMESTAMPTZ NOT NULL
+    )""",
+    f"""INSERT INTO consent_texts SELECT 1, sha256({_literal(LEGACY_CONSENT_TEXT)}), {_literal(LEGACY_CONSENT_TEXT)},
+        json_object(
+            'columns', (SELECT list(table_name || '.' || column_name ORDER BY table_name, column_index)
+                        FROM duckdb_columns() WHERE schema_name = 'main' AND list_contains({_LIST(DATA_TABLES)}, table_name)),
+            'key_classes', {_LIST(KEY_CLASSES[:11])}, 'titles', [], 'redact', [], 'excluded', [],
+            'record_excluded_name', false, 'hours', NULL, 'timezone', 'local', 'raw_days', NULL,
+            'derived_months', NULL)::VARCHAR,
+        TIMESTAMPTZ '2026-01-01 00:00:00+00'""",  # noqa: S608 - our own constants
     f"CREATE TYPE key_class_v5 AS {_CLASSES_V5}",
     "DROP VIEW events",
     "ALTER TABLE raw_events ALTER COLUMN key_class SET DATA TYPE key_class_v5",
@@ -329,15 +354,6 @@ _V5 = [
                button::VARCHAR AS button, x, y, dx, dy, distance, app, title, pid, worker,
                key_seq, case_id
         FROM raw_events""",
-    """CREATE TABLE consent_texts (
-        version INTEGER PRIMARY KEY,
-        sha256 VARCHAR NOT NULL,
-        text VARCHAR NOT NULL,
-        scope VARCHAR NOT NULL,
-        created TIMESTAMPTZ NOT NULL
-    )""",
-    f"""INSERT INTO consent_texts VALUES (1, sha256({_literal(LEGACY_CONSENT_TEXT)}), {_literal(LEGACY_CONSENT_TEXT)},
-        '{{"legacy": true}}', TIMESTAMPTZ '2026-01-01 00:00:00+00')""",  # noqa: S608 - our own constant
     "ALTER TABLE consent_log ADD COLUMN account VARCHAR",
 ]
 

@@ -7,6 +7,7 @@ import pytest
 
 import store
 from capture import consent_text, control, settings
+from store import schema
 from store.paths import Paths
 from testkit import DaemonProcess, cli, rows
 
@@ -184,3 +185,25 @@ def test_a_pause_for_a_while_is_kept_through_a_restart(consented):
     kinds = [k for (k,) in rows(consented, marks)]
     assert kinds == ["start", "pause", "resume", "stop"]
     assert json.loads(json.dumps(control.load_settings(paths).pause.model_dump(mode="json"))) == {"until": None}
+
+
+def test_consent_given_before_versions_counts_as_version_1_and_the_new_columns_need_it_again(db, old_database):
+    """A worker upgrading from schema 4 consented to the fixed text of then:
+    it stays version 1, and since key_counts is new, capture waits for a new yes."""
+    import duckdb
+
+    con = duckdb.connect(str(old_database(db, 4)))
+    con.execute("INSERT INTO consent_log VALUES (now(), 'accept', '1', 'local', 1)")
+    con.close()
+    paths = Paths(db)
+    control.upgrade(paths)
+    standing = control.consent_standing(paths)
+    assert standing["given"] and standing["accepted_version"] == 1 and not standing["covered"]
+    assert standing["more"] == ["new stored columns: key_counts.worker, key_counts.minute, key_counts.utc_offset, "
+                                "key_counts.key_class, key_counts.presses, key_counts.batch_id"]
+    con = store.open_read_only(db)
+    legacy = store.text_version(con, 1)
+    con.close()
+    assert legacy["text"] == schema.LEGACY_CONSENT_TEXT
+    control.accept(paths)
+    assert control.consent_standing(paths)["covered"]

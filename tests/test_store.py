@@ -181,3 +181,23 @@ def test_an_older_ledger_keeps_the_order_it_was_written_in(db, old_database):
         ("accept", 1), ("withdraw", 2)]
     assert not store.consent_given(con)
     con.close()
+
+
+def test_key_counts_are_the_same_counted_by_duckdb_or_by_arrow(tmp_path, monkeypatch):
+    """A capture flush is counted by DuckDB, a large import by Arrow: the same rows either way."""
+    from store import batches
+
+    classes = ["letter", "digit", "space", "punctuation", "letter", "enter", "letter"]
+    rows = [(1_767_261_600_000_000_000 + i * 7_000_000_000, ev.KEY_DOWN if i % 3 else ev.KEY_UP,
+             ev.KEY_CLASS_INDEX[classes[i % len(classes)]], i) for i in range(400)]
+    counted = {}
+    for way, limit in (("duckdb", 10**9), ("arrow", 0)):
+        monkeypatch.setattr(batches, "SQL_COUNTED", limit)
+        con = store.open_writable(tmp_path / f"{way}.duckdb")
+        store.write_batch(con, 1, ev.to_table(rows), "capture")
+        counted[way] = con.execute("SELECT worker, minute, utc_offset, key_class::VARCHAR, presses, batch_id "
+                                   "FROM key_counts ORDER BY ALL").fetchall()
+        con.close()
+    assert counted["duckdb"] == counted["arrow"]
+    downs = [classes[i % len(classes)] for i in range(400) if i % 3]
+    assert sum(n for *_, n, _ in counted["duckdb"]) == sum(c in ("letter", "digit", "punctuation") for c in downs)

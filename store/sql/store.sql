@@ -38,6 +38,13 @@ INSERT INTO batches VALUES ($id, $source, $n, now());
 INSERT INTO consent_log (ts, action, text_version, worker, seq, account)
 SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1, $account FROM consent_log;
 
+-- name: data_columns
+-- table.column of the data tables, in the order they were made (the consent text's list).
+-- $tables: the data tables' names
+SELECT table_name, column_name FROM duckdb_columns()
+WHERE schema_name = 'main' AND list_contains($tables, table_name)
+ORDER BY table_name, column_index;
+
 -- name: consent_text_find
 -- The version number of this exact consent text; no row if it was never shown.
 -- $sha256: the text's hash
@@ -142,6 +149,16 @@ SET allocator_bulk_deallocation_flush_threshold = '1MB';
 -- A batch of events (registered as _incoming), by column name; letters,
 -- digits and punctuation are stored as "character" (store.batches counted them).
 INSERT INTO raw_events BY NAME SELECT * REPLACE (stored_key_class(key_class::VARCHAR) AS key_class) FROM _incoming;
+
+-- name: insert_key_counts_of
+-- Per-minute presses of the classes events store as "character", counted
+-- from a batch of events (registered as _counted) before it is stored.
+-- $classes: the classes counted (store.schema.CHARACTER_CLASSES)
+INSERT INTO key_counts (worker, minute, utc_offset, key_class, presses, batch_id)
+SELECT worker, date_trunc('minute', ts), min(utc_offset), key_class::VARCHAR, count(*)::INTEGER, batch_id
+FROM _counted
+WHERE kind::VARCHAR = 'key_down' AND list_contains($classes, key_class::VARCHAR)
+GROUP BY worker, date_trunc('minute', ts), key_class::VARCHAR, batch_id;
 
 -- name: insert_key_counts
 -- Per-minute presses of the classes events store as "character", by column name.
