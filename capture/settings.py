@@ -25,6 +25,8 @@ from typing import Annotated
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
 
+from store.paths import write_private
+
 MAX_BYTES = 256 * 1024  # a settings file is a few hundred bytes; anything near this is not one
 MAX_PATTERNS = 200
 MAX_PATTERN_LENGTH = 200
@@ -288,22 +290,8 @@ def update(path: Path, changes: dict[str, object]) -> Settings:
             table[name] = value
     text = tomlkit.dumps(document)
     settings = validate(tomllib.loads(text), "the change")
-    _write_atomically(path, text)
+    write_private(path, text)
     return settings
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def stamp(path: Path) -> tuple | None:

@@ -41,12 +41,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import statements
+from .paths import write_private
 from .txn import transaction
 
 GENESIS = "0" * 64  # the previous hash of the first entry
@@ -132,17 +132,7 @@ def read_head(head: Path) -> tuple[int, str] | None:
 
 def _pin(head: Path, seq: int, digest: str) -> None:
     """Replace the head file atomically (a new owner-only file, then a rename)."""
-    temp = head.with_name(f"{head.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps({"seq": seq, "hash": digest}) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, head)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_private(head, json.dumps({"seq": seq, "hash": digest}) + "\n")
 
 
 # --- writing and reading ------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,23 @@ def export_dir() -> Path:
     """The one folder exports may go to: ``~/Workprint exports``, or
     ``$WORKPRINT_EXPORT_DIR``. Not made here (store.export makes it, 0700)."""
     return Path(os.environ.get(EXPORT_ENV) or Path.home() / "Workprint exports").expanduser().absolute()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically: a new owner-only file (made
+    with O_EXCL|O_NOFOLLOW, so no link is followed), synced, then renamed over
+    it. A reader sees the old content or the new, never half."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 RUNTIME_ENV = "WORKPRINT_RUNTIME_DIR"
