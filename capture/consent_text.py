@@ -166,14 +166,16 @@ def generate(settings: Settings, db: Path | str, columns: tuple[str, ...] | None
                          "read back;", WIDTH, initial_indent="  - ", subsequent_indent="    ")
     return f"""\
 Workprint records how your computer work flows, on this computer only, in
-{db}. Nothing leaves it unless you share an aggregate yourself.
+{db}. Nothing leaves it unless you export it yourself
+(python -m capture export) or share an aggregate.
 
 What is recorded:
 {keys}
-  - per minute, how many key presses were letters, digits and punctuation;
+  - per minute, how many key presses were letters, how many digits and how
+    many punctuation;
   - mouse clicks (button and position), scrolling, and how far the pointer
     travelled each second (not its path);
-  - which application has focus, and when;
+  - which application has focus (its name and process id), and when;
   - when you are idle, and when capture is paused, started and stopped.
 What still shows: when you typed and how fast, and how many keys you pressed
 between two Enters or clicks (the length of a line, a word or a PIN), but
@@ -181,10 +183,16 @@ not which keys.
 
 {settings_lines}
 
-How long it is kept: raw events {r.raw_days} days; the hourly and other
-derived tables {r.derived_months} months. Workprint then deletes them itself,
-and removes them from the file. Data you import yourself is kept until you
-delete it.
+How long it is kept: raw events {r.raw_days} days. The tables derived from
+them are kept {r.derived_months} months: which app had focus when (with its
+window titles, where stored), each key press's class and timing, typing
+bursts, per-minute key counts and hourly totals. Workprint then deletes them
+itself, and removes them from the file. Data you import yourself is kept
+until you delete it.
+
+Each answer to this text is kept with the login that gave it. Every export,
+and every read by a program other than your own dashboard and command line,
+is written to an access log you can read (python -m capture access-log).
 
 The tables and their columns:
 {tables}

@@ -203,6 +203,14 @@ def offline_status(paths: Paths) -> dict:
         status["consent"] = store.consent_given(con) and not withdrawal_pending(paths)
     finally:
         con.close()
+    if status["consent"]:
+        try:
+            standing = consent_standing(paths)
+        except ControlError as exc:
+            status["settings_error"] = str(exc)
+        else:
+            status["consent_version"] = standing["accepted_version"]
+            status["consent_more"] = standing["more"]
     return status
 
 
@@ -267,7 +275,8 @@ def accept(paths: Paths, sha256: str | None = None) -> int:
     settings = load_settings(paths)
     text = consent_text_of.generate(settings, paths.db)
     if sha256 is not None and sha256 != consent_text_of.digest(text):
-        raise ControlError("the consent text changed since you read it (the settings changed); read it again")
+        raise ControlError("that hash is not the consent text's now: the settings changed since you read it, or "
+                           "the hash was mistyped; read it again (python -m capture consent), with its hash")
     if running(paths):
         try:
             current = client.request(paths, "reload")["consent"]  # the daemon reads the same settings first

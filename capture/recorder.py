@@ -9,6 +9,7 @@ redaction), and puts a small tuple on a queue that the writer drains.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
@@ -29,6 +30,7 @@ from store.events import (
 )
 
 _NS = 1_000_000_000
+log = logging.getLogger("workprint.recorder")
 
 
 class Recorder:
@@ -159,6 +161,9 @@ class Recorder:
                 self.holds.pop(cause, None)
             else:
                 self.holds[cause] = reason
+                log.info("capture held, recording nothing: %s", reason)
+            if held and not self.holds:
+                log.info("capture records again")
             if held == bool(self.holds):
                 return True
             t_ns = t_ns or clock.now_ns()

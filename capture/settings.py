@@ -185,8 +185,8 @@ def _describe(error: dict) -> str:
     key = ".".join(loc)
     got = error.get("input")
     message = error["msg"].removeprefix("Value error, ").replace("a valid tuple", "a list")
-    shown = repr(got) if not isinstance(got, dict) else "a table"
-    return f"{key}: {message} (got {shown[:80]}); allowed: {ALLOWED.get(key, ALLOWED[''])}"
+    got_text = "" if isinstance(got, dict) else f" (got {repr(got)[:80]})"  # a table's fault is in the message
+    return f"{key}: {message}{got_text}; allowed: {ALLOWED.get(key, ALLOWED[''])}"
 
 
 def validate(data: dict, source: str = "the settings") -> Settings:

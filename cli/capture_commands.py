@@ -167,8 +167,12 @@ def cmd_stop(args, paths: Paths) -> int:
 
 def _print_status(status: dict) -> None:
     if status["running"]:
-        state = "paused" if status["paused"] else "capturing"
+        holds = status.get("holds") or {}
+        state = "held, recording nothing: " + "; ".join(holds.values()) if holds else (
+            "an excluded app has focus: recording nothing" if status.get("excluded_in_focus") else "capturing")
         print(f"running ({state}) since {status['since']}, pid {status['pid']}, backend {status['backend']}")
+        if "consent" in holds:
+            print("to read what is recorded now and accept it: python -m capture consent")
         stored = "unknown (the database cannot be read now)" if status["events_stored"] is None else status["events_stored"]
         print(f"events stored: {stored}, last flush: {status['last_flush'] or 'not yet'}")
         if status["buffered"] or status["dropped"] or status["last_error"]:
@@ -182,7 +186,16 @@ def _print_status(status: dict) -> None:
         print(f"events stored: {status['events_stored']:,}")
         print(f"last stop: {status['last_stop'] or 'none recorded'}")
     if "consent" in status:
-        print("consent: given" if status["consent"] else f"consent: not given ({ACCEPT})")
+        if not status["consent"]:
+            print(f"consent: not given ({ACCEPT})")
+        elif status.get("consent_more"):
+            print(f"consent: given for version {status['consent_version']}, but the settings now record more "
+                  f"({'; '.join(status['consent_more'])}): capture will record nothing until you accept "
+                  "(python -m capture consent)")
+        else:
+            print("consent: given")
+    if status.get("settings_error"):
+        print(f"settings: {status['settings_error']}; capture records nothing until it is fixed")
     if status.get("withdrawal_pending"):
         print("withdrawal: noted beside the file, to be written as soon as it can be; capture cannot start until then")
 
@@ -201,7 +214,8 @@ def _set_paused(paths: Paths, paused: bool) -> int:
     try:
         changed = control.set_paused(paths, paused)
     except control.NotRunning as exc:
-        return fail(f"{exc}; nothing to {word}", 1)
+        later = " (to keep a capture that starts later paused: pause --for 1h, or --until tomorrow)" if paused else ""
+        return fail(f"{exc}; nothing to {word}{later}", 1)
     except control.ControlError as exc:
         return fail(str(exc))
     state = "paused" if paused else "capturing"
@@ -226,9 +240,11 @@ def cmd_resume(args, paths: Paths) -> int:
         settings = control.load_settings(paths)
         if settings.pause.until is not None:
             control.pause_until(paths, None)
-            print("the pause for a while is over")
-            if not control.running(paths):
-                return 0
+            running = control.running(paths)
+            if running and running.get("paused"):
+                control.set_paused(paths, False)  # a pause by hand too: both end
+            print("the pause for a while is over" + (": capturing" if running else ""))
+            return 0
     except (ValueError, control.ControlError) as exc:
         return fail(str(exc))
     return _set_paused(paths, False)
@@ -387,15 +403,17 @@ def cmd_purge(args, paths: Paths) -> int:
 
 
 def _compaction_line(compaction: dict) -> str:
-    return (f"file compacted: {compaction['before'] / 1e6:,.1f} MB -> {compaction['after'] / 1e6:,.1f} MB "
-            f"in {compaction['seconds']:.1f} s")
+    return (f"file compacted, the deleted bytes gone from it: {compaction['before'] / 1e6:,.1f} MB (with its WAL) -> "
+            f"{compaction['after'] / 1e6:,.1f} MB in {compaction['seconds']:.1f} s")
 
 
-def _print_deletion(result: dict, done: bool) -> None:
+def _print_deletion(result: dict, done: bool) -> bool:
+    """Print what went (or would); False when there was nothing."""
     rows = {table: n for table, n in result["rows"].items() if n}
     if not rows and not any(result["changed"].values()):
-        print("nothing to delete: no data there")
-        return
+        print("nothing to delete: no data there" + (" (an app's name is as the Overview shows it, in any case)"
+                                                   if result.get("what", "").startswith("app") else ""))
+        return False
     print(("deleted" if done else "would delete") + (f", covering {result['first']} to {result['last']}:"
                                                      if result["first"] else ":"))
     for table, n in rows.items():
@@ -403,6 +421,7 @@ def _print_deletion(result: dict, done: bool) -> None:
     for table, n in result["changed"].items():
         if n:
             print(f"  {table:<13} {n:>12,} rows cut or unnamed, the rest of them kept")
+    return True
 
 
 def cmd_delete(args, paths: Paths) -> int:
@@ -411,15 +430,19 @@ def cmd_delete(args, paths: Paths) -> int:
     what = {"start": args.start, "stop": args.stop, "app": args.app, "everything": args.everything}
     try:
         if not args.yes:
-            _print_deletion(control.delete_preview(paths, **what), done=False)
-            print("nothing deleted yet: run again with --yes to delete")
+            if _print_deletion(control.delete_preview(paths, **what), done=False):
+                print("nothing deleted yet: run again with --yes to delete")
             return 0
         result = control.delete(paths, **what)
     except (ValueError, control.ControlError) as exc:
         return fail(str(exc))
-    _print_deletion(result, done=True)
-    print(_compaction_line(result["compaction"]))
+    if _print_deletion(result, done=True):
+        print(_compaction_line(result["compaction"]))
+        print("exports made before still hold it" + (
+            f"; capture records {args.app} again whenever it has focus (to stop that: python -m capture settings "
+            f"add exclude.apps {args.app})" if args.app else ""))
     return 0
+
 
 # --- export, inventory, access log ---------------------------------------------
 def add_rights_parsers(sub, common) -> None:

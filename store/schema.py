@@ -281,7 +281,8 @@ _V4 = [
 #   through a temporary type.
 # - The consent ledger keeps every version of the consent text (consent_texts:
 #   its exact text, hash, and what it covers) and which account gave each
-#   consent. Version 1 is the fixed text earlier Workprints showed.
+#   consent. In a file where consent was given before, version 1 is the
+#   fixed text earlier Workprints showed; elsewhere the first text generated is.
 _CLASSES_V5 = _enum(KEY_CLASSES)
 _CHARACTER_SQL = "(" + ", ".join(f"'{c}'" for c in CHARACTER_CLASSES) + ")"
 LEGACY_CONSENT_TEXT = """\
@@ -324,7 +325,8 @@ _V5 = [
             'key_classes', {_LIST(KEY_CLASSES[:11])}, 'titles', [], 'redact', [], 'excluded', [],
             'record_excluded_name', false, 'hours', NULL, 'timezone', 'local', 'raw_days', NULL,
             'derived_months', NULL)::VARCHAR,
-        TIMESTAMPTZ '2026-01-01 00:00:00+00'""",  # noqa: S608 - our own constants
+        TIMESTAMPTZ '2026-01-01 00:00:00+00'
+        WHERE EXISTS (SELECT 1 FROM consent_log)""",  # noqa: S608 - our own constants
     f"CREATE TYPE key_class_v5 AS {_CLASSES_V5}",
     "DROP VIEW events",
     "ALTER TABLE raw_events ALTER COLUMN key_class SET DATA TYPE key_class_v5",

@@ -23,7 +23,7 @@ def test_consent_says_how_to_withdraw_once_given(db):
     after = cli("consent", "--db", str(db)).stdout
     assert "--accept" not in after.splitlines()[-1]
     assert after.rstrip().endswith("to withdraw it: python -m capture consent --withdraw")
-    assert "You have consented (to version 2, which covers what is recorded now)" in after
+    assert "You have consented (to version 1, which covers what is recorded now)" in after
 
 
 def test_status_of_a_file_never_stopped_says_so_in_words(consented):

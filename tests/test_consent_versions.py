@@ -50,7 +50,7 @@ def test_the_text_states_the_settings_and_the_schema_and_never_names_an_exclusio
                                 "retention": {"raw_days": 9, "derived_months": 3},
                                 "work_hours": {"days": {"mon-fri": "08:00-16:00"}}})
     text = consent_text.generate(chosen, db)
-    for said in ("raw events 9 days", "derived tables 3 months", "apps matching code", "mon-fri 08:00-16:00",
+    for said in ("raw events 9 days", "derived from them are kept 3 months", "apps matching code", "mon-fri 08:00-16:00",
                  "1 app pattern you listed", str(db)):
         assert said in text.replace("\n", " "), said
     assert "tinder" not in text and "tinder" not in consent_text.scope_json(chosen)
@@ -68,11 +68,11 @@ def test_the_ledger_keeps_each_versions_exact_text_hash_and_who_accepted(db):
     kept = {v: store.text_version(con, v) for v in (first, second)}
     ledger = con.execute("SELECT action, text_version, account FROM consent_log ORDER BY seq").fetchall()
     con.close()
-    assert (first, second) == (2, 3)  # version 1 is the fixed text of earlier Workprints
+    assert (first, second) == (1, 2)  # a file that never had consent starts at 1
     assert kept[second]["text"] == control.consent_text(paths)
     assert kept[second]["sha256"] == consent_text.digest(kept[second]["text"])
     assert "raw events 7 days" in kept[second]["text"] and "raw events 30 days" in kept[first]["text"]
-    assert [(a, v) for a, v, _ in ledger] == [("accept", "2"), ("accept", "3"), ("withdraw", "3")]
+    assert [(a, v) for a, v, _ in ledger] == [("accept", "1"), ("accept", "2"), ("withdraw", "2")]
     assert all(account for *_, account in ledger)
 
 
@@ -102,7 +102,7 @@ def test_a_newer_unaccepted_version_holds_capture_until_accepted(consented):
         time.sleep(1.5)
         assert daemon.read("SELECT count(*) FROM events WHERE kind = 'key_down' AND ts > $t", {"t": t_held})[0][0] == 0
         standing = control.consent_standing(paths)
-        assert standing["given"] and not standing["covered"] and standing["version"] == 3
+        assert standing["given"] and not standing["covered"] and standing["version"] == 2
         control.accept(paths, standing["sha256"])
         assert daemon.status()["holds"] == {}
         daemon.wait_for_rows("SELECT count(*) FROM events WHERE kind = 'key_down' AND ts > $t",

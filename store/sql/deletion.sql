@@ -21,9 +21,9 @@ SELECT min(t0), max(t1) FROM (
 
 -- name: deletion_span_app
 -- The time an app had focus in: (first, last), NULL when it never had.
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
-SELECT min(start), max(stop) FROM spans WHERE app = $app AND ($worker IS NULL OR worker = $worker);
+SELECT min(start), max(stop) FROM spans WHERE lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_span_all
 -- The time everything held covers: (first, last).
@@ -58,11 +58,11 @@ SELECT worker, $start::TIMESTAMPTZ AS start, $stop::TIMESTAMPTZ AS stop FROM (
 -- name: deletion_cuts_app
 -- Every stretch the app had focus (its last microsecond included: an input
 -- stamped with the next focus change goes with the app).
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
 CREATE OR REPLACE TEMP TABLE _cuts AS
 SELECT worker, start, stop + INTERVAL 1 MICROSECOND AS stop FROM spans
-WHERE kind = 'focus' AND app = $app AND ($worker IS NULL OR worker = $worker);
+WHERE kind = 'focus' AND lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_cut_input_totals
 -- Input totals over any part of a cut.
@@ -202,29 +202,29 @@ WHERE r.worker = c.worker AND r.kind IN ('key_down', 'key_up', 'mouse_down', 'mo
 -- The app's focus events keep only that focus moved then: without the app,
 -- its title and process, so that the time is given to no app (deleting them
 -- would give it to the app before).
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
 UPDATE raw_events SET app = NULL, title = NULL, pid = NULL
-WHERE kind = 'focus' AND app = $app AND ($worker IS NULL OR worker = $worker);
+WHERE kind = 'focus' AND lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_app_hours
 -- The hours the app has hourly rows in: their totals are rebuilt.
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
 CREATE OR REPLACE TEMP TABLE _hours AS
-SELECT DISTINCT worker, hour FROM hourly WHERE app = $app AND ($worker IS NULL OR worker = $worker);
+SELECT DISTINCT worker, hour FROM hourly WHERE lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_app_spans
 -- The app's spans.
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
-DELETE FROM spans WHERE app = $app AND ($worker IS NULL OR worker = $worker);
+DELETE FROM spans WHERE lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_app_hourly
 -- The app's hourly rows.
--- $app: the app (WM_CLASS), exactly as stored
+-- $app: the app (WM_CLASS), in any case
 -- $worker: whose rows (NULL: everyone's)
-DELETE FROM hourly WHERE app = $app AND ($worker IS NULL OR worker = $worker);
+DELETE FROM hourly WHERE lower(app) = lower($app) AND ($worker IS NULL OR worker = $worker);
 
 -- name: deletion_app_hourly_total
 -- The totals of those hours, to rebuild.
