@@ -174,6 +174,11 @@ def check_data_sources(db, tmp_path):
                                                  ("eventlog", dt.date(2010, 12, 30), dt.date(2011, 1, 24), False)]
 
 
+def check_stored_apps(db):
+    # Every app that had focus, once, whichever worker (what the Privacy page offers to delete).
+    assert run(db, "stored_apps")["app"].to_list() == ["Code", "Firefox"]
+
+
 def check_has_data(db, tmp_path):
     assert run(db, "has_data")["has_data"].to_list() == [True]
     empty = tmp_path / "empty.duckdb"
