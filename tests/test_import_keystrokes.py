@@ -8,12 +8,11 @@ import tarfile
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import queries
 import store
-from testkit import ROOT, cli, rows, shared
+from testkit import ROOT, cli, connect, rows, shared
 
 STUDY_MS = 1_500_000_000_000
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
@@ -114,7 +113,7 @@ def test_no_typed_text_reaches_the_database(study, tmp_path):
     assert not leaked, f"typed text found in the database files: {leaked[:10]}"
     # Compressed strings would not show in the bytes: ask every table too, each
     # row as text (all its columns).
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]

@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import store
 from capture import control
 from store import compact, deletion, derive, paths, retention, statements
 from store import events as ev
-from testkit import ROOT, DaemonProcess, cli, rows
+from testkit import ROOT, DaemonProcess, cli, copy_db, rows
 
 SECRET = "zq-secret-app-7781"
 UTC = dt.timezone.utc
@@ -230,7 +229,7 @@ def test_a_deleted_value_still_in_the_wal_is_gone_too(db, write_events):
 # --- compaction ----------------------------------------------------------------
 def test_compaction_keeps_tables_views_macros_and_rows(tmp_path, day_db):
     db = tmp_path / "copy.duckdb"
-    shutil.copy(day_db, db)
+    copy_db(day_db, db)
     before = {**_counts(db), "batches": rows(db, "SELECT count(*) FROM batches")[0][0]}
     result = compact.compact_file(db)
     assert result["after"] > 0
@@ -250,7 +249,7 @@ def test_compaction_keeps_tables_views_macros_and_rows(tmp_path, day_db):
 
 def test_a_compaction_left_behind_is_removed_on_the_next_open(tmp_path, day_db):
     db = tmp_path / "w.duckdb"
-    shutil.copy(day_db, db)
+    copy_db(day_db, db)
     leftover = store.db.compaction_temp(db)
     leftover.write_bytes(b"half a copy")
     leftover.with_name(leftover.name + ".wal").write_bytes(b"x")
