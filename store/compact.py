@@ -120,7 +120,7 @@ def encrypt_file(path: Path) -> None:
     try:
         _swap(path, compaction_temp(path), None, key.secret)
     except BaseException:
-        aside.unlink()
+        aside.unlink(missing_ok=True)  # _swap's clean-up may have taken the link already
         raise
     wipe(aside)
     log.warning("%s was not encrypted: it is now, with the key in %s (the plaintext was overwritten and removed)",
