@@ -101,6 +101,13 @@ def _swap(path: Path, temp: Path, old_key: str | None, new_key: str | None) -> N
     _fsync(path.parent)
 
 
+def copy_plaintext(path: Path, target: Path) -> None:
+    """A verified plaintext copy of the database at ``path`` (closed) at ``target``,
+    which must not exist: for benchmarks that compare encryption's cost."""
+    key = keys.find(path)
+    _copy(path, target, key.secret if key else None, None)
+
+
 def encrypt_file(path: Path) -> None:
     """Replace the plaintext database at ``path`` by an encrypted copy (a new
     key, or the one already kept for this path), verified like a compaction.
