@@ -16,11 +16,15 @@ from store import derive
 from store import events as ev
 from testkit import XSession
 
-# One key folder for the whole session (keys go by the database's path, so
-# session-wide fixtures' files keep theirs), never the user's own keyring or
-# ~/.config/workprint/keys; subprocesses inherit it.
-os.environ["WORKPRINT_KEY_DIR"] = tempfile.mkdtemp(prefix="wp-keys-")
-os.environ.pop("WORKPRINT_PLAINTEXT", None)
+
+def pytest_configure(config):
+    """One key folder for the whole session (keys go by the database's path, so
+    session-wide fixtures' files keep theirs), never the user's own keyring or
+    ~/.config/workprint/keys; subprocesses inherit it. A hook, not import-time
+    code: a test's subprocess that imports this module keeps the environment
+    the test gave it (WORKPRINT_PLAINTEXT)."""
+    os.environ["WORKPRINT_KEY_DIR"] = tempfile.mkdtemp(prefix="wp-keys-")
+    os.environ.pop("WORKPRINT_PLAINTEXT", None)
 
 # Hand-written events are (seconds after T0, kind, *fields) tuples: the writer's
 # tuples (see store.events) with a readable time instead of nanoseconds.

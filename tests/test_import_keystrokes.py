@@ -95,17 +95,20 @@ def _runs(files: dict[str, bytes], every: int = 4) -> list[str]:
     return sorted(found)[::every]
 
 
-def _control(tmp: Path) -> bytes:
-    """What an empty database of ours holds anyway (schema, macros, category rules)."""
+def _control(tmp: Path, monkeypatch) -> bytes:
+    """What an empty database of ours holds anyway (schema, macros, category
+    rules), in plaintext so that its words can be told from typed ones."""
+    monkeypatch.setenv("WORKPRINT_PLAINTEXT", "1")
     con = store.open_writable(tmp / "control.duckdb")
     con.close()
+    monkeypatch.delenv("WORKPRINT_PLAINTEXT")
     return (tmp / "control.duckdb").read_bytes().lower()
 
 
-def test_no_typed_text_reaches_the_database(study, tmp_path):
+def test_no_typed_text_reaches_the_database(study, tmp_path, monkeypatch):
     """Privacy promise: only key classes are stored, never what participants typed."""
     db, _, _ = study
-    control = _control(tmp_path)
+    control = _control(tmp_path, monkeypatch)
     runs = [r for r in _runs(members()) if r.encode() not in control]
     assert len(runs) > 300
     on_disk = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.is_file()).lower()
