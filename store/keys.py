@@ -6,7 +6,8 @@ A key file is ``~/.config/workprint/keys/<digest of the database path>.key``
 and leaves the keyring out, for tests). It is kept away from the data folder
 on purpose: a backup, a copy or a sync of the data folder then carries the
 encrypted file without its key. Against other users of the machine the key
-file is 0600 in a 0700 folder, made with ``O_EXCL|O_NOFOLLOW``, and refused
+file is 0600 in a 0700 folder, made with ``O_EXCL|O_NOFOLLOW`` (whole, then
+linked into place), and refused
 (KeyFileError, saying how to fix it) when it or its folder is a link, is
 someone else's, or lets group or others in at all.
 
@@ -167,19 +168,27 @@ def _read_file(file: Path) -> str | None:
 
 
 def _write_file(file: Path, secret: str) -> bool:
-    """Write a new key file; False if one exists already."""
+    """Write a new key file; False if one exists already.
+
+    Written whole under a temporary name first and then linked into place
+    (link never replaces), so a kill at any moment leaves either no key file
+    or a whole one: never an empty key that a file was, or was not, encrypted with."""
     paths.private_folder(file.parent)
     _check_folder(file.parent)
-    try:
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        return False
+    temp = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # whatever the umask
         os.write(fd, (secret + "\n").encode("ascii"))
         os.fsync(fd)
     finally:
         os.close(fd)
+    try:
+        os.link(temp, file, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    finally:
+        temp.unlink()
     dir_fd = os.open(file.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

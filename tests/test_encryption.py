@@ -348,3 +348,49 @@ def test_nothing_but_the_shipped_httpfs_is_loaded_and_nothing_installed(db):
     finally:
         con.close()
     assert sys.modules.get("duckdb_extension_httpfs") is not None
+
+
+def test_kill_9_while_encrypting_leaves_the_file_whole(db, tmp_path, write_events, monkeypatch):
+    """Killed at random moments while a plaintext file is being encrypted: the
+    file always opens with every row, plaintext or encrypted, and the next
+    open for writing finishes the job, leaving no plaintext or half-made copy."""
+    import random
+    import signal
+    import time
+
+    from testkit import ROOT
+
+    template = tmp_path / "template.duckdb"
+    monkeypatch.setenv("WORKPRINT_PLAINTEXT", "1")
+    con = store.open_writable(template)
+    write_events(con, [(0, ev.START), *((1 + i * 0.01, ev.FOCUS, APPS[i % 3], None, 1) for i in range(200_000)),
+                       (3000, ev.STOP)])
+    con.close()
+    monkeypatch.delenv("WORKPRINT_PLAINTEXT")
+    total = rows(template, "SELECT count(*) FROM raw_events")[0][0]
+    opener = ["-c", "import sys, pathlib, store; store.open_writable(pathlib.Path(sys.argv[1])).close()", str(db)]
+
+    def fresh():
+        keys.key_file(db).unlink(missing_ok=True)
+        shutil.copy(template, db)
+
+    fresh()
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, *opener], cwd=ROOT, check=True)
+    took = time.monotonic() - t0
+    rng = random.Random(11)
+    states = []
+    for attempt in range(6):
+        fresh()
+        proc = subprocess.Popen([sys.executable, *opener], cwd=ROOT)
+        time.sleep(rng.uniform(0.1, took))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert rows(db, "SELECT count(*) FROM raw_events")[0][0] == total, f"kill {attempt + 1}: rows lost"
+        states.append(rows(db, "SELECT encrypted FROM duckdb_databases() WHERE database_name = 'workprint'")[0][0])
+        store.open_writable(db).close()
+        assert rows(db, "SELECT count(*) FROM raw_events")[0][0] == total
+        assert rows(db, "SELECT encrypted FROM duckdb_databases() WHERE database_name = 'workprint'") == [(True,)]
+        assert _leftovers(db) == [] and not any(app.encode() in _bytes(db) for app in APPS)
+    assert False in states, f"no kill landed before the swap ({states}, {took:.2f} s an open): the test proves little"
+    assert [p.name for p in keys.key_file(db).parent.iterdir() if p.name.startswith(".")] == []
