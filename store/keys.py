@@ -52,9 +52,14 @@ def key_dir() -> Path:
     return Path(config).expanduser().absolute() / "workprint" / "keys"
 
 
+def _name(db: Path) -> str:
+    """The database's one name, whichever way it was reached (links resolved)."""
+    return str(Path(db).expanduser().resolve())
+
+
 def key_file(db: Path) -> Path:
     """Where the key file of the database at ``db`` is (whether it exists or not)."""
-    digest = hashlib.sha256(str(Path(db).absolute()).encode()).hexdigest()[:20]
+    digest = hashlib.sha256(_name(db).encode()).hexdigest()[:20]
     return key_dir() / f"{digest}.key"
 
 
@@ -62,7 +67,7 @@ def places(db: Path) -> str:
     """Where a key for ``db`` is looked for, in words, for messages."""
     where = str(key_file(db))
     if _keyring() is not None:
-        where = f"the keyring (service {SERVICE!r}, user {str(db)!r}) or {where}"
+        where = f"the keyring (service {SERVICE!r}, user {_name(db)!r}) or {where}"
     return where
 
 
@@ -77,11 +82,11 @@ def find(db: Path) -> Key | None:
     ring = _keyring()
     if ring is not None:
         try:
-            secret = ring.get_password(SERVICE, str(db))
+            secret = ring.get_password(SERVICE, _name(db))
         except Exception as exc:  # a locked or broken keyring: say so rather than pass for "no key"
             raise KeyFileError(f"the keyring could not be read for {db}'s key ({exc}); unlock it and try again") from exc
         if secret:
-            return Key(secret, f"the keyring (service {SERVICE!r}, user {str(db)!r})")
+            return Key(secret, f"the keyring (service {SERVICE!r}, user {_name(db)!r})")
     return None
 
 
@@ -98,9 +103,9 @@ def add(db: Path, secret: str) -> Key:
     ring = _keyring()
     if ring is not None:
         try:
-            ring.set_password(SERVICE, str(db), secret)
+            ring.set_password(SERVICE, _name(db), secret)
             log.info("made a new key for %s, in the keyring", db)
-            return Key(secret, f"the keyring (service {SERVICE!r}, user {str(db)!r})")
+            return Key(secret, f"the keyring (service {SERVICE!r}, user {_name(db)!r})")
         except Exception as exc:  # noqa: BLE001 (a backend raises what it likes): fall back to the file, say so
             log.warning("the keyring refused %s's key (%s): it goes to a key file", db, exc)
     file = key_file(db)
