@@ -201,6 +201,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wpbench-") as tmp_name:
         tmp = Path(tmp_name)
         os.environ["WORKPRINT_RUNTIME_DIR"] = str(tmp)
+        os.environ["WORKPRINT_KEY_DIR"] = str(tmp / "keys")  # the bench's keys go with its files
         session = XSession(tmp).start() if args.only != "flush" else None
         try:
             modes = ("0", "1") if args.compare else ("1",) if args.plain else ("0",)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from store import client
 from store import export as store_export
+from store import keys as store_keys
 from store import paths as store_paths
 from testkit import connect, copy_db
 
@@ -148,6 +149,7 @@ def main() -> None:
     con.close()
     print(f"access log entries written: {entries}")
     shutil.rmtree(scratch, ignore_errors=True)
+    store_keys.key_file(db).unlink(missing_ok=True)  # the copy's key (a keyring entry, if any, stays)
 
 
 if __name__ == "__main__":
