@@ -26,6 +26,13 @@ def pytest_configure(config):
     os.environ["WORKPRINT_KEY_DIR"] = tempfile.mkdtemp(prefix="wp-keys-")
     os.environ.pop("WORKPRINT_PLAINTEXT", None)
 
+
+def pytest_unconfigure(config):
+    """The session's key folder goes with the session."""
+    folder = os.environ.get("WORKPRINT_KEY_DIR", "")
+    if Path(folder).name.startswith("wp-keys-"):
+        shutil.rmtree(folder, ignore_errors=True)
+
 # Hand-written events are (seconds after T0, kind, *fields) tuples: the writer's
 # tuples (see store.events) with a readable time instead of nanoseconds.
 S = 1_000_000_000  # nanoseconds per second
