@@ -39,6 +39,9 @@ ensure_python() {  # ensure_python REQUIREMENTS_FILE...
   for file in "$@" pyproject.toml; do
     stamp="$VENV/.installed-$file.sha256"
     want=$(sha256sum "$file" | cut -d' ' -f1)
+    # Workprint's own metadata takes its dependencies from requirements.txt: reinstall it when they change too
+    # (else pip keeps the old pins, e.g. duckdb 2.0.0, as Workprint's requirements and warns on every install).
+    if [ "$file" = pyproject.toml ]; then want=$(cat pyproject.toml requirements.txt | sha256sum | cut -d' ' -f1); fi
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then continue; fi
     if [ "$file" = pyproject.toml ]; then
       pip_install "installing Workprint itself into $VENV (pip install -e ., a few seconds)" --no-deps -e .

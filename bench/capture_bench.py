@@ -9,6 +9,10 @@ Prints figures and their targets:
 2. Flush throughput: rows/s for the writer's conversion + Arrow insert, on
    1-second batches and on large batches; executemany as the baseline.
 3. Human rate (~20 events/s) for --seconds: daemon CPU share and resident memory.
+
+Files are encrypted, as Workprint writes them. ``--plain`` runs on plaintext
+files instead (WORKPRINT_PLAINTEXT=1); ``--compare`` runs each part both ways,
+encrypted first, and prints the ratios (encryption's cost).
 """
 
 from __future__ import annotations
@@ -72,8 +76,8 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def sustained(session: XSession, tmp: Path, rate: float, seconds: float) -> None:
-    db = tmp / "sustained.duckdb"
+def sustained(session: XSession, tmp: Path, rate: float, seconds: float) -> dict:
+    db = tmp / f"sustained-{_mode()}.duckdb"
     cli("consent", "--accept", "--db", str(db))
     timings = tmp / "callback_ns.txt"
     env = {"DISPLAY": session.display, "WORKPRINT_BENCH_TIMINGS": str(timings)}
@@ -102,10 +106,12 @@ def sustained(session: XSession, tmp: Path, rate: float, seconds: float) -> None
     print(f"  callback time: median {p(0.5):.1f} us, p99 {p(0.99):.1f} us, max {ns[-1] / 1000:.0f} us "
           f"over {len(ns)} callbacks (target median < 50 us)")
     print(f"  daemon CPU {100 * cpu / elapsed:.1f}% of one core, RSS {peak:.0f} MB")
+    return {"sustained daemon CPU %": 100 * cpu / elapsed, "sustained lost": sent - stored}
 
 
-def flush_throughput(tmp: Path) -> None:
-    con = store.open_writable(tmp / "flush.duckdb")
+def flush_throughput(tmp: Path) -> dict:
+    con = store.open_writable(tmp / f"flush-{_mode()}.duckdb")
+    figures = {}
     t_ns = time.time_ns()
     letter = ev.KEY_CLASS_INDEX["letter"]
 
@@ -120,21 +126,28 @@ def flush_throughput(tmp: Path) -> None:
             store.write_batch(con, store.new_batch_id(), ev.to_table(batch, offsets), "bench")
         took = time.perf_counter() - start
         print(f"flush ({label}): {size * repeats / took:,.0f} rows/s including tuple->Arrow conversion")
+        figures[f"flush {label}, rows/s"] = size * repeats / took
     table = ev.to_table(make(1_000_000))
     start = time.perf_counter()
     store.write_batch(con, store.new_batch_id(), table, "bench")
     arrow_rate = 1_000_000 / (time.perf_counter() - start)
     print(f"flush (Arrow insert alone, 1M rows): {arrow_rate:,.0f} rows/s (target >= 200,000)")
+    figures["Arrow insert 1M rows, rows/s"] = arrow_rate
+    start = time.perf_counter()
+    con.execute("CHECKPOINT")
+    figures["checkpoint after the flushes, s"] = time.perf_counter() - start
     con.execute("CREATE TABLE em (ts TIMESTAMPTZ, kind VARCHAR, key_class VARCHAR)")
     data = [(f"2026-01-01 00:00:{i % 60:02d}+00", "key_down", "letter") for i in range(20_000)]
     start = time.perf_counter()
     con.executemany("INSERT INTO em VALUES (?, ?, ?)", data)
     em_rate = 20_000 / (time.perf_counter() - start)
     print(f"baseline executemany: {em_rate:,.0f} rows/s; Arrow insert is {arrow_rate / em_rate:,.0f}x faster")
+    con.close()
+    return figures
 
 
-def human_rate(session: XSession, tmp: Path, seconds: float) -> None:
-    db = tmp / "human.duckdb"
+def human_rate(session: XSession, tmp: Path, seconds: float) -> dict:
+    db = tmp / f"human-{_mode()}.duckdb"
     cli("consent", "--accept", "--db", str(db))
     with DaemonProcess(db, "--backend", "x11", env={"DISPLAY": session.display}) as daemon:
         time.sleep(1)
@@ -158,6 +171,23 @@ def human_rate(session: XSession, tmp: Path, seconds: float) -> None:
     stored = rows(db, "SELECT count(*) FROM events WHERE kind IN ('key_down','key_up')")[0][0]
     print(f"human rate: {sent} events over {elapsed:.0f} s, stored {stored}")
     print(f"  daemon CPU {100 * cpu / elapsed:.2f}% of one core (target < 2%), peak RSS {peak:.0f} MB (target < 150 MB)")
+    return {"human-rate daemon CPU %": 100 * cpu / elapsed}
+
+
+def _mode() -> str:
+    return "plain" if os.environ.get("WORKPRINT_PLAINTEXT") == "1" else "encrypted"
+
+
+def run_parts(args, session, tmp: Path) -> dict:
+    print(f"--- {_mode()} files")
+    figures = {}
+    if args.only in (None, "flush"):
+        figures.update(flush_throughput(tmp))
+    if args.only in (None, "sustained"):
+        figures.update(sustained(session, tmp, args.rate, args.seconds))
+    if args.only in (None, "human"):
+        figures.update(human_rate(session, tmp, args.seconds))
+    return figures
 
 
 def main() -> None:
@@ -165,18 +195,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--only", choices=("sustained", "flush", "human"))
+    parser.add_argument("--plain", action="store_true", help="plaintext files (WORKPRINT_PLAINTEXT=1), not encrypted")
+    parser.add_argument("--compare", action="store_true", help="each part encrypted, then plaintext, and the ratios")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wpbench-") as tmp_name:
         tmp = Path(tmp_name)
         os.environ["WORKPRINT_RUNTIME_DIR"] = str(tmp)
+        os.environ["WORKPRINT_KEY_DIR"] = str(tmp / "keys")  # the bench's keys go with its files
         session = XSession(tmp).start() if args.only != "flush" else None
         try:
-            if args.only in (None, "flush"):
-                flush_throughput(tmp)
-            if args.only in (None, "sustained"):
-                sustained(session, tmp, args.rate, args.seconds)
-            if args.only in (None, "human"):
-                human_rate(session, tmp, args.seconds)
+            modes = ("0", "1") if args.compare else ("1",) if args.plain else ("0",)
+            results = []
+            for plain in modes:
+                os.environ["WORKPRINT_PLAINTEXT"] = plain  # the daemon and the CLI inherit it
+                results.append(run_parts(args, session, tmp))
+            if args.compare:
+                print("--- encrypted / plaintext")
+                for name, value in results[0].items():
+                    base = results[1][name]
+                    print(f"  {name}: {value:,.2f} vs {base:,.2f} ({value / base:.2f}x)" if base else
+                          f"  {name}: {value:,.2f} vs {base:,.2f}")
         finally:
             if session:
                 session.stop()

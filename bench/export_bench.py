@@ -26,11 +26,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from store import client
 from store import export as store_export
+from store import keys as store_keys
 from store import paths as store_paths
+from testkit import connect, copy_db
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def _mb(n: int) -> str:
 def baseline(db: Path, out: Path, fmt: str) -> tuple[float, int]:
     """Seconds and bytes for plain COPY of every stored table from the file."""
     out.mkdir()
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
         start = time.perf_counter()
@@ -115,12 +115,12 @@ def main() -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     db = scratch / "year.duckdb"
-    shutil.copy(source, db)
+    copy_db(source, db)
     os.environ[store_paths.EXPORT_ENV] = str(scratch / "exports")
     os.environ.setdefault(store_paths.RUNTIME_ENV, str(scratch / "run"))
     paths = store_paths.paths(db)
     client.identify("export-bench")
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     events = con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
     con.close()
     print(f"export of a worker-year: {events:,} raw events, database {_mb(_size(db))} ({source})")
@@ -144,11 +144,12 @@ def main() -> None:
             print(f"{fmt:<14} {route:<8} {seconds:8.1f} {_mb(done['bytes']):>11} {events / seconds:11,.0f}  {ratio}")
             target = Path(done["path"])
             shutil.rmtree(target) if target.is_dir() else target.unlink()
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     entries = con.execute("SELECT count(*) FROM access_log").fetchall()[0][0]
     con.close()
     print(f"access log entries written: {entries}")
     shutil.rmtree(scratch, ignore_errors=True)
+    store_keys.key_file(db).unlink(missing_ok=True)  # the copy's key (a keyring entry, if any, stays)
 
 
 if __name__ == "__main__":

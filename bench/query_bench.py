@@ -8,18 +8,24 @@ range (the last N days of data), runs it once to warm up and then --runs times,
 and prints the median and the worst, flagging medians over the 200 ms target.
 The database is opened read-only the way the dashboard reads it (one
 connection per query, through capture.client.read).
+
+``--compare`` also times every query on a plaintext copy of the file (made
+first, beside it in a temporary folder) and prints each ratio: encryption's
+cost on reading.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
 import queries  # noqa: E402
-from store import client  # noqa: E402
+from store import client, compact  # noqa: E402
 from store import paths as config  # noqa: E402
 
 TARGET_MS = 200
@@ -61,9 +67,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only-hourly", action="store_true", help="only the queries that read the hourly rollup")
     parser.add_argument("--query", action="append", help="only these queries")
+    parser.add_argument("--compare", action="store_true", help="also on a plaintext copy, with the ratios")
     args = parser.parse_args()
     paths = config.paths(args.db)
     end = newest(paths)
+    plain_dir = tempfile.TemporaryDirectory(prefix="wpbench-plain-") if args.compare else None
+    plain = None
+    if plain_dir:
+        os.environ["WORKPRINT_PLAINTEXT"] = "1"  # the copy stays plaintext when opened
+        plain = config.paths(Path(plain_dir.name) / "plain.duckdb")
+        compact.copy_plaintext(paths.db, plain.db)
+    ratios = []
     names = args.query or [n for n in queries.names() if not args.only_hourly or n in HOURLY]
     slow = []
     print(f"{Path(args.db).name}: data up to {end:%Y-%m-%d %H:%M} UTC; median / worst of {args.runs} warm runs")
@@ -77,12 +91,20 @@ def main() -> None:
                 median, worst, rows = time_query(paths, name, params, args.runs)
                 label = name + "".join(f" {k}={v}" for k, v in extra.items())
                 flag = "" if median <= TARGET_MS else "  <-- over target"
+                if plain:
+                    base = time_query(plain, name, params, args.runs)[0]
+                    ratios.append(median / base)
+                    flag = f"  plaintext {base:7.1f} ms ({median / base:.2f}x)" + flag
                 print(f"  {days:>4}d  {label:<40} {median:8.1f} ms  (worst {worst:7.1f})  {rows:>7} rows{flag}")
                 if median > TARGET_MS:
                     slow.append((days, label, median))
     print(f"{len(slow)} of the timings had a median over {TARGET_MS} ms" + (":" if slow else "."))
     for days, label, median in slow:
         print(f"  {days}d {label}: {median:.0f} ms")
+    if ratios:
+        print(f"encrypted / plaintext, per timing: median {statistics.median(ratios):.2f}x, "
+              f"min {min(ratios):.2f}x, max {max(ratios):.2f}x over {len(ratios)} timings")
+        plain_dir.cleanup()
 
 
 if __name__ == "__main__":

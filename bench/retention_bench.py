@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import store
 from store import compact, retention
+from testkit import copy_db
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "heavy-year.duckdb"
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(HERE / "gen_datasets.py"), "heavy", "--out", str(args.db)], check=True)
         print(f"generated {args.db} in {time.perf_counter() - t0:.1f} s")
     work = args.db.with_name(args.db.stem + "-retention.duckdb")
-    shutil.copy(args.db, work)
+    copy_db(args.db, work)
     now = dt.datetime.combine(args.end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     con = store.open_writable(work)
     events = con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]

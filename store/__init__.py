@@ -8,6 +8,7 @@ above it. Its modules:
 - ``paths``: where the database, its lock, log and socket live
 - ``schema``: the stored vocabulary and the versioned migrations
 - ``db``: opening safely (corrupt files set aside, locks explained), the daemon's handle
+- ``attach``, ``keys``: every file opened encrypted (ATTACH with its key), and the key kept owner-only
 - ``txn``: ``transaction(con)``
 - ``batches``: idempotent batch writes, the only way rows get in
 - ``derive``: incremental upkeep of the derived tables

@@ -15,8 +15,15 @@ from pathlib import Path
 
 import duckdb
 
-from . import guard, paths, schema, statements
-from .errors import CorruptError, FileReplacedError, LockedError, StoreError, UnreadableError
+from . import attach, guard, paths, schema, statements
+from .errors import (
+    CorruptError,
+    FileReplacedError,
+    FormatTooNewError,
+    LockedError,
+    StoreError,
+    UnreadableError,
+)
 
 log = logging.getLogger("workprint.store")
 
@@ -32,6 +39,11 @@ def _classify(path: Path, exc: Exception) -> StoreError:
         )
     if "Permission denied" in text or "Is a directory" in text:
         return UnreadableError(f"cannot open {path}: {text}")
+    if "newer version of DuckDB" in text:  # a file of DuckDB 2.0: this Workprint pins 1.5.5 (README)
+        return FormatTooNewError(
+            f"{path} was written by a newer DuckDB than this Workprint's {duckdb.__version__} (Workprint before "
+            "encryption used DuckDB 2.0, which 1.5 cannot read). It is left untouched: convert it once with "
+            "store/from_duckdb2.py, as the README's 'Encryption at rest' says")
     if any(sign in text for sign in _NO_ROOM):  # the disk, not the file: never set aside for this
         return UnreadableError(f"cannot write {path} just now, the disk or a limit is full: {text}")
     return CorruptError(f"{path} is not a readable Workprint database: {text}")
@@ -92,9 +104,15 @@ def compaction_temp(path: Path) -> Path:
     return path.with_name(path.name + ".compacting")
 
 
+def plaintext_aside(path: Path) -> Path:
+    """Where store.compact.encrypt_file keeps the plaintext until it is overwritten."""
+    return path.with_name(path.name + ".plaintext")
+
+
 def remove_compaction_leftover(path: Path) -> None:
     """Remove what a compaction killed before its swap left (the new file, and
-    its WAL): the file at ``path`` is whole without it."""
+    its WAL): the file at ``path`` is whole without it. A plaintext left by an
+    encryption killed after its swap is overwritten and removed."""
     temp = compaction_temp(path)
     for file in (temp, temp.with_name(temp.name + ".wal")):
         try:
@@ -102,6 +120,30 @@ def remove_compaction_leftover(path: Path) -> None:
             log.info("removed %s, left by a compaction that did not finish", file)
         except FileNotFoundError:
             pass
+    aside = plaintext_aside(path)
+    if not aside.exists():
+        return
+    if path.exists() and os.path.samefile(aside, path):  # killed before its swap: the file is still this one
+        aside.unlink()
+    else:
+        wipe(aside)
+        log.info("overwrote and removed %s, the plaintext left by an encryption that did not finish", aside)
+
+
+def wipe(file: Path) -> None:
+    """Overwrite ``file`` with zeros, sync, and unlink it (best effort against
+    recovery from the disk: a copy-on-write file system or an SSD may keep
+    the old blocks)."""
+    fd = os.open(file, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        left = os.fstat(fd).st_size
+        zeros = bytes(1 << 20)
+        while left > 0:
+            left -= os.write(fd, zeros[:left])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    file.unlink()
 
 
 def make_private(path: Path) -> None:
@@ -116,29 +158,27 @@ def make_private(path: Path) -> None:
 
 
 def _connect(path: Path, read_only: bool = False):
-    """``duckdb.connect`` with the progress bar off (store.sql: no_progress_bar);
-    read-only, also locked down (store.guard.LOCKED_DOWN).
+    """The file opened (store.attach: encrypted, httpfs loaded, temp files
+    encrypted, progress bar off), and whether it is encrypted; read-only,
+    also locked down (store.guard.LOCKED_DOWN), after the ATTACH, which
+    needs the file access the lock-down then takes away.
 
-    DuckDB turns the bar on in some processes and not in others (it guesses
-    whether Python runs interactively). It cannot go in the connect config,
-    being a setting of each connection, not of the database, so it is set
-    before the configuration is locked.
+    DuckDB turns the progress bar on in some processes and not in others (it
+    guesses whether Python runs interactively), so it is always set off.
     """
-    config = {name: value for name, value in guard.LOCKED_DOWN if name != "lock_configuration"} if read_only else {}
-    con = duckdb.connect(str(path), read_only=read_only, config=config)
-    try:
-        statements.execute(con, "no_progress_bar")
-        if read_only:
-            statements.execute(con, "lock_down_lock_configuration", {"value": True})
-    except duckdb.Error:
-        con.close()
-        raise
-    return con
+    con, encrypted = attach.open_file(path, read_only=read_only)
+    if read_only:
+        try:
+            lock_down(con)
+        except duckdb.Error:
+            con.close()
+            raise
+    return con, encrypted
 
 
 def _connect_writable(path: Path, set_aside_corrupt: bool):
     try:
-        con = _connect(path)
+        con, encrypted = _connect(path)
         try:
             _validate(con)
         except Exception:
@@ -150,7 +190,13 @@ def _connect_writable(path: Path, set_aside_corrupt: bool):
             raise error from exc
         moved = set_aside(path)
         log.warning("%s; it was moved to %s and a new database started", error, moved)
-        con = _connect(path)
+        con, encrypted = _connect(path)
+    if not encrypted and not attach.plaintext_mode():
+        con.close()
+        from . import compact  # compact opens files through this module
+
+        compact.encrypt_file(path)
+        con, encrypted = _connect(path)
     return con
 
 
@@ -184,7 +230,7 @@ def open_read_only(path: Path):
     if not path.exists():
         raise StoreError(f"no database at {path} yet: nothing has been captured or imported")
     try:
-        con = _connect(path, read_only=True)
+        con, _ = _connect(path, read_only=True)
         _validate(con)
         return con
     except duckdb.Error as exc:
@@ -263,7 +309,7 @@ class Database:
             self._identity = self._identity or self._identity_now()
             statements.execute(self._base, "daemon_memory")
             lock_down(self._base)  # readers share this instance: no files, no network, no settings
-            self._writer = self._base.cursor()
+            self._writer = attach.use(self._base.cursor())
         return self._base
 
     def writer(self):
@@ -274,7 +320,7 @@ class Database:
     def cursor(self):
         """A cursor for one reader or control operation; close it when done."""
         with self._lock:
-            cursor = self._open().cursor()
+            cursor = attach.use(self._open().cursor())
             self._leases += 1
             return _Lease(cursor, self._release)
 

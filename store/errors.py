@@ -25,3 +25,19 @@ class SchemaTooNewError(StoreError):
 
 class FileReplacedError(StoreError):
     """The database file was deleted or replaced while it was open: the new one is not ours to touch."""
+
+
+class KeyMissingError(StoreError):
+    """The file is encrypted and its key is nowhere to be found: nothing is changed, no key is made."""
+
+
+class WrongKeyError(StoreError):
+    """The key found is not the one the file was encrypted with: the file is left as it was."""
+
+
+class KeyFileError(StoreError):
+    """A key file or its folder is open to others, a link, or not the owner's: it is not used."""
+
+
+class FormatTooNewError(StoreError):
+    """The file was written by a newer DuckDB (2.0) than this Workprint's: it is left untouched."""

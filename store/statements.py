@@ -32,6 +32,23 @@ def execute(con, name: str, params: dict | None = None):
     return con.execute(statement.sql, statement.bind(given))
 
 
+def execute_with_path(con, name: str, params: dict):
+    """Run the named statement with ``params["path"]`` put in as a quoted SQL
+    literal, the rest bound as parameters: DuckDB 1.5.5's parser takes no
+    parameter where ATTACH and LOAD name their file (store/sql/attach.sql)."""
+    statement = named()[name]
+    bound = statement.bind({k: v for k, v in params.items() if k in statement.params})
+    sql = statement.sql.replace("$path", quote_literal(str(bound.pop("path"))))
+    return con.execute(sql, bound)
+
+
+def quote_literal(text: str) -> str:
+    """``text`` as a SQL string literal (quotes doubled); a NUL is refused."""
+    if "\x00" in text:
+        raise ValueError("a path with a NUL character cannot be named in SQL")
+    return "'" + text.replace("'", "''") + "'"
+
+
 def scalar(con, name: str, params: dict | None = None):
     """The first column of the first row of the named statement (None if no row)."""
     rows = execute(con, name, params).fetchall()  # fetch all: DuckDB refuses new work on a half-read result

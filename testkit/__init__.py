@@ -3,7 +3,7 @@ and daemon (processes), a real X session (xsession), and the dashboard in a
 real browser (browser). Nothing of the product imports it.
 """
 
-from .processes import ROOT, SHARED_DATA, DaemonProcess, cli, rows, shared
+from .processes import ROOT, SHARED_DATA, DaemonProcess, cli, connect, copy_db, rows, shared
 from .xsession import XSession
 
-__all__ = ["ROOT", "SHARED_DATA", "DaemonProcess", "XSession", "cli", "rows", "shared"]
+__all__ = ["ROOT", "SHARED_DATA", "DaemonProcess", "XSession", "cli", "connect", "copy_db", "rows", "shared"]

@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
-
 from store import client
 from store import paths as config
 
@@ -168,9 +166,33 @@ class DaemonProcess:
             self.stop()
 
 
+def connect(db: Path, read_only: bool = False):
+    """A DuckDB connection on the file itself, with its key (store.attach:
+    ``duckdb.connect()``, then ``ATTACH ... (ENCRYPTION_KEY ...)`` and ``USE``),
+    not locked down: for tests that look at or tamper with the file directly.
+    A plaintext file (WORKPRINT_PLAINTEXT, or one made by hand) opens as it is."""
+    from store import attach
+
+    return attach.open_file(Path(db), read_only=read_only)[0]
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """Copy a database file to ``target``, and its key with it (keys go by
+    the file's path: a copy alone would have none). Returns ``target``."""
+    import shutil
+
+    from store import keys
+
+    shutil.copy(source, target)
+    key = keys.find(Path(source))
+    if key is not None:
+        keys.add(Path(target), key.secret)
+    return Path(target)
+
+
 def rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    """Query a database file directly, read-only, as a researcher's script would."""
-    con = duckdb.connect(str(db), read_only=True)
+    """Query a database file directly, read-only, as a researcher's script would (with its key)."""
+    con = connect(db, read_only=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,23 @@ import store
 from store import derive
 from store import events as ev
 from testkit import XSession
+
+
+def pytest_configure(config):
+    """One key folder for the whole session (keys go by the database's path, so
+    session-wide fixtures' files keep theirs), never the user's own keyring or
+    ~/.config/workprint/keys; subprocesses inherit it. A hook, not import-time
+    code: a test's subprocess that imports this module keeps the environment
+    the test gave it (WORKPRINT_PLAINTEXT)."""
+    os.environ["WORKPRINT_KEY_DIR"] = tempfile.mkdtemp(prefix="wp-keys-")
+    os.environ.pop("WORKPRINT_PLAINTEXT", None)
+
+
+def pytest_unconfigure(config):
+    """The session's key folder goes with the session."""
+    folder = os.environ.get("WORKPRINT_KEY_DIR", "")
+    if Path(folder).name.startswith("wp-keys-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 # Hand-written events are (seconds after T0, kind, *fields) tuples: the writer's
 # tuples (see store.events) with a readable time instead of nanoseconds.
@@ -131,7 +149,7 @@ class Holder:
     connection against everyone, a read-only one against writers)."""
 
     def __init__(self, path: Path, read_only: bool) -> None:
-        code = (f"import duckdb, sys; c = duckdb.connect({str(path)!r}, read_only={read_only}); "
+        code = (f"import sys; from testkit import connect; c = connect({str(path)!r}, read_only={read_only}); "
                 "print('ok', flush=True); sys.stdin.read()")
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != "ok":

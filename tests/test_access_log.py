@@ -8,14 +8,13 @@ and checks what :func:`store.accesslog.verify` and ``access-log`` say.
 
 import json
 
-import duckdb
 import pytest
 
 import store
 from capture import control
 from store import accesslog, client
 from store import paths as store_paths
-from testkit import DaemonProcess, cli
+from testkit import DaemonProcess, cli, connect
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def logged(db):
 
 
 def _tamper(paths, *sql: str) -> None:
-    con = duckdb.connect(str(paths.db))
+    con = connect(paths.db)
     for statement in sql:
         con.execute(statement)
     con.close()
@@ -58,7 +57,7 @@ def test_an_edited_entry_is_detected(logged):
 
 def test_an_edit_with_its_hash_recomputed_is_detected(logged):
     """Whoever edits an entry and writes a new hash for it breaks the next link."""
-    con = duckdb.connect(str(logged.db))
+    con = connect(logged.db)
     seq, ts_us, who, what, params, why, prev, _ = con.execute(
         "SELECT seq, epoch_us(ts), who, what, params, why, prev_hash, hash FROM access_log WHERE seq = 2").fetchall()[0]
     forged = accesslog.entry_hash(seq, ts_us, "someone else", what, params, why, prev)
@@ -71,7 +70,7 @@ def test_an_edit_with_its_hash_recomputed_is_detected(logged):
 def test_an_edit_relinked_to_the_next_entry_is_detected(logged):
     """Rewriting an entry's hash and the next entry's link to it changes the
     next entry's own hash, as each hash covers the link."""
-    con = duckdb.connect(str(logged.db))
+    con = connect(logged.db)
     seq, ts_us, who, what, params, why, prev, _ = con.execute(
         "SELECT seq, epoch_us(ts), who, what, params, why, prev_hash, hash FROM access_log WHERE seq = 2").fetchall()[0]
     forged = accesslog.entry_hash(seq, ts_us, "someone else", what, params, why, prev)
@@ -116,7 +115,7 @@ def test_an_emptied_log_is_detected(logged):
 def test_a_rewritten_last_entry_is_caught_by_the_head(logged):
     """Rewriting the last entry with a fresh hash leaves the chain whole;
     the head pinned beside the file no longer matches it."""
-    con = duckdb.connect(str(logged.db))
+    con = connect(logged.db)
     seq, ts_us, who, what, params, why, prev, _ = con.execute(
         "SELECT seq, epoch_us(ts), who, what, params, why, prev_hash, hash FROM access_log WHERE seq = 5").fetchall()[0]
     forged = accesslog.entry_hash(seq, ts_us, who, what, params, "no reason", prev)

@@ -11,14 +11,13 @@ import os
 import signal
 import time
 
-import duckdb
 import pytest
 
 import store
 from capture import control
 from store import client, schema
 from store import paths as config
-from testkit import rows
+from testkit import connect, rows
 
 REPLAY = ("--backend", "replay", "--replay", "rate=50")
 
@@ -232,7 +231,7 @@ def test_upgrade_brings_an_older_file_forward(paths, old_database):
     assert control.needs_upgrade(paths.db)
     control.upgrade(paths)
     assert not control.needs_upgrade(paths.db)
-    con = duckdb.connect(str(paths.db), read_only=True)
+    con = connect(paths.db, read_only=True)
     try:
         assert schema.current_version(con) == schema.SCHEMA_VERSION
     finally:
@@ -250,7 +249,7 @@ def test_needs_upgrade_is_false_for_a_missing_or_current_file(paths):
 
 
 def _outdate_macros(db) -> None:
-    con = duckdb.connect(str(db))
+    con = connect(db)
     con.execute("DELETE FROM meta WHERE key = 'macros'")
     con.close()
 

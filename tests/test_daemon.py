@@ -7,12 +7,11 @@ import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
 
 from store import client, guard
 from store import paths as config
-from testkit import ROOT, DaemonProcess, cli, rows
+from testkit import ROOT, DaemonProcess, cli, connect, rows
 
 REPLAY = ("--backend", "replay")
 
@@ -195,7 +194,7 @@ def test_every_file_is_readable_by_its_owner_only(db):
 def test_a_file_from_a_newer_workprint_gets_a_message_not_a_traceback(db):
     """Hardening #13: a worker who downgraded Workprint is told to upgrade, and the file is left alone."""
     cli("consent", "--accept", "--db", str(db))
-    con = duckdb.connect(str(db))
+    con = connect(db)
     con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     con.close()
     digest = db.read_bytes()

@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -31,7 +30,7 @@ import queries
 import store
 from dashboard import frame, ui
 from queries import stats
-from testkit import cli, shared
+from testkit import cli, connect, copy_db, shared
 from testkit.browser import registered_pages  # the browser test and the bench share it
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,13 +207,11 @@ def test_page_on_own_data(page, monkeypatch, aw_db):
 def test_one_row_in_the_year_9999_takes_no_page_down(page, monkeypatch, aw_db, tmp_path):
     """Hardening #10: a stray far-future row (written before imports refused them)
     must not break a page: the dates are those of the real data."""
-    import shutil
 
-    import duckdb
 
     db = tmp_path / "own.duckdb"
-    shutil.copy(aw_db, db)
-    con = duckdb.connect(str(db))
+    copy_db(aw_db, db)
+    con = connect(db)
     con.execute("INSERT INTO hourly_total VALUES ('local', '9999-12-31 23:00:00+00', 0, 60, 60, 0, 0, 0, 'derived')")
     con.execute("INSERT INTO spans VALUES ('local', 'focus', '9999-12-31 23:00:00+00', '9999-12-31 23:30:00+00', 0,"
                 " 'Future', NULL, NULL, 'capture', NULL)")
@@ -746,7 +743,7 @@ def test_own_data_shows_one_source_never_the_sum(aw_db, monkeypatch, tmp_path):
     one of them at a time (the capture first), never both added up."""
     reference = json.loads(shared("activitywatch", "reference.json").read_text())["aw-server-0.12-export-1day"]
     db = tmp_path / "own.duckdb"
-    shutil.copy(aw_db, db)  # the import, as worker 'activitywatch'
+    copy_db(aw_db, db)  # the import, as worker 'activitywatch'
     # The same day again as this computer's own worker ('local'): overlapping days from two sources.
     cli("import", "activitywatch", str(shared("activitywatch", "aw-server-0.12-export-1day.json")),
         "--worker", "local", "--db", str(db))

@@ -19,13 +19,13 @@ from polars.testing import assert_frame_equal
 import queries
 from capture import control
 from store import paths as store_paths
-from testkit import ROOT, DaemonProcess, cli, shared
+from testkit import ROOT, DaemonProcess, cli, connect, copy_db, shared
 
 AW_1DAY = ("activitywatch", "aw-server-0.12-export-1day.json")
 
 
 def _stored_counts(db: Path) -> dict[str, int]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
         return {n: con.execute("SELECT count(*) FROM query_table($t)", {"t": n}).fetchall()[0][0] for n in names}
@@ -53,7 +53,7 @@ def test_parquet_holds_every_table_and_row(writable_day_db):
     assert sorted(p.name for p in out.iterdir()) == sorted([f"{t}.parquet" for t in stored] + ["manifest.json"])
     con = duckdb.connect()
     exported = con.execute("SELECT * FROM read_parquet($f)", {"f": str(out / "raw_events.parquet")}).fetchall()
-    original = duckdb.connect(str(writable_day_db), read_only=True)
+    original = connect(writable_day_db, read_only=True)
     held = original.execute("SELECT * FROM raw_events").fetchall()
     original.close()
     assert sorted(map(repr, exported)) == sorted(map(repr, held)) and len(held) == 19
@@ -112,8 +112,8 @@ def test_activitywatch_round_trip_of_a_real_export(tmp_path):
     for a, b in zip(_app_times(first, "activitywatch"), _app_times(second, "activitywatch")):
         assert_frame_equal(a, b, check_exact=False, abs_tol=1e-6)
     totals = "SELECT count(*), sum(presses), sum(clicks), sum(duration_s) FROM input_totals"
-    assert [duckdb.connect(str(f), read_only=True).execute(totals).fetchall() for f in (first, second)] == [
-        [(4831, *duckdb.connect(str(first), read_only=True).execute(totals).fetchall()[0][1:])]] * 2
+    assert [connect(f, read_only=True).execute(totals).fetchall() for f in (first, second)] == [
+        [(4831, *connect(first, read_only=True).execute(totals).fetchall()[0][1:])]] * 2
 
 
 # --- where exports may go ----------------------------------------------------------
@@ -169,7 +169,7 @@ def test_a_folder_the_worker_cannot_write_is_a_clear_error(writable_day_db):
     try:
         top.chmod(0o755)
         db, run, exports = top / "w.duckdb", top / "run", top / "exports"
-        shutil.copy(writable_day_db, db)
+        copy_db(writable_day_db, db)
         run.mkdir(mode=0o700)
         exports.mkdir()
         exports.chmod(0o755)  # root's: nobody may look, not write

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from testkit import ROOT, DaemonProcess, XSession, cli, rows
+from testkit import ROOT, DaemonProcess, XSession, cli, connect, rows
 
 
 def _recording(path, n, span_s):
@@ -123,13 +123,12 @@ def test_a_database_replaced_under_capture_is_left_alone_and_nothing_is_lost(con
     while capture runs. The daemon says so and stops, keeps what it had not
     written in a file beside it, and never touches the new file (its table and
     its WAL stay)."""
-    import duckdb
     import pyarrow as pa
 
     with DaemonProcess(consented, "--backend", "replay", "--replay", "rate=200", "--flush-interval", "0.3") as daemon:
         daemon.wait_flushed()
         consented.rename(tmp_path / "moved.duckdb")
-        keep = duckdb.connect(str(consented))  # the new file, held open with its WAL
+        keep = connect(consented)  # the new file, held open with its WAL
         keep.execute("CREATE TABLE mine AS SELECT 42 AS answer")
         code = daemon.proc.wait(20)
         stderr = daemon.stderr()

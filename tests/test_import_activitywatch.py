@@ -181,8 +181,8 @@ def test_importing_twice_stores_once(imported, tmp_path):
 def test_locked_database_says_how_to_proceed(tmp_path, db):
     """While another process (the capture daemon) has the file open, say so and what to do."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
-                               "time.sleep(60)", str(db)],
+        [sys.executable, "-c", "import sys, time; from testkit import connect; c = connect(sys.argv[1]); "
+                               "print('ok', flush=True); time.sleep(60)", str(db)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ok"

@@ -8,12 +8,11 @@ import tarfile
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import queries
 import store
-from testkit import ROOT, cli, rows, shared
+from testkit import ROOT, cli, connect, rows, shared
 
 STUDY_MS = 1_500_000_000_000
 HEADER = "\t".join(("PARTICIPANT_ID", "TEST_SECTION_ID", "SENTENCE", "USER_INPUT", "KEYSTROKE_ID", "PRESS_TIME",
@@ -96,17 +95,20 @@ def _runs(files: dict[str, bytes], every: int = 4) -> list[str]:
     return sorted(found)[::every]
 
 
-def _control(tmp: Path) -> bytes:
-    """What an empty database of ours holds anyway (schema, macros, category rules)."""
+def _control(tmp: Path, monkeypatch) -> bytes:
+    """What an empty database of ours holds anyway (schema, macros, category
+    rules), in plaintext so that its words can be told from typed ones."""
+    monkeypatch.setenv("WORKPRINT_PLAINTEXT", "1")
     con = store.open_writable(tmp / "control.duckdb")
     con.close()
+    monkeypatch.delenv("WORKPRINT_PLAINTEXT")
     return (tmp / "control.duckdb").read_bytes().lower()
 
 
-def test_no_typed_text_reaches_the_database(study, tmp_path):
+def test_no_typed_text_reaches_the_database(study, tmp_path, monkeypatch):
     """Privacy promise: only key classes are stored, never what participants typed."""
     db, _, _ = study
-    control = _control(tmp_path)
+    control = _control(tmp_path, monkeypatch)
     runs = [r for r in _runs(members()) if r.encode() not in control]
     assert len(runs) > 300
     on_disk = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.is_file()).lower()
@@ -114,7 +116,7 @@ def test_no_typed_text_reaches_the_database(study, tmp_path):
     assert not leaked, f"typed text found in the database files: {leaked[:10]}"
     # Compressed strings would not show in the bytes: ask every table too, each
     # row as text (all its columns).
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]

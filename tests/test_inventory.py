@@ -2,17 +2,16 @@
 own catalog, with a meaning for each, an example of the worker's own data,
 how long it is kept and how many rows there are."""
 
-import duckdb
 
 import store
 from capture import control
 from store import inventory, meanings
 from store import paths as store_paths
-from testkit import cli
+from testkit import cli, connect
 
 
 def _catalog(db) -> set[tuple[str, str]]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         return set(con.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "

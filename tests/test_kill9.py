@@ -6,10 +6,9 @@ import random
 import re
 import time
 
-import duckdb
 import pytest
 
-from testkit import DaemonProcess
+from testkit import DaemonProcess, connect
 
 pytestmark = pytest.mark.slow
 FLUSHED = re.compile(r"flushed batch (\d+) rows=(\d+)")
@@ -29,7 +28,7 @@ def test_kill_9_twenty_times_loses_nothing_flushed(consented):
         daemon.kill9()
         for batch_id, n in FLUSHED.findall(log.read_text()):
             confirmed[int(batch_id)] = int(n)
-        con = duckdb.connect(str(consented), read_only=True)  # must open cleanly
+        con = connect(consented, read_only=True)  # must open cleanly
         try:
             stored = dict(con.execute("SELECT batch_id, count(*) FROM raw_events GROUP BY 1").fetchall())
             registered = dict(con.execute("SELECT batch_id, n_rows FROM batches").fetchall())

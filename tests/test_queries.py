@@ -4,7 +4,6 @@ import datetime as dt
 import inspect
 import io
 import json
-import shutil
 import subprocess
 import sys
 
@@ -18,7 +17,7 @@ import store
 from queries import stats
 from store import derive
 from store import events as ev
-from testkit import ROOT, cli, shared
+from testkit import ROOT, cli, copy_db, shared
 
 S = 1_000_000_000  # nanoseconds per second
 LETTER = ev.KEY_CLASS_INDEX["letter"]
@@ -167,7 +166,7 @@ def check_data_sources(db, tmp_path):
     assert run(db, "data_sources").rows() == [("local", dt.date(2026, 1, 1), dt.date(2026, 1, 1), True)]
     # An event log says which activity was in front, not whether anyone was at it: activity unknown.
     mixed = tmp_path / "mixed.duckdb"
-    shutil.copy(db, mixed)
+    copy_db(db, mixed)
     cli("import", "eventlog", str(shared("eventlogs", "running-example.csv")), "--case", "case:concept:name",
         "--activity", "concept:name", "--time", "time:timestamp", "--db", str(mixed))
     assert run(mixed, "data_sources").rows() == [("local", dt.date(2026, 1, 1), dt.date(2026, 1, 1), True),

@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import store
 from capture import control
 from store import compact, deletion, derive, paths, retention, statements
 from store import events as ev
-from testkit import ROOT, DaemonProcess, cli, rows
+from testkit import ROOT, DaemonProcess, cli, copy_db, rows
 
 SECRET = "zq-secret-app-7781"
 UTC = dt.timezone.utc
@@ -197,10 +196,12 @@ def test_deleting_an_app_removes_its_time_and_what_was_typed_in_it(writable_day_
     assert rows(db, "SELECT sum(focus_s) FROM hourly_total") == [(195.0,)]
 
 
-def test_a_deleted_app_is_gone_from_the_file_and_its_wal_and_the_file_shrank(db, write_events):
+def test_a_deleted_app_is_gone_from_the_file_and_its_wal_and_the_file_shrank(db, write_events, monkeypatch):
     """The app's name was findable in the file's bytes before, and is not after
     deletion and compaction, in neither the file nor a WAL; the file is smaller.
-    If it failed, 'delete' would only hide the data."""
+    If it failed, 'delete' would only hide the data (from whoever has the key).
+    Plaintext, so that the bytes can be searched at all (encryption: test_encryption)."""
+    monkeypatch.setenv("WORKPRINT_PLAINTEXT", "1")
     _secret_db(db, write_events)
     assert SECRET.encode() in _bytes(db), "the test needs the name stored where it can be found"
     size = compact.file_size(db)
@@ -212,9 +213,11 @@ def test_a_deleted_app_is_gone_from_the_file_and_its_wal_and_the_file_shrank(db,
     assert oct(db.stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_deleted_value_still_in_the_wal_is_gone_too(db, write_events):
+def test_a_deleted_value_still_in_the_wal_is_gone_too(db, write_events, monkeypatch):
     """Killed before a checkpoint, a process leaves its writes in the WAL: the
-    deletion and compaction must not leave them there (or pair that WAL with the new file)."""
+    deletion and compaction must not leave them there (or pair that WAL with the new file).
+    Plaintext, so that the bytes can be searched."""
+    monkeypatch.setenv("WORKPRINT_PLAINTEXT", "1")
     store.open_writable(db).close()
     code = ("import os, sys; sys.path.insert(0, 'tests'); import store; from conftest import _write_events as w; "
             "from store import events as ev; c = store.open_writable(__import__('pathlib').Path(sys.argv[1])); "
@@ -230,7 +233,7 @@ def test_a_deleted_value_still_in_the_wal_is_gone_too(db, write_events):
 # --- compaction ----------------------------------------------------------------
 def test_compaction_keeps_tables_views_macros_and_rows(tmp_path, day_db):
     db = tmp_path / "copy.duckdb"
-    shutil.copy(day_db, db)
+    copy_db(day_db, db)
     before = {**_counts(db), "batches": rows(db, "SELECT count(*) FROM batches")[0][0]}
     result = compact.compact_file(db)
     assert result["after"] > 0
@@ -250,7 +253,7 @@ def test_compaction_keeps_tables_views_macros_and_rows(tmp_path, day_db):
 
 def test_a_compaction_left_behind_is_removed_on_the_next_open(tmp_path, day_db):
     db = tmp_path / "w.duckdb"
-    shutil.copy(day_db, db)
+    copy_db(day_db, db)
     leftover = store.db.compaction_temp(db)
     leftover.write_bytes(b"half a copy")
     leftover.with_name(leftover.name + ".wal").write_bytes(b"x")

@@ -4,12 +4,12 @@ import datetime as dt
 import re
 import time
 
-import duckdb
 import pytest
 
 import store
 from store import events as ev
 from store import schema
+from testkit import connect
 
 
 def _table(n=3):
@@ -99,7 +99,7 @@ def test_database_from_newer_version_is_refused(db):
     con.close()
     with pytest.raises(schema.SchemaTooNewError, match="upgrade Workprint"):
         store.open_writable(db)
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("999",)]
 
 
@@ -120,7 +120,7 @@ def test_consent_follows_latest_action(db):
 def test_version_1_database_is_migrated_forward_keeping_its_events(db, old_database):
     """A worker upgrading Workprint keeps every event captured by the old version, with
     letters, digits and punctuation merged into "character" (version 5) and counted per minute."""
-    con = duckdb.connect(str(old_database(db, 1)))
+    con = connect(old_database(db, 1))
     con.execute(
         "INSERT INTO raw_events (ts, utc_offset, kind, key_class, batch_id) VALUES "
         "('2026-01-01 10:00:00+00', 3600, 'key_down', 'letter', 7), "
@@ -172,7 +172,7 @@ def test_a_withdrawal_wins_over_an_accept_stamped_in_the_future(db):
 def test_an_older_ledger_keeps_the_order_it_was_written_in(db, old_database):
     """Upgrading numbers the existing consent rows in the order they were written, so a
     withdrawal written after a future-dated accept wins from the first open on."""
-    con = duckdb.connect(str(old_database(db, 3)))
+    con = connect(old_database(db, 3))
     con.execute("INSERT INTO consent_log VALUES (now() + INTERVAL 2 DAY, 'accept', '1', 'local')")
     con.execute("INSERT INTO consent_log VALUES (now(), 'withdraw', '1', 'local')")
     con.close()

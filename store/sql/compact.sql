@@ -7,14 +7,27 @@
 CHECKPOINT;
 
 -- name: compact_attach_old
--- The file to compact, under a fixed name.
+-- The file to compact, under a fixed name (a plaintext one: WORKPRINT_PLAINTEXT,
+-- or one about to be encrypted).
 -- $path: the database file
 ATTACH $path AS old;
 
+-- name: compact_attach_old_encrypted
+-- The file to compact, under a fixed name, with its key.
+-- $path: the database file
+-- $key: its key (store.keys)
+ATTACH $path AS old (ENCRYPTION_KEY $key);
+
 -- name: compact_attach_new
--- The fresh file the copy goes to.
+-- The fresh file the copy goes to (plaintext: WORKPRINT_PLAINTEXT).
 -- $path: the new file, beside the old one
 ATTACH $path AS compacted;
+
+-- name: compact_attach_new_encrypted
+-- The fresh file the copy goes to, encrypted with the old one's key.
+-- $path: the new file, beside the old one
+-- $key: the key (store.keys)
+ATTACH $path AS compacted (ENCRYPTION_KEY $key);
 
 -- name: compact_copy
 -- Tables, types, views, macros and rows, as they are.
@@ -44,3 +57,7 @@ WHERE database_name IN ('old', 'compacted') AND function_type IN ('macro', 'tabl
 -- The rows of one table, named in full (old.main.spans).
 -- $table: database.schema.table
 SELECT count(*) FROM query_table($table);
+
+-- name: compact_checkpoint_workprint
+-- Write a plaintext file's WAL into it before it is encrypted.
+CHECKPOINT workprint;
