@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from store import statements
+from store import attach, keys, statements
 from store.paths import Paths
 from store.schema import CHARACTER_CLASSES, DATA_TABLES, KEY_CLASSES, migrate
 
@@ -148,6 +148,13 @@ def _titles_text(settings: Settings) -> str:
             f"numbers of five digits or more{mine}.")
 
 
+def _at_rest(db: Path | str) -> str:
+    if attach.plaintext_mode():
+        return textwrap.fill(f"The file is NOT encrypted: {attach.PLAINTEXT_ENV} is set.", WIDTH)
+    return textwrap.fill(f"The file is encrypted (AES-GCM, its write-ahead log too); its key is kept apart from it, in "
+                         f"{keys.places(Path(db))}, readable by you only.", WIDTH)
+
+
 def generate(settings: Settings, db: Path | str, columns: tuple[str, ...] | None = None) -> str:
     """The consent text for these settings and this database file (whose
     data tables have ``columns``, default stored_columns())."""
@@ -168,6 +175,7 @@ def generate(settings: Settings, db: Path | str, columns: tuple[str, ...] | None
 Workprint records how your computer work flows, on this computer only, in
 {db}. Nothing leaves it unless you export it yourself
 (python -m capture export) or share an aggregate.
+{_at_rest(db)}
 
 What is recorded:
 {keys}
