@@ -214,6 +214,20 @@ def offline_status(paths: Paths) -> dict:
     return status
 
 
+def unreadable(paths: Paths) -> str | None:
+    """Why the database cannot be read at all (its key is gone, a newer format,
+    a corrupt file), or None: it reads, is missing, or is busy for a moment."""
+    if not paths.db.exists() or running(paths):
+        return None
+    try:
+        store.open_read_only(paths.db).close()
+    except store.LockedError:
+        return None
+    except store.StoreError as exc:
+        return str(exc)
+    return None
+
+
 def status(paths: Paths) -> dict:
     """The running daemon's status, else the offline one."""
     return running(paths) or offline_status(paths)
@@ -439,13 +453,38 @@ def _is_demo(db: Path) -> bool:
         con.close()
 
 
+def _unreadable_demo(db: Path) -> bool:
+    """True if the file at the demo's place cannot be opened by this Workprint
+    at all: written by DuckDB 2.0, or encrypted with a key that is gone."""
+    try:
+        store.open_read_only(db).close()
+    except (store.FormatTooNewError, store.KeyMissingError, store.WrongKeyError):
+        return True
+    except store.StoreError:
+        return False
+    return False
+
+
+def demo_ready(db: Path) -> bool:
+    """True if a current demo this Workprint can open is at ``db`` (else ensure_demo makes one)."""
+    return db.exists() and not needs_upgrade(db) and not _unreadable_demo(db)
+
+
 def ensure_demo(db: Path) -> None:
     """Generate the demo database at ``db`` unless a current one is there.
 
     An outdated demo is made again rather than migrated: it is generated data.
     A file there that is not a demo (real data, or not readable) is never
-    deleted: ControlError says so.
+    deleted: ControlError says so. One this Workprint cannot open at all
+    (DuckDB 2.0's format, or its key gone) is renamed aside and made again.
     """
+    if db.exists() and _unreadable_demo(db):
+        # Generated data that this Workprint cannot open (DuckDB 2.0's format, its key gone): set
+        # aside, never deleted (whatever it is), and made again.
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for stale in (db, db.with_name(db.name + ".wal")):
+            if stale.exists():
+                stale.rename(stale.with_name(f"{stale.name}.unreadable-{stamp}"))
     if db.exists() and needs_upgrade(db):
         if not _is_demo(db):
             raise ControlError(f"{db} is where the demo goes, but it is not a demo database: it is left as it is; "

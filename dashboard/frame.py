@@ -126,7 +126,7 @@ def _choose_source() -> data.Source:
     try:
         if mode == "demo":
             demo = data.demo_db()
-            if not demo.exists() or control.needs_upgrade(demo):
+            if not control.demo_ready(demo):
                 with st.spinner(DEMO_WAIT):
                     control.ensure_demo(demo)
             return data.Source(demo, True, None)

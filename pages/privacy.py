@@ -72,12 +72,18 @@ st.caption(f"This page is always about **your own** database, `{paths.db}`, even
            "data. Nothing in it leaves this machine.")
 status = data.capture_status()
 
+broken = control.unreadable(paths)
+if broken:
+    st.error(f"{broken[:1].upper()}{broken[1:]}", icon=":material/error:")
+    st.caption("Until it can be read, nothing is captured into it, and the sections below that read it are "
+               "left empty. Withdrawing consent still works.")
 try:
     standing = control.consent_standing(paths)
 except control.ControlError as exc:
     standing = None
-    st.error(f"{exc}. Until the settings file is fixed (or removed, for the defaults), capture records nothing.",
-             icon=":material/error:")
+    if not broken:
+        st.error(f"{exc}. Until the settings file is fixed (or removed, for the defaults), capture records nothing.",
+                 icon=":material/error:")
 
 st.subheader("What Workprint records")
 if standing:
@@ -149,6 +155,9 @@ def capture_panel():
     st.subheader("Your newest rows, exactly as stored")
     if not paths.db.exists():
         ui.empty(f"No database yet at `{paths.db}`: nothing has been recorded. Accept consent, then start capture.")
+        return
+    if broken:
+        ui.empty("The database cannot be read: see the top of this page.")
         return
     try:
         sample = data.query(own, "recent_events", limit=20)
@@ -262,6 +271,9 @@ def when(t: dt.datetime | None) -> str:
 
 def kept_panel() -> None:
     """Retention: the periods, what the file holds per table, the purges; and every stored column."""
+    if broken:
+        ui.empty("The database cannot be read: see the top of this page.")
+        return
     try:
         state = control.retention_state(paths)
     except control.ControlError as exc:
@@ -297,6 +309,9 @@ def kept_panel() -> None:
 
 def export_panel() -> None:
     note("export")
+    if broken:
+        ui.empty("The database cannot be read: see the top of this page.")
+        return
     folder = control.export_folder()
     left, right = st.columns([1, 2])
     fmt = left.radio("Format", control.EXPORT_FORMATS, horizontal=True, key="export_format", format_func={
@@ -321,6 +336,9 @@ def export_panel() -> None:
 
 def delete_panel() -> None:
     note("delete")
+    if broken:
+        ui.empty("The database cannot be read: see the top of this page.")
+        return
     what = st.radio("What", ("A time range", "An app", "Everything"), horizontal=True, key="delete_what")
     chosen: dict = {}
     if what == "A time range":
@@ -379,6 +397,9 @@ def delete_panel() -> None:
 
 
 def access_panel() -> None:
+    if broken:
+        ui.empty("The database cannot be read: see the top of this page.")
+        return
     try:
         log = control.access_log(paths) if paths.db.exists() else None
     except control.ControlError as exc:

@@ -43,17 +43,32 @@ from .db import (
     open_read_only,
     open_writable,
 )
-from .errors import CorruptError, FileReplacedError, LockedError, SchemaTooNewError, StoreError, UnreadableError
+from .errors import (
+    CorruptError,
+    FileReplacedError,
+    FormatTooNewError,
+    KeyFileError,
+    KeyMissingError,
+    LockedError,
+    SchemaTooNewError,
+    StoreError,
+    UnreadableError,
+    WrongKeyError,
+)
 from .txn import transaction
 
 __all__ = [
     "CorruptError",
     "Database",
     "FileReplacedError",
+    "FormatTooNewError",
+    "KeyFileError",
+    "KeyMissingError",
     "LockedError",
     "SchemaTooNewError",
     "StoreError",
     "UnreadableError",
+    "WrongKeyError",
     "consent_given",
     "edit_category_rules",
     "DEMO_REFUSED",

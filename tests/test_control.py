@@ -278,3 +278,20 @@ def test_ensure_demo_remakes_an_outdated_demo(tmp_path):
     assert control.needs_upgrade(demo)
     control.ensure_demo(demo)
     assert not control.needs_upgrade(demo) and store.is_demo(store.open_read_only(demo))
+
+
+def test_a_demo_this_workprint_cannot_open_is_set_aside_and_made_again(tmp_path):
+    """A demo written by DuckDB 2.0 (before encryption) cannot be read by 1.5.5: it is generated
+    data, so it is made again; the old file is renamed, never deleted."""
+    import gzip
+
+    from testkit import ROOT
+
+    demo = tmp_path / "demo.duckdb"
+    demo.write_bytes(gzip.decompress((ROOT / "tests" / "data" / "duckdb2-empty.duckdb.gz").read_bytes()))
+    before = demo.read_bytes()
+    assert not control.demo_ready(demo)
+    control.ensure_demo(demo)
+    assert control.demo_ready(demo)
+    aside = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert len(aside) == 1 and aside[0].read_bytes() == before

@@ -1,7 +1,6 @@
 """The Privacy & data page, run with AppTest on the worker's own database: what
 it shows is what the controller says, and its buttons do what they say."""
 
-import shutil
 
 import polars as pl
 import pytest
@@ -9,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from capture import control
 from store.paths import Paths
-from testkit import ROOT, cli
+from testkit import ROOT, cli, copy_db
 
 TOKEN = "owner-key-for-these-tests"
 
@@ -17,7 +16,7 @@ TOKEN = "owner-key-for-these-tests"
 @pytest.fixture
 def own(tmp_path, monkeypatch, aw_day_db, running_server):
     db = tmp_path / "workprint.duckdb"
-    shutil.copy(aw_day_db, db)
+    copy_db(aw_day_db, db)
     monkeypatch.setenv("WORKPRINT_DB", str(db))
     monkeypatch.setenv("WORKPRINT_DASHBOARD_TOKEN", TOKEN)
     return Paths(db)
@@ -107,3 +106,15 @@ def test_an_export_from_the_page_is_in_the_access_log_shown(own, tmp_path, monke
     log = control.access_log(own)
     table = next(frame_of(d) for d in at.main.dataframe if "who" in frame_of(d).columns)
     assert table.height == len(log["entries"]) == 1 and log["intact"]
+
+
+def test_a_database_whose_key_is_gone_is_said_once_and_left_alone(own):
+    from store import keys
+
+    before = own.db.read_bytes()
+    keys.key_file(own.db).unlink()
+    at = privacy()
+    errors = [e.value for e in at.main.error]
+    assert len(errors) == 1 and "its key is not in" in errors[0] and "no new key was made" in errors[0]
+    assert sum("cannot be read: see the top" in i.value for i in at.main.info) >= 4
+    assert own.db.read_bytes() == before and not keys.key_file(own.db).exists()
