@@ -295,7 +295,10 @@ def kept_panel() -> None:
             "oldest row": st.column_config.DatetimeColumn("oldest row (local)", format="D MMM YYYY HH:mm")})
     with st.expander("Every stored column: what it means, an example from your data, how long it is kept"):
         try:
-            columns = pl.DataFrame(control.inventory(paths)) if paths.db.exists() else None
+            inventory = control.inventory(paths) if paths.db.exists() else None
+            columns = None if inventory is None else pl.DataFrame(  # examples are of every type: shown as text
+                [{**c, "example": None if c["example"] is None else str(c["example"])} for c in inventory],
+                infer_schema_length=None)
         except control.ControlError as exc:
             ui.empty(str(exc))
             return
@@ -417,7 +420,7 @@ def access_panel() -> None:
                    "pinned beside the file, so a changed, removed or cut-off entry would show.",
                    icon=":material/verified_user:")
     if log["entries"]:
-        entries = pl.DataFrame([{**e, "params": str(e["params"])} for e in log["entries"]])
+        entries = pl.DataFrame([{**e, "params": str(e["params"])} for e in log["entries"]], infer_schema_length=None)
         st.dataframe(entries.with_columns(pl.col("when").str.to_datetime(time_zone="UTC")).with_columns(
             local("when")).sort("seq", descending=True), hide_index=True, width="stretch",
             column_config={"when": st.column_config.DatetimeColumn("when (local)", format="D MMM YYYY HH:mm:ss")})

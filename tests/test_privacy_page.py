@@ -81,6 +81,11 @@ def test_the_retention_table_is_what_the_file_holds(own):
     shown = dict(zip(table["table"], table["rows"]))
     assert shown == {t: v["rows"] for t, v in state["tables"].items()}
     assert shown["spans"] > 0
+    columns = next(frame_of(d) for d in at.main.dataframe if "meaning" in frame_of(d).columns)
+    inventory = control.inventory(own)
+    assert columns.height == len(inventory)
+    assert dict(zip(zip(columns["table"], columns["column"]), columns["rows"])) == {
+        (c["table"], c["column"]): c["rows"] for c in inventory}
 
 
 def test_the_delete_preview_is_what_delete_removes_and_delete_removes_it(own):
