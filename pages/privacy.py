@@ -34,7 +34,7 @@ def consent_markdown(text: str) -> str:
             lines.append("")  # the paragraph after the list
         lines.append(line)
     text = "\n".join(lines).replace("*", "\\*")  # the patterns' wildcards are not emphasis
-    return re.sub(r"(python -m capture [a-z]+(?: --[a-z]+)?)", r"`\1`", text)  # commands as code
+    return re.sub(r"(python -m capture [a-z][a-z-]*(?: --[a-z]+)?)", r"`\1`", text)  # commands as code
 
 
 def attempt(action, *args) -> str | None:
@@ -420,10 +420,17 @@ def access_panel() -> None:
                    "pinned beside the file, so a changed, removed or cut-off entry would show.",
                    icon=":material/verified_user:")
     if log["entries"]:
-        entries = pl.DataFrame([{**e, "params": str(e["params"])} for e in log["entries"]], infer_schema_length=None)
+        # What fits 800 px: when, what, which program and why; the full entry (its process, command line and
+        # parameters) is one hover away, and whole in `python -m capture access-log`.
+        entries = pl.DataFrame([{"seq": e["seq"], "when": e["when"], "what": e["what"],
+                                 "who": e["who"].split(" (", 1)[0], "why": e["why"],
+                                 "in full": f"{e['who']}; parameters: {e['params']}"} for e in log["entries"]],
+                               infer_schema_length=None)
         st.dataframe(entries.with_columns(pl.col("when").str.to_datetime(time_zone="UTC")).with_columns(
             local("when")).sort("seq", descending=True), hide_index=True, width="stretch",
-            column_config={"when": st.column_config.DatetimeColumn("when (local)", format="D MMM YYYY HH:mm:ss")})
+            column_order=("when", "what", "who", "why", "in full"),
+            column_config={"when": st.column_config.DatetimeColumn("when (local)", format="D MMM HH:mm:ss"),
+                           "in full": st.column_config.TextColumn(width="small")})
     st.caption("An entry is written for every export and every read through the capture socket by a program "
                "that is not your own dashboard or command line.")
 
