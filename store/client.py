@@ -88,7 +88,7 @@ def _query_file(path: Path, sql: str, params: dict) -> pa.Table:
     con = db.open_read_only(path)
     try:
         with read_only_transaction(con):
-            return con.sql(sql, params=params or None).to_arrow_table()
+            return con.execute(sql, params or None).to_arrow_table()  # see store.server: not sql(params=)
     finally:
         con.close()
 

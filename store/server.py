@@ -141,7 +141,9 @@ class _Handler(socketserver.BaseRequestHandler):
         timer.start()
         try:
             with read_only_transaction(cursor):
-                reader = cursor.sql(sql, params=params or None).to_arrow_reader(65536)
+                # execute, not sql(..., params=): on DuckDB 1.5.5 a relation with parameters streams
+                # a large result about 50 times slower (measured: 10 M rows in 52 s against 1.1 s).
+                reader = cursor.execute(sql, params or None).to_arrow_reader(65536)
                 batches, size = [], 0
                 for batch in reader:
                     size += batch.nbytes

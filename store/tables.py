@@ -30,5 +30,5 @@ def read(con, names: list[str]) -> Iterator[tuple[str, pa.RecordBatchReader]]:
     ``con``; each reader must be read to its end before the next is taken. Run
     it inside one read-only transaction for a consistent snapshot."""
     sql = statements.named()["export_table"].sql
-    for table in names:  # a relation streams its rows; a DB-API result would copy them first
-        yield table, con.sql(sql, params={"table": table}).to_arrow_reader(BATCH_ROWS)
+    for table in names:  # streamed; execute, since a relation with parameters is 50x slower on 1.5.5 (store.server)
+        yield table, con.execute(sql, {"table": table}).to_arrow_reader(BATCH_ROWS)
