@@ -43,17 +43,24 @@ def transaction(con):
 
 
 @contextmanager
-def read_only_transaction(con):
-    """``with read_only_transaction(con):`` runs the block in a READ ONLY
-    transaction (DuckDB refuses any write in it) and always rolls it back."""
-    con.execute("BEGIN TRANSACTION READ ONLY")
+def _rolled_back(con, begin: str):
+    """Run the block in a transaction begun with ``begin``, then always roll it back."""
+    con.execute(begin)
     try:
         yield con
     finally:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
-            pass  # already ended by a failed statement
+            pass  # already ended by a failed statement, or rolled back by a fatal error
+
+
+@contextmanager
+def read_only_transaction(con):
+    """``with read_only_transaction(con):`` runs the block in a READ ONLY
+    transaction (DuckDB refuses any write in it) and always rolls it back."""
+    with _rolled_back(con, "BEGIN TRANSACTION READ ONLY"):
+        yield con
 
 
 @contextmanager
@@ -66,14 +73,8 @@ def trial(con):
             raise RuntimeError("a trial cannot run inside another transaction")
         _open.add(id(con))
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _rolled_back(con, "BEGIN TRANSACTION"):
             yield con
-        finally:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # already rolled back by a fatal error
     finally:
         with _open_lock:
             _open.discard(id(con))
