@@ -284,6 +284,8 @@ def test_at_800_px_nothing_is_cut_off(page, server, browser):
     try:
         tab = Tab(ctx.new_page())
         tab.open(server.url(page), timeout=60)
+        # On a loaded machine the metrics may come a moment after the page says it is ready: wait for them.
+        tab.page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
         tab.screenshot(SCREENSHOTS / f"800px-{page.name}.png")
         assert tab.page.locator('[data-testid="stMetric"]').count(), "no metric to check"
         cut = tab.page.evaluate(CUT_METRICS_JS)
