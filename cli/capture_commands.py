@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.abc
+import importlib.machinery
 import json
 import logging
 import logging.handlers
@@ -112,12 +113,23 @@ class NoPandas(importlib.abc.MetaPathFinder):
     """
 
     def find_spec(self, name, path, target=None):
+        """A spec whose loading fails: ``import pandas`` raises ImportError (pyarrow
+        then does without it), while a probe that only looks for it (polars'
+        ``importlib.util.find_spec``) finds something and never loads it."""
         if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not used by the capture daemon")
+            return importlib.machinery.ModuleSpec(name, _Refused())
         return None
 
 
-LEAN_COMMANDS = ("run", "status", "stop", "pause", "resume")
+class _Refused(importlib.abc.Loader):
+    def create_module(self, spec):
+        raise ImportError(f"{spec.name} is not used here (kept out by NoPandas)")
+
+    def exec_module(self, module):  # never reached: create_module refused
+        raise ImportError(module.__name__)
+
+
+LEAN_COMMANDS = ("run", "status", "stop", "pause", "resume", "query")
 
 
 def keep_lean(argv: list[str]) -> None:

@@ -172,6 +172,23 @@ def test_daemon_commands_stay_lean(db):
     assert out.stdout.splitlines()[-1] == "False False"
 
 
+def test_a_query_from_the_command_line_leaves_pandas_out(day_db):
+    """`python -m queries run` is a whole process per call: pandas (pulled in by pyarrow's first array) costs it
+    about 40 MB and 100 ms for nothing; polars, which it uses, only probes for pandas and must still work."""
+    code = ("import sys; from cli import queries_main; "
+            "code = queries_main(['run', 'app_time', '--db', sys.argv[1]]); print(code, 'pandas' in sys.modules)")
+    import subprocess
+    import sys
+
+    from testkit import ROOT
+
+    out = subprocess.run([sys.executable, "-c", code, str(day_db)], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "app,seconds" and lines[1].startswith("Code,3704")
+    assert lines[-1] == "0 False"
+
+
 def test_every_file_is_readable_by_its_owner_only(db):
     """Another user of the machine must not be able to copy the worker's data:
     the database, its WAL, the log and the lock are 0600, even when the
