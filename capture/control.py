@@ -151,15 +151,13 @@ def consent_standing(paths: Paths) -> dict:
     daemon or the file. ``version`` is None for a text not yet kept (it is
     kept when accepted)."""
     settings = load_settings(paths)
+    text = consent_text_of.generate(settings, paths.db)
     answer = running(paths)
-    if answer and answer.get("consent", {}).get("sha256"):
-        standing = dict(answer["consent"])
-        standing["text"] = consent_text_of.generate(settings, paths.db)
+    if answer and answer.get("consent", {}).get("sha256") == consent_text_of.digest(text):
+        standing = {**answer["consent"], "text": text}  # the daemon's, for the text the file's settings give
         if standing.get("accepted_at"):
             standing["accepted_at"] = dt.datetime.fromisoformat(standing["accepted_at"])
-        if consent_text_of.digest(standing["text"]) == standing["sha256"]:
-            return standing
-    text = consent_text_of.generate(settings, paths.db)
+        return standing
     empty = {"text": text, "sha256": consent_text_of.digest(text), "version": None, "given": False,
              "accepted_version": None, "accepted_at": None, "action": None, "more": [], "covered": False}
     if not paths.db.exists():

@@ -181,7 +181,8 @@ def capture_panel():
 
 
 def lines(text: str) -> list[str]:
-    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+    """A text area's non-empty lines (patterns may hold commas: one per line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def settings_panel() -> None:
@@ -232,14 +233,12 @@ def settings_panel() -> None:
                                             current.retention.derived_months)
         if st.form_submit_button("Save settings", type="primary", icon=":material/save:"):
             days = {}
-            for line in hours.splitlines():
-                if line.strip():
-                    spec, _, ranges = line.partition("=")
-                    days[spec.strip()] = ranges.strip()
-            changes = {"exclude.apps": [p for p in excluded.splitlines() if p.strip()],
+            for line in lines(hours):
+                spec, _, ranges = line.partition("=")
+                days[spec.strip()] = ranges.strip()
+            changes = {"exclude.apps": lines(excluded),
                        "exclude.password_prompts": prompts, "exclude.record_name": record_name,
-                       "titles.apps": [p for p in titles.splitlines() if p.strip()],
-                       "titles.redact": [p for p in redact.splitlines() if p.strip()],
+                       "titles.apps": lines(titles), "titles.redact": lines(redact),
                        "work_hours.days": days, "work_hours.timezone": zone.strip() or "local",
                        "retention.raw_days": int(raw_days), "retention.derived_months": int(derived_months)}
             act(save, changes, where="settings", done="Settings saved; capture put them in force.")
