@@ -15,7 +15,18 @@ import io
 
 import pyarrow as pa
 
-from .common import TS_TYPE, BadInput, OutOfRange, Prepared, batch_id, format_parser, parse_timestamp, read_file
+from .common import (
+    EARLIEST_US,
+    TS_TYPE,
+    BadInput,
+    OutOfRange,
+    Prepared,
+    batch_id,
+    format_parser,
+    latest_us,
+    parse_timestamp,
+    read_file,
+)
 from .progress import QUIET, Progress
 
 SOURCE = "eventlog"
@@ -119,24 +130,78 @@ def load(args, progress: Progress = QUIET) -> Prepared:
     )
 
 
+# The shape nearly every log uses, read without Python per row:
+# 2010-12-30 14:32, 2010-12-30T14:32:05.123456, with Z or +HH:MM / +HHMM.
+# Anything else (a date alone, the basic format, an offset with seconds, a
+# bad date) goes through parse_timestamp once per distinct text, so it is read
+# exactly as before, and a bad one is named with its line.
+_ISO = (r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+        r"(?:(Z)|([+-])(\d{2}):?(\d{2}))?$")
+
+
+def _vectorised(texts):
+    """(us, offset) of every text of the common shape, null where a text is
+    not of that shape or not a real time (a 30 February, hour 24). Times out
+    of range are read; the caller refuses them."""
+    import polars as pl
+
+    parts = texts.str.strip_chars().str.extract_groups(_ISO)
+    num = {name: parts.struct.field(str(i)).cast(pl.Int64)
+           for i, name in ((1, "y"), (2, "mo"), (3, "d"), (4, "h"), (5, "mi"), (6, "s"), (10, "oh"), (11, "om"))}
+    frame = pl.DataFrame({**num, "s": num["s"].fill_null(0), "frac": parts.struct.field("7"),
+                          "sign": parts.struct.field("9")})
+    y, mo, d = pl.col("y"), pl.col("mo"), pl.col("d")
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    days_in_month = (pl.when(mo == 2).then(pl.when(leap).then(29).otherwise(28))
+                     .when(mo.is_in([4, 6, 9, 11])).then(30).otherwise(31))
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    ya = y - (mo <= 2).cast(pl.Int64)
+    era = ya // 400
+    yoe = ya - era * 400
+    doy = (153 * (mo + pl.when(mo > 2).then(-3).otherwise(9)) + 2) // 5 + d - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    micros = pl.col("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+    offset = (pl.when(pl.col("sign").is_null()).then(0)
+              .otherwise((pl.col("oh") * 3600 + pl.col("om") * 60)
+                         * pl.when(pl.col("sign") == "-").then(-1).otherwise(1)))
+    valid = (mo.is_between(1, 12) & d.is_between(1, days_in_month) & pl.col("h").is_between(0, 23)
+             & pl.col("mi").is_between(0, 59) & pl.col("s").is_between(0, 59)
+             & pl.col("om").fill_null(0).is_between(0, 59) & (offset.abs() < 86_400))
+    local_us = (days * 86_400 + pl.col("h") * 3600 + pl.col("mi") * 60 + pl.col("s")) * 1_000_000 + micros
+    return frame.select(
+        us=pl.when(valid).then(local_us - offset * 1_000_000),
+        offset=pl.when(valid).then(offset).cast(pl.Int32),
+    )
+
+
 def _times(frame, label: str, column: str, content: bytes, progress: Progress = QUIET):
-    """Microseconds since the epoch and UTC offsets, parsed once per distinct text."""
+    """Microseconds since the epoch and UTC offset of every row: the common
+    ISO 8601 shape in bulk, the rest once per distinct text. Raises BadInput
+    naming the first line whose time cannot be read or lies outside 1990 to
+    tomorrow. Linear in the rows (a lookup of every distinct text through
+    replace_strict grew quadratically: 22 s at 800k rows)."""
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
+    progress.step("reading the times", "times", frame.height)
+    times = _vectorised(frame["time"])
+    usable = times["us"].is_between(EARLIEST_US, latest_us()).fill_null(False)
+    progress.add(int(usable.sum()))
+    if usable.all():
+        return times
+    # The rows the bulk reader did not take, or read out of range: each distinct
+    # text through parse_timestamp, in file order, so the first bad line is named.
+    rest = frame.select("time").with_row_index().filter(~usable)
     parsed = {}
-    texts = frame["time"].unique(maintain_order=True).to_list()
-    progress.step("reading the times", "times", len(texts))
-    for n, text in enumerate(texts, 1):
-        if n % 10_000 == 0:
-            progress.add(10_000)
+    for index, text in rest.unique("time", keep="first", maintain_order=True).iter_rows():
         try:
             parsed[text] = parse_timestamp(text)
         except ValueError as exc:
-            line = physical_line(content, frame.with_row_index().filter(pl.col("time") == text)["index"][0])
             why = str(exc) if isinstance(exc, OutOfRange) else "is not an ISO 8601 timestamp"
-            raise BadInput(f"{label}: line {line}: {column} {text!r} {why}") from None
-    keys = list(parsed)
-    return frame.select(
-        us=pl.col("time").replace_strict(keys, [parsed[k][0] for k in keys], return_dtype=pl.Int64),
-        offset=pl.col("time").replace_strict(keys, [parsed[k][1] for k in keys], return_dtype=pl.Int32),
-    )
+            raise BadInput(f"{label}: line {physical_line(content, index)}: {column} {text!r} {why}") from None
+    progress.add(rest.height)
+    known = pl.DataFrame({"time": list(parsed), "us": [v[0] for v in parsed.values()],
+                          "offset": [v[1] for v in parsed.values()]},
+                         schema={"time": pl.String, "us": pl.Int64, "offset": pl.Int32})
+    looked_up = frame.select("time").join(known, on="time", how="left", maintain_order="left")
+    return pl.DataFrame({"us": times["us"].zip_with(usable, looked_up["us"]),
+                         "offset": times["offset"].zip_with(usable, looked_up["offset"])})

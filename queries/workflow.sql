@@ -32,9 +32,14 @@ GROUP BY src, dst ORDER BY n DESC, src, dst;
 -- $session_gap: seconds without activity that end a session (default: 180)
 SELECT variant, count(*) AS n, avg(steps) AS steps, avg(seconds) AS mean_s
 FROM (
-    SELECT string_agg(app, ' > ' ORDER BY start, seq) AS variant, count(*) AS steps,
+    -- Ordered by a step number from one window: a string_agg ordered by
+    -- (start, seq) itself sorts each session's rows again, twice as slow.
+    SELECT string_agg(app, ' > ' ORDER BY step) AS variant, count(*) AS steps,
            epoch(max(start)) - epoch(min(start)) AS seconds
-    FROM session_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    FROM (
+        SELECT *, row_number() OVER (PARTITION BY worker, session ORDER BY start, seq) AS step
+        FROM session_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    )
     GROUP BY worker, session
 )
 GROUP BY variant ORDER BY n DESC, variant;

@@ -56,6 +56,7 @@ def instance(path: Path, encrypted: bool = True):
     con = duckdb.connect(":memory:", config=INSTANCE_CONFIG)
     try:
         statements.execute(con, "no_progress_bar")
+        statements.execute(con, "utc_session")
         statements.execute_with_path(con, "load_httpfs", {"path": httpfs_file()})
         statements.execute(con, "temp_file_encryption", {"value": encrypted})
         statements.execute(con, "temp_directory", {"dir": str(path) + ".tmp"})

@@ -145,3 +145,41 @@ def test_line_numbers_are_the_files_own_lines(db, tmp_path):
                     '1,b,not a time\n')
     result = import_log(db, path, *COLUMNS, check=False)
     assert result.returncode == 2 and "line 4:" in result.stderr, result.stderr
+
+
+def test_times_read_in_bulk_are_the_times_python_reads():
+    """The bulk reader (vectorised, for speed at millions of rows) must read
+    every text exactly as parse_timestamp (Python's fromisoformat) does, and
+    leave to it every text it does not take, so nothing is read differently."""
+    import datetime as dt
+    import random
+
+    import polars as pl
+
+    from importers.common import OutOfRange, parse_timestamp
+    from importers.eventlog import _vectorised
+
+    texts = ["2024-02-29T12:00:00Z", "2023-02-29T12:00:00", "2024-01-01T24:00:00", "2024-01-01T00:00:60",
+             "2024-13-01T00:00:00", "2024-04-31 10:00", "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+23:59",
+             "2010-12-30T14:32:00z", " 2010-12-30 14:32:00+01:00 ", "2000-03-01T00:00:00,5", "2024-01-01 00:00",
+             "2024-01-01T00:00:00.1234567", "1999-12-31T23:59:59.999999-00:00", "2024-01-01T00:00:00+0530"]
+    rng = random.Random(11)
+    for _ in range(5000):
+        t = dt.datetime(1990, 1, 1) + dt.timedelta(seconds=rng.randrange(35 * 365 * 86400),
+                                                   microseconds=rng.randrange(10**6))
+        frac = rng.choice(["", f".{t.microsecond:06d}", f".{t.microsecond // 1000:03d}", ",5", ".1234567"])
+        texts.append(t.strftime(f"%Y-%m-%d{rng.choice('T ')}%H:%M:%S") + frac
+                     + rng.choice(["", "Z", "+01:00", "-05:00", "+0530", "-11:45", "+14:00"]))
+    bulk = _vectorised(pl.Series(texts))
+    taken = 0
+    for text, us, offset in zip(texts, bulk["us"], bulk["offset"]):
+        try:
+            python = parse_timestamp(text)
+        except OutOfRange:
+            python = "out of range"  # the bulk reader reads it; the range check after it refuses it
+        except ValueError:
+            python = None
+        if us is not None:
+            taken += 1
+            assert python == "out of range" or (us, offset) == python, text
+    assert taken > 4900

@@ -143,10 +143,14 @@ offset_changes AS (  -- the moments the local UTC offset changed (DST, travel)
         FROM raw_events WHERE worker = $worker AND ts >= date_trunc('hour', $since) - INTERVAL 1 DAY
     ) WHERE before IS DISTINCT FROM utc_offset
 ),
-cut AS (  -- focus spans cut at hour boundaries
-    SELECT app, utc_offset AS span_offset, h AS hour,
-           greatest(start, h) AS s, least(stop, h + INTERVAL 1 HOUR) AS e, start = greatest(start, h) AS first_piece
-    FROM f, unnest(generate_series(date_trunc('hour', start), date_trunc('hour', stop), INTERVAL 1 HOUR)) AS g(h)
+cut AS (  -- focus spans cut at hour boundaries; most lie within one hour and are not cut
+    SELECT app, utc_offset AS span_offset, utc_hour(start) AS hour, start AS s, stop AS e, true AS first_piece
+    FROM f WHERE utc_hour(start) = utc_hour(stop)
+    UNION ALL
+    SELECT app, span_offset, h, greatest(start, h), least(stop, h + INTERVAL 1 HOUR), start = greatest(start, h)
+    FROM (SELECT app, utc_offset AS span_offset, start, stop,  -- unnest in the select list: as a lateral join it costs 5x more
+                 unnest(generate_series(utc_hour(start), utc_hour(stop), INTERVAL 1 HOUR)) AS h
+          FROM f WHERE utc_hour(start) <> utc_hour(stop))
 ),
 pieces AS (  -- each piece takes the offset in force when it began, so days split at local midnight
     SELECT cut.*, coalesce(o.utc_offset, cut.span_offset) AS utc_offset
@@ -166,7 +170,7 @@ active_h AS (
     WHERE hour >= date_trunc('hour', $since) AND hour < $until GROUP BY ALL
 ),
 inputs AS (
-    SELECT f.app, date_trunc('hour', e.ts) AS hour,
+    SELECT f.app, utc_hour(e.ts) AS hour,
            count(*) FILTER (WHERE e.kind = 'key_down') AS key_downs,
            count(*) FILTER (WHERE e.kind = 'mouse_down') AS clicks
     FROM (SELECT ts, kind FROM raw_events

@@ -13,6 +13,15 @@ CREATE OR REPLACE MACRO local_time(p_ts, p_offset) AS CAST(p_ts + to_seconds(p_o
 -- The worker's local day of a UTC instant (see local_time).
 CREATE OR REPLACE MACRO local_day(p_ts, p_offset) AS CAST(p_ts + to_seconds(p_offset) AS DATE);
 
+-- name: macro_utc_hour
+-- The UTC hour an instant falls in, by integer arithmetic: date_trunc on a
+-- TIMESTAMPTZ goes through the time-zone calendar and costs 20x more a row.
+CREATE OR REPLACE MACRO utc_hour(p_ts) AS make_timestamptz(epoch_us(p_ts) // 3600000000 * 3600000000);
+
+-- name: macro_utc_minute
+-- The UTC minute an instant falls in (see utc_hour).
+CREATE OR REPLACE MACRO utc_minute(p_ts) AS make_timestamptz(epoch_us(p_ts) // 60000000 * 60000000);
+
 -- name: macro_category_of
 -- The category of an app: the first rule in category_rules (lowest priority
 -- number) whose regular expression matches it in any case, else 'Other'.
@@ -90,7 +99,9 @@ SELECT worker, app, seconds FROM bounds, focus_seconds(h1, p_end, p_active_only,
 -- The focus steps in [p_start, p_end) with their session: the case for
 -- imported event logs, else a run of active spans merged across gaps shorter
 -- than p_gap seconds. seq keeps the stored order for steps at the same time.
--- A captured app following itself (after a pause, say) is dropped.
+-- A captured app following itself (after a pause, say) is dropped. Steps of a
+-- case need neither the sessions nor that check, and skip both: an ASOF join
+-- sorts its whole input even when there are no active spans to join.
 CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH f AS (
     SELECT worker, start, stop, app, case_id, utc_offset, rowid AS seq FROM spans
@@ -110,15 +121,15 @@ sess AS (
     FROM a
 ),
 tagged AS (
-    SELECT f.worker, f.start, f.stop, f.app, f.seq, f.utc_offset,
-           coalesce('case:' || f.case_id, 'session:' || s.n::VARCHAR, 'none') AS session
-    FROM f ASOF LEFT JOIN sess s ON f.worker = s.worker AND f.start >= s.start
+    SELECT f.worker, f.start, f.stop, f.app, f.seq, f.utc_offset, coalesce('session:' || s.n::VARCHAR, 'none') AS session
+    FROM (SELECT * FROM f WHERE case_id IS NULL) f ASOF LEFT JOIN sess s ON f.worker = s.worker AND f.start >= s.start
 ),
 marked AS (
     SELECT *, lag(app) OVER (PARTITION BY worker, session ORDER BY start, seq) AS prev FROM tagged
 )
-SELECT worker, session, start, stop, app, seq, utc_offset FROM marked
-WHERE NOT (session NOT LIKE 'case:%' AND prev IS NOT DISTINCT FROM app);
+SELECT worker, 'case:' || case_id AS session, start, stop, app, seq, utc_offset FROM f WHERE case_id IS NOT NULL
+UNION ALL
+SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app;
 
 -- name: macro_burst_wpm
 -- Typing bursts started in [p_start, p_end) with their duration and a

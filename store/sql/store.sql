@@ -139,6 +139,13 @@ SELECT (SELECT count(*) FROM raw_events) + (SELECT count(*) FROM batches);
 -- A connection's own setting, which its cursors inherit.
 SET enable_progress_bar = false;
 
+-- name: utc_session
+-- Every time the store stores is UTC, and local times come from the UTC offset
+-- recorded with them (local_time). The session's own time zone would
+-- otherwise be the machine's: a cast to TIMESTAMP would add it on top, and
+-- date_trunc('hour') would cut India's hours at half past.
+SET TimeZone = 'UTC';
+
 -- name: daemon_memory
 -- The daemon runs all day: hand freed memory back to the system promptly
 -- instead of keeping DuckDB's default 128 MiB cache.
@@ -155,10 +162,10 @@ INSERT INTO raw_events BY NAME SELECT * REPLACE (stored_key_class(key_class::VAR
 -- from a batch of events (registered as _counted) before it is stored.
 -- $classes: the classes counted (store.schema.CHARACTER_CLASSES)
 INSERT INTO key_counts (worker, minute, utc_offset, key_class, presses, batch_id)
-SELECT worker, date_trunc('minute', ts), min(utc_offset), key_class::VARCHAR, count(*)::INTEGER, batch_id
+SELECT worker, utc_minute(ts), min(utc_offset), key_class::VARCHAR, count(*)::INTEGER, batch_id
 FROM _counted
 WHERE kind::VARCHAR = 'key_down' AND list_contains($classes, key_class::VARCHAR)
-GROUP BY worker, date_trunc('minute', ts), key_class::VARCHAR, batch_id;
+GROUP BY worker, utc_minute(ts), key_class::VARCHAR, batch_id;
 
 -- name: insert_key_counts
 -- Per-minute presses of the classes events store as "character", by column name.
