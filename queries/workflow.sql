@@ -70,12 +70,10 @@ ORDER BY role DESC, n DESC, app;
 -- $min_n: shortest sequence (default: 2)
 -- $max_n: longest sequence, at most 5 (default: 5)
 -- $limit: how many of the most frequent (default: 50)
-SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, mean_s
+SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, total_s / occurrences AS mean_s
 FROM (
-    SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s
-    FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    SELECT * FROM ngram_counts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
     WHERE n BETWEEN $min_n::INTEGER AND $max_n::INTEGER
-    GROUP BY n, a1, a2, a3, a4, a5
     ORDER BY occurrences DESC, total_s DESC
     LIMIT $limit::INTEGER
 )
@@ -91,14 +89,11 @@ ORDER BY occurrences DESC, total_s DESC, sequence;
 -- $session_gap: seconds without activity that end a session (default: 180)
 -- $min_count: fewest occurrences to count as recurring (default: 5)
 -- $limit: how many candidates (default: 20)
-SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s, mean_s, days
+SELECT concat_ws(' > ', a1, a2, a3, a4, a5) AS sequence, n AS length, occurrences, total_s,
+       total_s / occurrences AS mean_s, days
 FROM (
-    SELECT n, a1, a2, a3, a4, a5, count(*) AS occurrences, sum(seconds) AS total_s, avg(seconds) AS mean_s,
-           approx_count_distinct(CAST(start AS DATE)) AS days
-    FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-    WHERE n >= 3 AND len(list_distinct([a1, a2, a3, a4, a5])) >= 3
-    GROUP BY n, a1, a2, a3, a4, a5
-    HAVING count(*) >= $min_count::INTEGER
+    SELECT * FROM ngram_counts($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+    WHERE n >= 3 AND occurrences >= $min_count::INTEGER AND len(list_distinct([a1, a2, a3, a4, a5])) >= 3
     ORDER BY total_s DESC
     LIMIT $limit::INTEGER
 )
@@ -114,12 +109,13 @@ ORDER BY total_s DESC, sequence;
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
 WITH wanted AS (SELECT string_split($sequence, ' > ') AS apps)
-SELECT g.start, local_time(g.start, g.utc_offset) AS local_start, g.seconds
-FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
-CROSS JOIN wanted
-WHERE g.n = len(wanted.apps) AND g.a1 = wanted.apps[1] AND g.a2 = wanted.apps[2]
-  AND g.a3 IS NOT DISTINCT FROM wanted.apps[3] AND g.a4 IS NOT DISTINCT FROM wanted.apps[4]
-  AND g.a5 IS NOT DISTINCT FROM wanted.apps[5]
+SELECT g.start, local_time(g.start, g.utc_offset) AS local_start,
+       epoch(CASE len(w.apps) WHEN 2 THEN g.e2 WHEN 3 THEN g.e3 WHEN 4 THEN g.e4 ELSE g.e5 END) - epoch(g.start) AS seconds
+FROM step_runs($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE) g
+CROSS JOIN wanted w
+WHERE len(w.apps) BETWEEN 2 AND 5 AND g.a1 = w.apps[1] AND g.a2 = w.apps[2]
+  AND (len(w.apps) < 3 OR g.a3 = w.apps[3]) AND (len(w.apps) < 4 OR g.a4 = w.apps[4])
+  AND (len(w.apps) < 5 OR g.a5 = w.apps[5])
 ORDER BY g.start DESC;
 
 -- name: ping_pong
@@ -130,9 +126,9 @@ ORDER BY g.start DESC;
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
 SELECT a1 AS app, a2 AS other, concat_ws(' > ', a1, a2, a3) AS sequence,
-       count(*) AS loops, sum(seconds) AS total_s, avg(seconds) AS mean_s
-FROM ngrams($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-WHERE n = 3 AND a1 = a3
+       count(*) AS loops, sum(epoch(e3) - epoch(start)) AS total_s, avg(epoch(e3) - epoch(start)) AS mean_s
+FROM step_runs($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+WHERE a3 IS NOT NULL AND a1 = a3
 GROUP BY a1, a2, a3
 ORDER BY loops DESC, total_s DESC, sequence;
 

@@ -26,7 +26,8 @@ READABLE = frozenset({
 })
 # Table functions a reader may call: the store's table macros, and series.
 TABLE_FUNCTIONS = frozenset({
-    "focus_seconds", "app_seconds", "session_steps", "burst_wpm", "measure_values", "ngrams",
+    "focus_seconds", "app_seconds", "session_steps", "burst_wpm", "measure_values", "ngrams", "step_runs",
+    "ngram_counts",
     "consent_latest", "hour_totals", "range", "generate_series", "unnest",
 })
 

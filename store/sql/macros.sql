@@ -182,20 +182,26 @@ SELECT worker, gap FROM (
       AND (p_worker IS NULL OR worker = p_worker)
 ) WHERE gap IS NOT NULL;
 
+-- name: macro_step_runs
+-- Every step of a session (see session_steps) with the next four: a1 is its
+-- app, a2..a5 the apps after it (NULL past the session's end), e2..e5 when
+-- those steps ended. One window over the steps gives every n-gram of 2 to 5
+-- starting at each step, so queries group or filter it once rather than
+-- stacking four copies (ngrams).
+CREATE OR REPLACE MACRO step_runs(p_start, p_end, p_worker, p_gap) AS TABLE
+SELECT worker, session, start, utc_offset, app AS a1,
+       lead(app, 1) OVER w AS a2, lead(app, 2) OVER w AS a3, lead(app, 3) OVER w AS a4, lead(app, 4) OVER w AS a5,
+       lead(stop, 1) OVER w AS e2, lead(stop, 2) OVER w AS e3, lead(stop, 3) OVER w AS e4, lead(stop, 4) OVER w AS e5
+FROM session_steps(p_start, p_end, p_worker, p_gap)
+WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq);
+
 -- name: macro_ngrams
 -- Every run of 2 to 5 consecutive steps inside a session (see
 -- session_steps): its length n, its apps a1..a5 (NULL past n), when it
 -- started and how long it took (start of the first step to the end of the
--- last). Grouping on the app columns, and joining them into text only for
--- the rows shown, keeps a year of steps fast.
+-- last), one row per run.
 CREATE OR REPLACE MACRO ngrams(p_start, p_end, p_worker, p_gap) AS TABLE
-WITH s AS (
-    SELECT worker, session, start, utc_offset, app AS a1,
-           lead(app, 1) OVER w AS a2, lead(app, 2) OVER w AS a3, lead(app, 3) OVER w AS a4, lead(app, 4) OVER w AS a5,
-           lead(stop, 1) OVER w AS e2, lead(stop, 2) OVER w AS e3, lead(stop, 3) OVER w AS e4, lead(stop, 4) OVER w AS e5
-    FROM session_steps(p_start, p_end, p_worker, p_gap)
-    WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
-)
+WITH s AS (SELECT * FROM step_runs(p_start, p_end, p_worker, p_gap))
 SELECT worker, session, start, utc_offset, 2 AS n, a1, a2, NULL::VARCHAR AS a3, NULL::VARCHAR AS a4, NULL::VARCHAR AS a5,
        epoch(e2) - epoch(start) AS seconds
 FROM s WHERE a2 IS NOT NULL
@@ -205,3 +211,26 @@ UNION ALL
 SELECT worker, session, start, utc_offset, 4, a1, a2, a3, a4, NULL, epoch(e4) - epoch(start) FROM s WHERE a4 IS NOT NULL
 UNION ALL
 SELECT worker, session, start, utc_offset, 5, a1, a2, a3, a4, a5, epoch(e5) - epoch(start) FROM s WHERE a5 IS NOT NULL;
+
+-- name: macro_ngram_counts
+-- ngrams grouped by sequence: for each run of n apps (a1..a5, NULL past n)
+-- that occurred, how often, the seconds it took in all, and on how many UTC
+-- days. One grouping-sets pass over step_runs.
+CREATE OR REPLACE MACRO ngram_counts(p_start, p_end, p_worker, p_gap) AS TABLE
+WITH g AS (
+    SELECT a1, a2, a3, a4, a5, GROUPING(a3, a4, a5) AS grouped_out, count(*) AS occurrences,
+           sum(epoch(e2) - epoch(start)) AS s2, sum(epoch(e3) - epoch(start)) AS s3,
+           sum(epoch(e4) - epoch(start)) AS s4, sum(epoch(e5) - epoch(start)) AS s5,
+           approx_count_distinct(CAST(start AS DATE)) AS days
+    FROM step_runs(p_start, p_end, p_worker, p_gap)
+    WHERE a2 IS NOT NULL
+    GROUP BY GROUPING SETS ((a1, a2), (a1, a2, a3), (a1, a2, a3, a4), (a1, a2, a3, a4, a5))
+),
+n AS (
+    SELECT *, CASE grouped_out WHEN 7 THEN 2 WHEN 3 THEN 3 WHEN 1 THEN 4 ELSE 5 END AS n FROM g
+)
+SELECT n, a1, a2, a3, a4, a5, occurrences,
+       CASE n WHEN 2 THEN s2 WHEN 3 THEN s3 WHEN 4 THEN s4 ELSE s5 END AS total_s, days
+FROM n
+-- In the set of length n, steps with no n-th app after them form a group of their own: not a run.
+WHERE CASE n WHEN 2 THEN a2 WHEN 3 THEN a3 WHEN 4 THEN a4 ELSE a5 END IS NOT NULL;
