@@ -98,6 +98,10 @@ case "${1:-}" in
       WORKPRINT_DASHBOARD_TOKEN=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')
     fi
     export WORKPRINT_DASHBOARD_TOKEN
+    # The demo the dashboard shows until you capture your own data: made here,
+    # once, so the first page never waits on it.
+    echo "run.sh: checking the demo data (python -m capture demo --if-needed)"
+    "$VENV/bin/python" -m capture demo --if-needed || echo "run.sh: no demo data (see above); the dashboard will say why" >&2
     echo "run.sh: starting the dashboard (streamlit run dashboard/server.py, which serves app.py). Open it with this link, which is your key:"
     echo "    http://127.0.0.1:$port/?token=$WORKPRINT_DASHBOARD_TOKEN"
     exec "$VENV/bin/streamlit" run dashboard/server.py "$@"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from cli import main  # noqa: E402
-from cli.capture_commands import NoPandas as _NoPandas  # noqa: E402
+from cli.lean import NoPandas as _NoPandas  # noqa: E402
 
 sys.meta_path.insert(0, _NoPandas())  # as the real daemon does: pandas stays out
 from capture.backends import x11  # noqa: E402

@@ -193,8 +193,9 @@ not which keys.
 
 How long it is kept: raw events {r.raw_days} days. The tables derived from
 them are kept {r.derived_months} months: which app had focus when (with its
-window titles, where stored), each key press's class and timing, typing
-bursts, per-minute key counts and hourly totals. Workprint then deletes them
+window titles, where stored), the order of apps within each session of
+work, each key press's class and timing, typing bursts, per-minute key
+counts and hourly totals. Workprint then deletes them
 itself, and removes them from the file. Data you import yourself is kept
 until you delete it.
 

@@ -20,7 +20,7 @@ import sys
 from store import client as store_client
 from store import paths as store_paths
 
-from . import capture_commands, query_commands
+from . import lean, query_commands
 
 
 def _parser():
@@ -28,6 +28,8 @@ def _parser():
 
     import importers
     from demo import cli as demo_cli
+
+    from . import capture_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -45,15 +47,21 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     store_paths.private_files()  # every file Workprint makes (database, WAL, log, exports) is its owner's alone
     store_client.identify("workprint-cli")  # the worker's own reads: not in the access log (store.accesslog)
-    capture_commands.keep_lean(argv)
+    lean.keep_lean(argv)
     args = _parser().parse_args(argv)
     try:
         if args.command == "query":
             return args.handler(args)
+        if args.command == "demo" and args.if_needed:  # the demo's own command, ahead of the dashboard
+            from . import capture_commands
+
+            return capture_commands.demo_if_needed(args)
         paths = store_paths.paths(args.db)
         try:
             paths.socket  # noqa: B018 - checks the private socket folder now, not mid-command
         except PermissionError as exc:
+            from . import capture_commands
+
             return capture_commands.fail(str(exc))
         return args.handler(args, paths)
     except KeyboardInterrupt:  # each command leaves its files whole; say it stopped, without a traceback
@@ -65,6 +73,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def queries_main(argv: list[str] | None = None) -> int:
-    """``python -m queries ARGS`` is ``workprint query ARGS``."""
+    """``python -m queries ARGS`` is ``workprint query ARGS``, with only the
+    query commands built: the start-up of a process that runs one query is
+    most of its time (capture's commands bring pydantic and the settings)."""
+    import argparse
+
     argv = sys.argv[1:] if argv is None else argv
-    return main(["query", *argv])
+    store_paths.private_files()
+    store_client.identify("workprint-cli")
+    lean.keep_lean(["query"])
+    parser = argparse.ArgumentParser(prog="workprint", description="Workprint: how your computer work flows")
+    query_commands.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["query", *argv])
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -9,13 +9,12 @@ in this process.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.abc
-import importlib.machinery
 import json
 import logging
 import logging.handlers
 import os
 import sys
+import time
 import tomllib
 
 from capture import control
@@ -104,40 +103,22 @@ def _same_file(stream, path) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-class NoPandas(importlib.abc.MetaPathFinder):
-    """Keeps pandas out of the daemon and the lean commands.
+def demo_if_needed(args) -> int:
+    """``demo --if-needed``: make the demo unless a current one is at its place."""
+    from store.paths import demo_db_path
 
-    pyarrow imports pandas on first use when it is installed (Streamlit brings
-    it), which costs the daemon ~55 MB of resident memory for nothing: the
-    daemon never uses pandas.
-    """
-
-    def find_spec(self, name, path, target=None):
-        """A spec whose loading fails: ``import pandas`` raises ImportError (pyarrow
-        then does without it), while a probe that only looks for it (polars'
-        ``importlib.util.find_spec``) finds something and never loads it."""
-        if name == "pandas" or name.startswith("pandas."):
-            return importlib.machinery.ModuleSpec(name, _Refused())
-        return None
-
-
-class _Refused(importlib.abc.Loader):
-    def create_module(self, spec):
-        raise ImportError(f"{spec.name} is not used here (kept out by NoPandas)")
-
-    def exec_module(self, module):  # never reached: create_module refused
-        raise ImportError(module.__name__)
-
-
-LEAN_COMMANDS = ("run", "status", "stop", "pause", "resume", "query")
-
-
-def keep_lean(argv: list[str]) -> None:
-    """Before anything is imported: the lean commands never need pandas
-    (imports and the demo use polars, which probes for it)."""
-    command = next((a for a in argv if not a.startswith("-")), None)
-    if command in LEAN_COMMANDS and "pandas" not in sys.modules:
-        sys.meta_path.insert(0, NoPandas())
+    db = demo_db_path(args.db)
+    if control.demo_ready(db):
+        print(f"demo data ready in {db}")
+        return 0
+    print(f"generating the demo data in {db} (once; the dashboard shows it until you capture your own)...", flush=True)
+    started = time.monotonic()
+    try:
+        control.ensure_demo(db)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    print(f"  done in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def cmd_run(args, paths: Paths) -> int:

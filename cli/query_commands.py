@@ -9,14 +9,15 @@ cast is refused naming the parameter and the form it takes.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 import sys
 
 import queries
 import store
-from capture import control
-from store import client, paths
+from store import client
 
 
 def add_parser(sub) -> None:
@@ -84,14 +85,70 @@ def refused_value(name: str, params: dict, error: Exception) -> str | None:
     return None
 
 
-def _write(frame, fmt: str, out) -> None:
+# --- writing a result ---------------------------------------------------------
+# Straight from the Arrow table, in the forms polars gave (what scripts of ours
+# and the worker's parse): a process that runs one query does not load polars.
+def _csv_float(v: float) -> str:
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    return repr(v)
+
+
+def _csv_text(v: str) -> str:
+    if v == "" or any(c in v for c in ',"\n\r'):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _csv_cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return _csv_text(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return _csv_float(v)
+    if isinstance(v, dt.datetime):
+        text = v.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return text + "+0000" if v.tzinfo is not None else text  # the store's times are UTC
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return _csv_text(str(v))
+
+
+def _json_cell(v):
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(v, dt.datetime):  # as polars: fractional seconds to the millisecond if that is exact
+        text = v.replace(microsecond=0).isoformat(sep="T" if v.tzinfo is not None else " ")
+        if v.microsecond:
+            us = v.microsecond
+            fraction = f".{us // 1000:03d}" if us % 1000 == 0 else f".{us:06d}"
+            text = text[:19] + fraction + text[19:]
+        return text
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def _write(table, fmt: str, out) -> None:
+    names = table.column_names
+    columns = [table.column(n).to_pylist() for n in names]
     if fmt == "csv":
-        frame.write_csv(out)
+        lines = [",".join(_csv_text(n) for n in names)]
+        lines += [",".join(_csv_cell(v) for v in row) for row in zip(*columns)]
+        out.write(("\n".join(lines) + "\n").encode())
     elif fmt == "json":
-        out.write(frame.write_json().encode())
+        rows = [{n: _json_cell(v) for n, v in zip(names, row)} for row in zip(*columns)]
+        out.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
         out.write(b"\n")
     else:
-        frame.write_parquet(out)
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out)
 
 
 def cmd_run(args) -> int:
@@ -100,9 +157,8 @@ def cmd_run(args) -> int:
               "--out FILE, or pipe it (| program, > FILE)", file=sys.stderr)
         return 2
     params = _params(args.param)
-    control.upgrade(paths.paths(args.db))  # a file from an older Workprint lacks today's macros
-    try:
-        frame = queries.run(args.name, db=args.db, **params)
+    try:  # a file from an older Workprint lacks today's macros: brought forward first
+        result = queries.table(args.name, db=args.db, upgrade=True, **params)
     except Exception as exc:
         message = refused_value(args.name, params, exc)
         if message is None:
@@ -110,10 +166,10 @@ def cmd_run(args) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     if args.out is None:
-        _write(frame, args.format, sys.stdout.buffer)
+        _write(result, args.format, sys.stdout.buffer)
         return 0
     with open(os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        _write(frame, args.format, out)
+        _write(result, args.format, out)
     return 0
 
 
@@ -122,7 +178,7 @@ def cmd_query(args) -> int:
         return cmd_list()
     try:
         return cmd_run(args)
-    except (KeyError, ValueError, store.StoreError, client.DaemonError, control.ControlError) as exc:
+    except (KeyError, ValueError, store.StoreError, client.DaemonError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2

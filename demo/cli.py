@@ -20,8 +20,9 @@ def add_parser(sub, common) -> None:
     parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
     parser.add_argument("--end", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                         help="last day of the history (default: yesterday, so nothing lies in the future)")
+    parser.add_argument("--if-needed", action="store_true",
+                        help="only if no current demo is there (what ./run.sh dashboard does before it starts)")
     parser.set_defaults(handler=run)
-
 
 
 def run(args, paths) -> int:

@@ -139,6 +139,9 @@ _ISO = (r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?
         r"(?:(Z)|([+-])(\d{2}):?(\d{2}))?$")
 
 
+TIME_SLICE = 262_144
+
+
 def _vectorised(texts):
     """(us, offset) of every text of the common shape, null where a text is
     not of that shape or not a real time (a 30 February, hour 24). Times out
@@ -183,7 +186,10 @@ def _times(frame, label: str, column: str, content: bytes, progress: Progress = 
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     progress.step("reading the times", "times", frame.height)
-    times = _vectorised(frame["time"])
+    # In slices: the parts of every text at once would take several times the column's memory.
+    texts = frame["time"]
+    times = pl.concat([_vectorised(texts.slice(i, TIME_SLICE)) for i in range(0, frame.height, TIME_SLICE)],
+                      rechunk=True)
     usable = times["us"].is_between(EARLIEST_US, latest_us()).fill_null(False)
     progress.add(int(usable.sum()))
     if usable.all():

@@ -51,5 +51,11 @@ def run(name: str, db: str | Path | None = None, **params) -> "pl.DataFrame":
     """Run the named query with ``params`` on the database; a polars DataFrame."""
     import polars as pl  # not at import time: the capture daemon's command line loads this package
 
+    return pl.from_arrow(table(name, db, **params))
+
+
+def table(name: str, db: str | Path | None = None, *, upgrade: bool = False, **params):
+    """The named query's result as an Arrow table (no polars: the command
+    line's lean path); ``upgrade`` as store.client.read."""
     query, bound = bind(name, params)
-    return pl.from_arrow(client.read(paths.paths(db), query.sql, bound))
+    return client.read(paths.paths(db), query.sql, bound, checked=True, upgrade=upgrade)

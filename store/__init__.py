@@ -21,41 +21,31 @@ above it. Its modules:
   the file whether the daemon runs or not
 """
 
-from .batches import known_batches, new_batch_id, write_batch, write_batches
-from .categories import edit_category_rules
-from .consent import (
-    consent_given,
-    find_text,
-    latest_consent,
-    mark_withdrawal,
-    record_consent,
-    register_text,
-    settle_withdrawal,
-    text_version,
-    withdraw,
-)
-from .db import (
-    DEMO_REFUSED,
-    Database,
-    is_demo,
-    marked_demo,
-    needs_upgrade,
-    open_read_only,
-    open_writable,
-)
-from .errors import (
-    CorruptError,
-    FileReplacedError,
-    FormatTooNewError,
-    KeyFileError,
-    KeyMissingError,
-    LockedError,
-    SchemaTooNewError,
-    StoreError,
-    UnreadableError,
-    WrongKeyError,
-)
-from .txn import transaction
+from importlib import import_module
+
+# Where each name below lives. They are imported on first use, not here: a
+# process that only reads (python -m queries) must not pay for pyarrow's
+# compute kernels, the consent ledger and the batch writer it never calls.
+_FROM = {
+    **dict.fromkeys(("known_batches", "new_batch_id", "write_batch", "write_batches"), "batches"),
+    "edit_category_rules": "categories",
+    **dict.fromkeys(("consent_given", "find_text", "latest_consent", "mark_withdrawal", "record_consent",
+                     "register_text", "settle_withdrawal", "text_version", "withdraw"), "consent"),
+    **dict.fromkeys(("DEMO_REFUSED", "Database", "is_demo", "marked_demo", "needs_upgrade", "open_read_only",
+                     "open_writable"), "db"),
+    **dict.fromkeys(("CorruptError", "FileReplacedError", "FormatTooNewError", "KeyFileError", "KeyMissingError",
+                     "LockedError", "SchemaTooNewError", "StoreError", "UnreadableError", "WrongKeyError"), "errors"),
+    "transaction": "txn",
+}
+
+
+def __getattr__(name: str):
+    if name not in _FROM:
+        raise AttributeError(f"module 'store' has no attribute {name!r}")
+    value = getattr(import_module(f".{_FROM[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CorruptError",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import attach, guard, paths, schema, statements
+from . import attach, derive, guard, paths, schema, statements
 from .errors import (
     CorruptError,
     FileReplacedError,
@@ -90,8 +90,10 @@ def open_writable(path: Path, *, set_aside_corrupt: bool = True):
     make_private(path)
     remove_compaction_leftover(path)  # ours to remove: holding the file, nobody else is compacting it
     try:
-        schema.migrate(con)
+        found = schema.migrate(con)
         statements.install_macros(con)
+        if found < schema.STEPS_VERSION:
+            derive.rebuild_steps(con)
     except duckdb.Error as exc:  # the file opened but cannot be written (a full disk, say)
         con.close()
         error = _classify(path, exc)

@@ -163,6 +163,8 @@ def _apply(con, chosen: Selection, now: dt.datetime | None) -> dict:
         first, last = statements.execute(con, "deletion_span_range", params).fetchall()[0]
         changed["spans"] = _delete_range(con, params, workers, now or dt.datetime.now(dt.timezone.utc))
     statements.execute(con, "deletion_drop_temp")
+    for worker in workers:  # the steps follow the spans that are left, wherever they were cut
+        derive.rebuild_steps(con, worker)
     after = _rows(con)
     return {"what": chosen.what, "rows": {t: max(before[t] - after[t], 0) for t in TABLES}, "changed": changed,
             "first": _iso(first), "last": _iso(last)}

@@ -16,6 +16,7 @@ from . import statements
 from .txn import transaction
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)  # before every span
 
 _STEPS = {
     "spans": (
@@ -43,9 +44,31 @@ def refresh(con, worker: str, rebuild_from: dt.datetime | None = None) -> None:
             params = {"worker": worker, "since": since, "step": step}
             for name in names:
                 statements.execute(con, name, params)
+            if step == "spans":
+                _steps(con, worker, since)
             next_since = statements.scalar(con, next_query, params)
             if next_since is not None:
                 statements.execute(con, "derive_since_set", {**params, "since": max(next_since, since)})
+
+
+def _steps(con, worker: str, since: dt.datetime) -> None:
+    """Rebuild the steps of ``worker`` from the session holding ``since``
+    (the first span just rebuilt) on."""
+    start = statements.scalar(con, "derive_steps_from", {"worker": worker, "since": since})
+    statements.execute(con, "derive_clear_steps", {"worker": worker, "from": start})
+    statements.execute(con, "derive_steps", {"worker": worker, "from": start})
+
+
+def rebuild_steps(con, worker: str | None = None) -> None:
+    """Rebuild the steps of ``worker`` (None: everyone's) from all their spans,
+    in one transaction: after an upgrade made the table, or a deletion that
+    changed spans anywhere in the history."""
+    with transaction(con):
+        workers = [worker] if worker is not None else [
+            w for (w,) in statements.execute(con, "derive_step_workers").fetchall()]
+        statements.execute(con, "derive_drop_steps", {"worker": worker})
+        for w in workers:
+            statements.execute(con, "derive_steps", {"worker": w, "from": NEVER})
 
 
 def refresh_all(con, rebuild_from: dt.datetime | None = None) -> int:

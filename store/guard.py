@@ -22,7 +22,7 @@ from functools import lru_cache
 # tables the named queries read.
 READABLE = frozenset({
     "events", "spans", "keystrokes", "bursts", "hourly", "hourly_total", "input_totals",
-    "workers", "category_rules", "consent_log", "meta",
+    "workers", "category_rules", "consent_log", "meta", "steps",
 })
 # Table functions a reader may call: the store's table macros, and series.
 TABLE_FUNCTIONS = frozenset({

@@ -109,6 +109,16 @@ TABLES: dict[str, Table] = {
         "clicks": "mouse clicks while it had focus",
         "source": _SOURCE,
     }),
+    "steps": Table("derived", "start", "the apps you worked in, in order, grouped into sessions (runs of activity "
+                   "without a break of 3 minutes): what the workflow views read", {
+        "worker": _WORKER,
+        "session_start": "when the session the step belongs to began, UTC (empty before the first one)",
+        "step": "the step's place in its session, from 1",
+        "start": "when the app got focus, UTC",
+        "stop": "when it lost focus, UTC",
+        "utc_offset": _OFFSET,
+        "app": "the application",
+    }),
     "hourly_total": Table("derived", "hour", "per hour, all apps together", {
         "worker": _WORKER,
         "hour": "the hour, UTC",

@@ -33,7 +33,7 @@ DERIVED_MONTHS = 12
 PURGE_INTERVAL = dt.timedelta(days=1)
 
 RAW_TABLES = ("raw_events", "input_totals")
-DERIVED_TABLES = ("spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total")
+DERIVED_TABLES = ("spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total", "steps")
 TABLES = RAW_TABLES + DERIVED_TABLES
 LAST_PURGE_KEY = "last_purge"
 

@@ -59,7 +59,8 @@ KEY_CLASSES = (
 CHARACTER_CLASSES = ("letter", "digit", "punctuation")
 # The tables that hold what was recorded (not the bookkeeping: meta, batches,
 # the consent ledger, category rules): what the consent text lists.
-DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total", "input_totals")
+DATA_TABLES = ("raw_events", "spans", "keystrokes", "bursts", "key_counts", "hourly", "hourly_total", "input_totals",
+               "steps")
 EVENT_KINDS = (
     "key_down",
     "key_up",
@@ -375,8 +376,28 @@ _ACCESS_LOG = [
     )""",
 ]
 
+# Version 7: steps, the focus spans outside event-log cases in the sessions
+# the workflow queries use (runs of activity merged across gaps under 180 s),
+# each numbered within its session and a repeat of the app before it left out:
+# store/derive.py keeps it up to date as it does hourly, so a year's
+# transitions, sequences and variants read it instead of working out every
+# session again. Filled from the spans already stored right after migrating
+# (store.db.open_writable: derive.rebuild_steps).
+_STEPS = [
+    """CREATE TABLE steps (
+        worker VARCHAR NOT NULL,
+        session_start TIMESTAMPTZ,
+        step INTEGER NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        stop TIMESTAMPTZ NOT NULL,
+        utc_offset INTEGER NOT NULL,
+        app VARCHAR NOT NULL
+    )""",
+]
+STEPS_VERSION = 7
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG, _STEPS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -200,7 +200,8 @@ def test_consent_given_before_versions_counts_as_version_1_and_the_new_columns_n
     standing = control.consent_standing(paths)
     assert standing["given"] and standing["accepted_version"] == 1 and not standing["covered"]
     assert standing["more"] == ["new stored columns: key_counts.worker, key_counts.minute, key_counts.utc_offset, "
-                                "key_counts.key_class, key_counts.presses, key_counts.batch_id"]
+                                "key_counts.key_class, key_counts.presses, key_counts.batch_id, steps.worker, "
+                                "steps.session_start, steps.step, steps.start, steps.stop, steps.utc_offset, steps.app"]
     con = store.open_read_only(db)
     legacy = store.text_version(con, 1)
     con.close()

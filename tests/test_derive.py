@@ -48,15 +48,20 @@ def test_incremental_refresh_equals_one_rebuild(con, write_events, day_events, a
         return (_spans(con, at), con.execute("SELECT * FROM keystrokes ORDER BY press").fetchall(),
                 con.execute("SELECT * FROM bursts ORDER BY start").fetchall(),
                 con.execute("SELECT * FROM hourly ORDER BY hour, app").fetchall(),
-                con.execute("SELECT * FROM hourly_total ORDER BY hour").fetchall())
+                con.execute("SELECT * FROM hourly_total ORDER BY hour").fetchall(),
+                con.execute("SELECT * FROM steps ORDER BY start, step").fetchall())
 
     incremental = derived()
-    for table in ("spans", "keystrokes", "bursts", "hourly", "hourly_total", "derive_state"):
+    for table in ("spans", "keystrokes", "bursts", "hourly", "hourly_total", "steps", "derive_state"):
         con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     derive.refresh(con, "local")
     rebuilt = derived()
     assert incremental == rebuilt
     assert incremental[0] == EXPECTED_SPANS
+    # The day's sessions (gaps under 180 s merge active spans): 0-12 alone, then
+    # 200-300 and 400-4000 (a 100 s gap) as one, where Code after Code is no step.
+    assert [(s.timestamp() - at(0).timestamp() if s else None, n, app) for _, s, n, _, _, _, app in incremental[5]] == [
+        (0, 1, "Code"), (0, 2, "Firefox"), (200, 1, "Code")]
 
 
 def test_a_killed_daemon_leaves_no_span_running_on(con, write_events, at):

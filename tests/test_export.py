@@ -52,6 +52,7 @@ def test_parquet_holds_every_table_and_row(writable_day_db):
     assert done["tables"] == stored and stored["access_log"] == 1  # the export's own entry is in its snapshot
     assert sorted(p.name for p in out.iterdir()) == sorted([f"{t}.parquet" for t in stored] + ["manifest.json"])
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # as the store's own connections are: times compare as text
     exported = con.execute("SELECT * FROM read_parquet($f)", {"f": str(out / "raw_events.parquet")}).fetchall()
     original = connect(writable_day_db, read_only=True)
     held = original.execute("SELECT * FROM raw_events").fetchall()

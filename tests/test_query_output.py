@@ -21,7 +21,7 @@ from testkit import ROOT
 
 # Focus steps of an imported event log, 20 to a case: `automation_candidates`
 # (every 3- to 5-step sequence of every case) takes about 3 s on them here, alone.
-STEPS = 900_000
+STEPS = 2_400_000
 BAR_SECONDS = 2.0  # DuckDB's progress_bar_time
 
 
@@ -113,3 +113,69 @@ def test_every_connection_has_the_progress_bar_off(db):
     result = _python(SETTINGS, str(db))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"writer": False, "reader": False, "client": False, "daemon reader": False}
+
+
+@pytest.mark.parametrize("name, params", [
+    ("timeline", ["start=2026-11-26", "end=2026-11-27"]),  # UTC and local times, text, seconds
+    ("daily_activity", []), ("data_range", []), ("has_data", []),  # dates, small integers, a boolean
+    ("sequences", []), ("app_categories", []),
+])
+def test_the_command_line_writes_what_polars_wrote(dashboard_db, name, params):
+    """The command line writes results straight from Arrow (a process that runs
+    one query no longer loads polars): every value in the forms polars gave,
+    so scripts that read them do not change. Floats are compared as numbers
+    (Python may write a tiny one as 1e-05 where polars wrote 0.00001)."""
+    import queries
+
+    frame = queries.run(name, db=dashboard_db, **dict(p.split("=") for p in params))
+    assert frame.height > 0
+    base = [sys.executable, "-m", "queries", "run", name, "--db", str(dashboard_db), *(f"--param={p}" for p in params)]
+    out = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    floats = [i for i, t in enumerate(frame.dtypes) if t.is_float()]
+    ours, theirs = (list(csv.reader(io.StringIO(text))) for text in (out, frame.write_csv()))
+    assert len(ours) == len(theirs) == frame.height + 1 and ours[0] == theirs[0]
+    for mine, polars_row in zip(ours[1:], theirs[1:]):
+        for i, (a, b) in enumerate(zip(mine, polars_row, strict=True)):
+            assert (float(a) == float(b)) if i in floats and a and b else a == b, (mine, polars_row)
+    out = subprocess.run([*base, "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == json.loads(frame.write_json())
+    imported = subprocess.run([sys.executable, "-X", "importtime", *base[1:]], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stderr
+    assert "| polars\n" not in imported and "| pyarrow.compute\n" not in imported
+
+
+def test_every_value_is_written_as_polars_wrote_it():
+    """The writer, value by value against polars, on what the store returns:
+    text that needs quoting (or is empty), times to the microsecond, to the
+    millisecond and whole, UTC and local, dates, booleans, nulls."""
+    import datetime as dt
+    import random
+
+    import polars as pl
+
+    from cli.query_commands import _write
+
+    rng = random.Random(3)
+    utc = dt.timezone.utc
+    n = 2000
+
+    def moment():
+        us = rng.choice([0, 1000 * rng.randrange(1, 1000), rng.randrange(1, 10**6)])
+        return dt.datetime(2020, 1, 1) + dt.timedelta(seconds=rng.randrange(10**8), microseconds=us)
+
+    def maybe(value):
+        return None if rng.random() < 0.1 else value
+
+    frame = pl.DataFrame({
+        "text": [maybe(rng.choice(["", "a", "x,y", 'say "hi"', "two\nlines", "cr\rhere", "Zoë", " pad "])) for _ in range(n)],
+        "at": [maybe(moment().replace(tzinfo=utc)) for _ in range(n)],
+        "local": [maybe(moment()) for _ in range(n)],
+        "day": [maybe(moment().date()) for _ in range(n)],
+        "flag": [maybe(rng.random() < 0.5) for _ in range(n)],
+        "count": [maybe(rng.randrange(-10**12, 10**12)) for _ in range(n)],
+    }, schema={"text": pl.String, "at": pl.Datetime("us", "UTC"), "local": pl.Datetime("us"), "day": pl.Date,
+               "flag": pl.Boolean, "count": pl.Int64})
+    for fmt, theirs in (("csv", frame.write_csv()), ("json", frame.write_json() + "\n")):
+        out = io.BytesIO()
+        _write(frame.to_arrow(), fmt, out)
+        assert out.getvalue().decode() == theirs, fmt

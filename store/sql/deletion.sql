@@ -242,6 +242,11 @@ FROM hourly JOIN _hours USING (worker, hour) GROUP BY worker, hour, source;
 -- $worker: whose rows (NULL: everyone's)
 DELETE FROM key_counts WHERE $worker IS NULL OR worker = $worker;
 
+-- name: deletion_all_steps
+-- Everything: steps.
+-- $worker: whose rows (NULL: everyone's)
+DELETE FROM steps WHERE $worker IS NULL OR worker = $worker;
+
 -- name: deletion_all_raw_events
 -- Everything: raw events.
 -- $worker: whose rows (NULL: everyone's)

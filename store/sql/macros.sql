@@ -99,14 +99,18 @@ SELECT worker, app, seconds FROM bounds, focus_seconds(h1, p_end, p_active_only,
 -- The focus steps in [p_start, p_end) with their session: the case for
 -- imported event logs, else a run of active spans merged across gaps shorter
 -- than p_gap seconds. seq keeps the stored order for steps at the same time.
--- A captured app following itself (after a pause, say) is dropped. Steps of a
--- case need neither the sessions nor that check, and skip both: an ASOF join
--- sorts its whole input even when there are no active spans to join.
+-- A captured app following itself (after a pause, say) is dropped.
+-- With the default gap of 180 s the sessions outside cases come from the
+-- steps table (store/sql/steps.sql), worked out once over the whole history:
+-- a session that began before p_start keeps its own start, so a step
+-- repeating the app of the step before it, outside the range, is not one.
+-- Steps of a case need no sessions: an ASOF join sorts its whole input even
+-- when there are no active spans to join.
 CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH f AS (
     SELECT worker, start, stop, app, case_id, utc_offset, rowid AS seq FROM spans
     WHERE kind = 'focus' AND app IS NOT NULL AND start >= p_start AND start < p_end
-      AND (p_worker IS NULL OR worker = p_worker)
+      AND (p_worker IS NULL OR worker = p_worker) AND (case_id IS NOT NULL OR p_gap <> 180)
 ),
 a AS (
     SELECT worker, start, stop,
@@ -114,7 +118,7 @@ a AS (
                 THEN 0 ELSE 1 END AS is_new
     FROM spans
     WHERE kind = 'active' AND stop > p_start - INTERVAL 1 DAY AND start < p_end
-      AND (p_worker IS NULL OR worker = p_worker)
+      AND (p_worker IS NULL OR worker = p_worker) AND p_gap <> 180
 ),
 sess AS (
     SELECT worker, start, sum(is_new) OVER (PARTITION BY worker ORDER BY start ROWS UNBOUNDED PRECEDING) AS n
@@ -129,7 +133,11 @@ marked AS (
 )
 SELECT worker, 'case:' || case_id AS session, start, stop, app, seq, utc_offset FROM f WHERE case_id IS NOT NULL
 UNION ALL
-SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app;
+SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app
+UNION ALL
+SELECT worker, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none'), start, stop, app, step, utc_offset
+FROM steps
+WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker);
 
 -- name: macro_burst_wpm
 -- Typing bursts started in [p_start, p_end) with their duration and a

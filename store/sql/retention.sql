@@ -47,6 +47,12 @@ DELETE FROM hourly WHERE hour + INTERVAL 1 HOUR <= $derived_cutoff AND ($worker 
 -- $worker: whose rows (NULL: everyone's)
 DELETE FROM hourly_total WHERE hour + INTERVAL 1 HOUR <= $derived_cutoff AND ($worker IS NULL OR worker = $worker);
 
+-- name: purge_steps
+-- Steps of sessions that ended before the cutoff (as their focus spans go).
+-- $derived_cutoff: derived rows from before this time go
+-- $worker: whose rows (NULL: everyone's)
+DELETE FROM steps WHERE stop < $derived_cutoff AND ($worker IS NULL OR worker = $worker);
+
 -- name: purge_key_counts
 -- Per-minute key counts of minutes that ended by the cutoff.
 -- $derived_cutoff: derived rows from before this time go
@@ -77,4 +83,5 @@ UNION ALL SELECT 'keystrokes', min(press), count(*) FROM keystrokes
 UNION ALL SELECT 'bursts', min(start), count(*) FROM bursts
 UNION ALL SELECT 'hourly', min(hour), count(*) FROM hourly
 UNION ALL SELECT 'hourly_total', min(hour), count(*) FROM hourly_total
-UNION ALL SELECT 'key_counts', min(minute), count(*) FROM key_counts;
+UNION ALL SELECT 'key_counts', min(minute), count(*) FROM key_counts
+UNION ALL SELECT 'steps', min(start), count(*) FROM steps;
