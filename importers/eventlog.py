@@ -108,15 +108,15 @@ def load(args, progress: Progress = QUIET) -> Prepared:
             raise BadInput(f"{label}: line {physical_line(content, empty['index'][0])}: {col} is empty")
     times = _times(frame, label, args.time, content, progress)
     table = pa.table({
-        "worker": pa.array([args.worker] * frame.height, pa.string()),
-        "kind": pa.array(["focus"] * frame.height, pa.string()),
+        "worker": _constant(args.worker, frame.height),
+        "kind": _constant("focus", frame.height),
         "start": times["us"].to_arrow().cast(TS_TYPE),
         "stop": times["us"].to_arrow().cast(TS_TYPE),
         "utc_offset": times["offset"].to_arrow().cast(pa.int32()),
-        "app": frame["activity"].to_arrow().cast(pa.string()),
+        "app": frame["activity"].to_arrow(),  # string views: DuckDB reads them without a copy
         "title": pa.nulls(frame.height, pa.string()),
-        "case_id": frame["case"].to_arrow().cast(pa.string()),
-        "source": pa.array([SOURCE] * frame.height, pa.string()),
+        "case_id": frame["case"].to_arrow(),
+        "source": _constant(SOURCE, frame.height),
     })
     first, last = int(times["us"].min()), int(times["us"].max())
     context = (args.worker, args.case, args.activity, args.time)
@@ -139,7 +139,7 @@ _ISO = (r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?
         r"(?:(Z)|([+-])(\d{2}):?(\d{2}))?$")
 
 
-TIME_SLICE = 262_144
+TIME_SLICE = 65_536
 
 
 def _vectorised(texts):
@@ -175,6 +175,13 @@ def _vectorised(texts):
         us=pl.when(valid).then(local_us - offset * 1_000_000),
         offset=pl.when(valid).then(offset).cast(pl.Int32),
     )
+
+
+def _constant(value: str, n: int) -> pa.Array:
+    """``value`` n times, as one dictionary entry and n zero indices (the store reads it as text)."""
+    import numpy as np
+
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
 
 def _times(frame, label: str, column: str, content: bytes, progress: Progress = QUIET):

@@ -35,7 +35,7 @@ _FROM = {
                      "open_writable"), "db"),
     **dict.fromkeys(("CorruptError", "FileReplacedError", "FormatTooNewError", "KeyFileError", "KeyMissingError",
                      "LockedError", "SchemaTooNewError", "StoreError", "UnreadableError", "WrongKeyError"), "errors"),
-    "transaction": "txn",
+    **dict.fromkeys(("transaction", "memory_limit"), "txn"),
 }
 
 
@@ -76,6 +76,7 @@ __all__ = [
     "open_writable",
     "record_consent",
     "settle_withdrawal",
+    "memory_limit",
     "transaction",
     "withdraw",
     "write_batch",

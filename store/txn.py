@@ -78,3 +78,16 @@ def trial(con):
     finally:
         with _open_lock:
             _open.discard(id(con))
+
+
+@contextmanager
+def memory_limit(con, limit: str):
+    """``with memory_limit(con, '384MB'):`` DuckDB keeps within ``limit`` for
+    the block (spilling beyond it), then back to its own default."""
+    from . import statements
+
+    statements.execute(con, "memory_limit", {"limit": limit})
+    try:
+        yield
+    finally:
+        statements.execute(con, "memory_limit_reset")

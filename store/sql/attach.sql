@@ -42,3 +42,14 @@ USE workprint;
 -- name: database_encrypted
 -- True if the attached file is encrypted.
 SELECT encrypted FROM duckdb_databases() WHERE database_name = 'workprint';
+
+-- name: memory_limit
+-- How much memory DuckDB may hold before it spills to (encrypted) temporary
+-- files beside the database: an import keeps to it, so a large log does not
+-- take the machine's memory (store.txn.memory_limit).
+-- $limit: e.g. '384MB'
+SET memory_limit = $limit;
+
+-- name: memory_limit_reset
+-- DuckDB's own limit again (80% of the machine's memory).
+RESET memory_limit;
