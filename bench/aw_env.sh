@@ -9,12 +9,6 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="$HERE/.aw-venv"
-BASE="${AW_BASE_PYTHON:-}"
-if [ -z "$BASE" ]; then
-  for c in python3.11 /root/.pyenv/versions/3.11.7/bin/python python3; do
-    if command -v "$c" >/dev/null 2>&1; then BASE="$c"; break; fi
-  done
-fi
 
 # aw-server 0.12.0 only says flask>=2.2,<3 and werkzeug>=2.3.3,<3; left alone pip
 # picks combinations that do not start, so everything that matters is pinned.
@@ -23,19 +17,6 @@ PINS=(
   peewee==3.19.0 Flask==2.2.5 Werkzeug==2.3.8 flask-restx==1.3.2 flask-cors==6.0.5
 )
 
-CHECK='
-import importlib.metadata as m, sys
-want = dict(p.split("==") for p in sys.argv[1:])
-have = {k: m.version(k) for k in want}
-sys.exit(0 if all(have[k] == v for k, v in want.items()) else 1)
-'
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "$CHECK" "${PINS[@]}" 2>/dev/null; then
-  echo "aw-env: $VENV already set up" >&2
-else
-  echo "aw-env: creating $VENV with $BASE" >&2
-  "$BASE" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
-  "$VENV/bin/python" -c "$CHECK" "${PINS[@]}"
-  "$VENV/bin/python" -c 'import aw_server, aw_datastore, aw_query' # imports cleanly
-fi
-echo "$VENV/bin/python"
+# shellcheck source=bench/peer_venv.sh
+. "$HERE/peer_venv.sh"
+peer_venv aw-env "$VENV" "${AW_BASE_PYTHON:-}" "aw_server, aw_datastore, aw_query" "${PINS[@]}"

@@ -10,12 +10,6 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="$HERE/.pm4py-venv"
-BASE="${PM4PY_BASE_PYTHON:-}"
-if [ -z "$BASE" ]; then
-  for c in python3.11 /root/.pyenv/versions/3.11.7/bin/python python3; do
-    if command -v "$c" >/dev/null 2>&1; then BASE="$c"; break; fi
-  done
-fi
 
 # pm4py 2.7.23.11 is the newest on PyPI (when written). Its requirements are unpinned
 # (pandas, numpy, scipy, ...); its own tested set, the [stable] extra, needs Python 3.12
@@ -27,19 +21,6 @@ PINS=(
   scipy==1.17.1 networkx==3.6.1 lxml==6.1.3
 )
 
-CHECK='
-import importlib.metadata as m, sys
-want = dict(p.split("==") for p in sys.argv[1:])
-have = {k: m.version(k) for k in want}
-sys.exit(0 if all(have[k] == v for k, v in want.items()) else 1)
-'
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "$CHECK" "${PINS[@]}" 2>/dev/null; then
-  echo "pm4py-env: $VENV already set up" >&2
-else
-  echo "pm4py-env: creating $VENV with $BASE" >&2
-  "$BASE" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
-  "$VENV/bin/python" -c "$CHECK" "${PINS[@]}"
-  "$VENV/bin/python" -c 'import pm4py, pandas' >/dev/null # imports cleanly (pm4py prints a banner)
-fi
-echo "$VENV/bin/python"
+# shellcheck source=bench/peer_venv.sh
+. "$HERE/peer_venv.sh"
+peer_venv pm4py-env "$VENV" "${PM4PY_BASE_PYTHON:-}" "pm4py, pandas" "${PINS[@]}"
