@@ -11,6 +11,8 @@
    the live aw-server's REST API (python -m capture import activitywatch URL),
    checks both give the same seconds per app as aw-server (within 1 s), and
    times `app_time` with active_only for the same periods.
+   It also times the same query as a whole `python -m queries run app_time`
+   process (start-up included), as a worker runs it from a shell.
 3. Imports --year-days of data into Workprint alone and times the full range.
 Prints both timings and their ratio.
 """
@@ -56,6 +58,21 @@ def workprint_query(db: Path, start: datetime, end: datetime, runs: int) -> tupl
     return statistics.median(times), dict(zip(table.column("app").to_pylist(), table.column("seconds").to_pylist()))
 
 
+def workprint_cli(db: Path, start: datetime, end: datetime, runs: int) -> tuple[float, dict]:
+    """`python -m queries run app_time` as a whole process (interpreter start,
+    imports, opening the file, the query, CSV out): median seconds, per app."""
+    argv = [sys.executable, "-m", "queries", "run", "app_time", "--db", str(db), "--param", f"start={start.isoformat()}",
+            "--param", f"end={end.isoformat()}", "--param", "active_only=true"]
+    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)  # warm the page cache
+    times, out = [], ""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        times.append(time.perf_counter() - t0)
+    rows = [line.split(",") for line in out.splitlines()[1:]]
+    return statistics.median(times), {app: float(seconds) for app, seconds in rows}
+
+
 def aw_query(port: int, start: datetime, end: datetime, runs: int) -> tuple[float, dict]:
     body = {"timeperiods": [f"{start.isoformat()}/{end.isoformat()}"], "query": aw.query_text(True)}
     times, result = [], None
@@ -65,6 +82,10 @@ def aw_query(port: int, start: datetime, end: datetime, runs: int) -> tuple[floa
         times.append(time.perf_counter() - t0)
     per_app = {e["data"]["app"]: e["duration"] for e in result[0]}
     return statistics.median(times), per_app
+
+
+def ratio_text(theirs: float, ours: float) -> str:
+    return f"{theirs / ours:.1f}x faster" if ours <= theirs else f"{ours / theirs:.1f}x slower"
 
 
 def worst_gap(a: dict, b: dict) -> float:
@@ -100,9 +121,13 @@ def main() -> int:
                 aw_s, aw_apps = aw_query(port, start, end, args.runs)
                 wp_s, wp_apps = workprint_query(from_file, start, end, args.runs)
                 _, live_apps = workprint_query(from_server, start, end, 1)
+                cli_s, cli_apps = workprint_cli(from_file, start, end, args.runs)
                 print(f"{days:>4} days: aw-server {aw_s * 1000:8.1f} ms, workprint {wp_s * 1000:6.1f} ms, "
                       f"{aw_s / wp_s:6.0f}x faster; largest per-app difference "
                       f"{worst_gap(aw_apps, wp_apps):.3f} s (file), {worst_gap(aw_apps, live_apps):.3f} s (live import)")
+                print(f"{'':>10}as a process (python -m queries run app_time): {cli_s * 1000:6.1f} ms, "
+                      f"{ratio_text(aw_s, cli_s)} than aw-server's query; largest per-app difference "
+                      f"{worst_gap(aw_apps, cli_apps):.3f} s")
         finally:
             aw.stop_server(proc)
         year = tmp / "year.json"

@@ -178,9 +178,8 @@ def write(con, prepared: Prepared, progress: Progress = QUIET) -> str:
             return f"{prepared.label}: already imported, nothing written"
         workers = workers or set(prepared.workers)
         progress.step("updating the derived tables", "workers", len(workers))
-        for worker in sorted(workers):
-            derive.refresh(con, worker, rebuild_from=us_to_datetime(prepared.workers[worker]))
-            progress.add(1)
+        derive.refresh_many(con, {w: us_to_datetime(prepared.workers[w]) for w in workers})
+        progress.add(len(workers))
     return summary(prepared, written, workers, partly_known=partly_known)
 
 
