@@ -183,6 +183,23 @@ def test_a_deleted_range_stays_empty_after_the_next_derivation(writable_day_db, 
     assert code == pytest.approx((10 - 1) + (300 - 205) + (1000 - 400) + (4000 - 2000) + (4200 - 4101))
 
 
+def test_bursts_cut_by_a_deletion_are_the_bursts_of_what_is_left(writable_day_db, at):
+    """A range through a typing burst: the bursts rebuilt along the cut are what
+    deriving them from the keystrokes left gives (printable keys counted as
+    stored since schema 5, "character"; it once counted letters, of which none
+    are stored)."""
+    con = store.open_writable(writable_day_db)
+    deletion.delete(con, at(2.9), at(3.02), now=at(5000))  # the second press of the day's first burst
+    cut = con.execute("SELECT * FROM bursts ORDER BY start").fetchall()
+    con.execute("DELETE FROM bursts")
+    con.execute("DELETE FROM derive_state WHERE step = 'bursts'")
+    derive.refresh(con, "local")
+    rebuilt = con.execute("SELECT * FROM bursts ORDER BY start").fetchall()
+    con.close()
+    # The cut ends the burst: the press before it and the one after are bursts of one key each.
+    assert cut == rebuilt and [(keys, printable) for *_, keys, printable, _ in cut] == [(1, 1), (1, 1), (1, 1)]
+
+
 def test_deleting_an_app_removes_its_time_and_what_was_typed_in_it(writable_day_db):
     db = writable_day_db
     con = store.open_writable(db)

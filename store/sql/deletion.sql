@@ -113,10 +113,11 @@ WHERE b.worker = r.worker AND b.case_id IS NOT DISTINCT FROM r.case_id AND b.sta
 -- Bursts again from the keystrokes that remain (as derive_bursts does).
 INSERT INTO bursts
 SELECT worker, case_id, min(press), max(press), any_value(utc_offset), count(*),
-       count(*) FILTER (WHERE key_class IN ('letter', 'digit', 'punctuation', 'space')),
+       count(*) FILTER (WHERE key_class IN ('character', 'space')),
        count(*) FILTER (WHERE key_class = 'backspace')
 FROM (
-    SELECT k.*, sum(k.new_burst::INTEGER) OVER (PARTITION BY k.worker, k.case_id ORDER BY k.press, k.release
+    SELECT k.*, sum(k.new_burst::INTEGER) OVER (PARTITION BY k.worker, k.case_id
+                                                ORDER BY k.press, k.release, k.key_class, k.utc_offset, k.new_burst DESC
                                                 ROWS UNBOUNDED PRECEDING) AS burst
     FROM keystrokes k JOIN _burst_redo r
       ON k.worker = r.worker AND k.case_id IS NOT DISTINCT FROM r.case_id AND k.press >= r.since
