@@ -53,7 +53,7 @@ BASELINES = {
                    "WHERE dst IS NOT NULL GROUP BY ALL",
     "app_time": "SELECT app, sum(epoch(least(stop, $end)) - epoch(greatest(start, $start))) AS seconds FROM spans "
                 "WHERE kind = 'focus' AND stop > $start AND start < $end GROUP BY app",
-    "event_counts": "SELECT kind, count(*) AS n FROM raw_events WHERE ts >= $start AND ts < $end GROUP BY kind",
+    "event_counts": "SELECT kind, count(*) AS n FROM events WHERE ts >= $start AND ts < $end GROUP BY kind",
     "daily_activity": "SELECT CAST(hour AS DATE) AS day, sum(active_s) AS active_s FROM hourly_total "
                       "WHERE hour >= $start AND hour < $end GROUP BY ALL",
 }

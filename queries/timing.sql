@@ -24,15 +24,20 @@ wpm AS (
         WHERE keys >= $min_keys::INTEGER AND wpm IS NOT NULL
         GROUP BY worker
     )
+),
+iki_median AS (  -- exact, without sorting every interval (measure_quantiles)
+    SELECT q FROM measure_quantiles('iki', $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, [0.5])
 )
-SELECT avg(iki_ms) FILTER (WHERE NOT new_burst) AS iki_mean_ms,
-       median(iki_ms) FILTER (WHERE NOT new_burst) AS iki_median_ms,
-       avg(hold_ms) AS hold_mean_ms,
-       count(*) FILTER (WHERE NOT new_burst AND rollover) / nullif(count(*) FILTER (WHERE NOT new_burst), 0) AS rollover,
-       count(*) FILTER (WHERE key_class = 'backspace') / nullif(count(*), 0) AS backspace_share,
-       any_value(wpm.wpm) AS wpm,
-       count(*) AS keystrokes
-FROM k, wpm;
+SELECT t.iki_mean_ms, iki_median.q[1] AS iki_median_ms, t.hold_mean_ms, t.rollover, t.backspace_share, wpm.wpm,
+       t.keystrokes
+FROM (  -- the key presses' own figures first: one row to join, not one per press
+    SELECT avg(iki_ms) FILTER (WHERE NOT new_burst) AS iki_mean_ms,
+           avg(hold_ms) AS hold_mean_ms,
+           count(*) FILTER (WHERE NOT new_burst AND rollover) / nullif(count(*) FILTER (WHERE NOT new_burst), 0) AS rollover,
+           count(*) FILTER (WHERE key_class = 'backspace') / nullif(count(*), 0) AS backspace_share,
+           count(*) AS keystrokes
+    FROM k
+) t, wpm, iki_median;
 
 -- name: distribution
 -- A histogram of one timing $measure (see measure_values: iki, hold,
@@ -62,8 +67,10 @@ FROM b ORDER BY bin;
 -- $worker: one worker's id, or null for every worker (default: null)
 SELECT n, mean, q[1] AS p10, q[2] AS p25, q[3] AS p50, q[4] AS p75, q[5] AS p90, q[6] AS p99
 FROM (
-    SELECT count(*) AS n, avg(v) AS mean, quantile_cont(v, [0.10, 0.25, 0.50, 0.75, 0.90, 0.99]) AS q
-    FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
+    SELECT count(*) AS n, avg(v) AS mean FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
+), (
+    SELECT any_value(q) AS q
+    FROM measure_quantiles($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, [0.10, 0.25, 0.50, 0.75, 0.90, 0.99])
 );
 
 -- name: measure_sample
@@ -74,8 +81,29 @@ FROM (
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $n: at most this many values (default: 20000)
-SELECT v FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
-ORDER BY hash(v, worker) LIMIT $n::INTEGER;
+-- The values with the $n smallest hashes: those below a hash threshold
+-- expected to keep 1.5 x $n + 1000 of them, then sorted (DuckDB sorts all of
+-- a year's values for a LIMIT given as a parameter); if fewer than $n passed,
+-- all of them, sorted. Either way the same values, in the same order.
+WITH counted AS (
+    SELECT count(*) AS total FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
+),
+kept AS (
+    SELECT v, hash(v, worker) AS h
+    FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker), counted
+    WHERE counted.total <= $n::INTEGER * 1.5 + 1000
+       OR hash(v, worker) <= (($n::INTEGER * 1.5 + 1000) / counted.total * 18446744073709551615)::UBIGINT
+),
+enough AS (
+    SELECT count(*) >= least($n::INTEGER, (SELECT total FROM counted)) AS ok FROM kept
+)
+SELECT v FROM (
+    SELECT v, h FROM kept WHERE (SELECT ok FROM enough)
+    UNION ALL
+    SELECT v, hash(v, worker) FROM measure_values($measure, $start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker)
+    WHERE NOT (SELECT ok FROM enough)
+)
+ORDER BY h LIMIT $n::INTEGER;
 
 -- name: typing_bursts
 -- Typing bursts per local day: how many, their mean length (keys and

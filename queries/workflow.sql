@@ -13,15 +13,10 @@
 -- $end: until this time (default: infinity)
 -- $worker: one worker's id, or null for every worker (default: null)
 -- $session_gap: seconds without activity that end a session (default: 180)
-WITH steps AS (
-    SELECT * FROM session_steps($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
-),
-pairs AS (
-    SELECT app AS src, lead(app) OVER w AS dst, epoch(lead(start) OVER w) - epoch(start) AS dt
-    FROM steps WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
-)
-SELECT src, dst, count(*) AS n, avg(dt) AS mean_s, median(dt) AS median_s
-FROM pairs WHERE dst IS NOT NULL
+SELECT a1 AS src, a2 AS dst, count(*) AS n, avg(epoch(s2) - epoch(start)) AS mean_s,
+       median(epoch(s2) - epoch(start)) AS median_s
+FROM step_pairs($start::TIMESTAMPTZ, $end::TIMESTAMPTZ, $worker, $session_gap::DOUBLE)
+WHERE a2 IS NOT NULL
 GROUP BY src, dst ORDER BY n DESC, src, dst;
 
 -- name: variants

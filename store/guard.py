@@ -26,9 +26,9 @@ READABLE = frozenset({
 })
 # Table functions a reader may call: the store's table macros, and series.
 TABLE_FUNCTIONS = frozenset({
-    "focus_seconds", "app_seconds", "session_steps", "burst_wpm", "measure_values", "ngrams", "step_runs",
-    "ngram_counts",
-    "consent_latest", "hour_totals", "range", "generate_series", "unnest",
+    "focus_seconds", "app_seconds", "session_steps", "worked_out_steps", "step_pairs", "step_runs", "ngrams",
+    "ngram_counts", "burst_wpm", "measure_values", "measure_quantiles", "consent_latest", "hour_totals", "range",
+    "generate_series", "unnest",
 })
 
 LOCKED_DOWN = (

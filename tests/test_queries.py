@@ -17,7 +17,7 @@ import store
 from queries import stats
 from store import derive
 from store import events as ev
-from testkit import ROOT, cli, copy_db, shared
+from testkit import ROOT, cli, copy_db, rows, shared
 
 S = 1_000_000_000  # nanoseconds per second
 LETTER = ev.KEY_CLASS_INDEX["letter"]
@@ -349,3 +349,28 @@ def test_cli_upgrades_a_file_from_an_older_workprint(db):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "category,seconds,apps"
     assert not store.needs_upgrade(store.open_read_only(db))
+
+
+def test_the_sample_is_the_values_with_the_smallest_hashes_whichever_way_it_is_found(db):
+    """measure_sample keeps the values below a hash threshold before sorting
+    (a parameter LIMIT sorts everything), and sorts all of them when fewer
+    than $n passed: either way exactly the plain ORDER BY hash LIMIT n. Two
+    dwell lengths, one whose hash lies below every threshold here and one
+    above: n = 5000 is met by the first alone, n = 6000 is not."""
+
+    con = store.open_writable(db)
+    hashes = dict(con.execute("SELECT v, hash(v::DOUBLE, 'local') FROM range(1, 400) t(v)").fetchall())
+    small = min(hashes, key=hashes.get)
+    large = next(v for v, h in hashes.items() if h > 0.95 * 2**64)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    con.execute("""INSERT INTO spans SELECT 'local', 'focus', $t0 + to_seconds(i * 1000),
+                          $t0 + to_seconds(i * 1000 + CASE WHEN i < 5000 THEN $small ELSE $large END),
+                          0, 'Code', NULL, NULL, 'test', 1 FROM range(15000) t(i)""",
+                {"t0": t0, "small": small, "large": large})
+    con.close()
+    plain = ("SELECT v FROM measure_values('dwell', '-infinity'::TIMESTAMPTZ, 'infinity'::TIMESTAMPTZ, NULL) "
+             "ORDER BY hash(v, worker) LIMIT $n")
+    for n, larges in ((5000, 0), (6000, 1000), (20000, 10000)):
+        sample = run(db, "measure_sample", measure="dwell", n=n)["v"].to_list()
+        assert sample == [v for (v,) in rows(db, plain, {"n": n})]
+        assert sample.count(float(large)) == larges

@@ -95,18 +95,16 @@ SELECT worker, app, seconds FROM bounds, focus_seconds(p_start, CASE WHEN h0 < h
 UNION ALL
 SELECT worker, app, seconds FROM bounds, focus_seconds(h1, p_end, p_active_only, p_worker) WHERE h0 < h1;
 
--- name: macro_session_steps
--- The focus steps in [p_start, p_end) with their session: the case for
--- imported event logs, else a run of active spans merged across gaps shorter
--- than p_gap seconds. seq keeps the stored order for steps at the same time.
--- A captured app following itself (after a pause, say) is dropped.
--- With the default gap of 180 s the sessions outside cases come from the
--- steps table (store/sql/steps.sql), worked out once over the whole history:
--- a session that began before p_start keeps its own start, so a step
--- repeating the app of the step before it, outside the range, is not one.
--- Steps of a case need no sessions: an ASOF join sorts its whole input even
--- when there are no active spans to join.
-CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
+-- name: macro_worked_out_steps
+-- The focus steps in [p_start, p_end) that session_steps works out from the
+-- spans rather than reads from the steps table: every step of an event-log
+-- case (its session is the case: no sessions to work out, and an ASOF join
+-- sorts its whole input even when there are no active spans to join), and,
+-- for a gap other than the default 180 s, every other step, in runs of active
+-- spans merged across gaps shorter than p_gap seconds (an app following
+-- itself, after a pause say, is not a step). seq keeps the stored order for
+-- steps at the same time.
+CREATE OR REPLACE MACRO worked_out_steps(p_start, p_end, p_worker, p_gap) AS TABLE
 WITH f AS (
     SELECT worker, start, stop, app, case_id, utc_offset, rowid AS seq FROM spans
     WHERE kind = 'focus' AND app IS NOT NULL AND start >= p_start AND start < p_end
@@ -133,7 +131,19 @@ marked AS (
 )
 SELECT worker, 'case:' || case_id AS session, start, stop, app, seq, utc_offset FROM f WHERE case_id IS NOT NULL
 UNION ALL
-SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app
+SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app;
+
+-- name: macro_session_steps
+-- The focus steps in [p_start, p_end) with their session: the case for
+-- imported event logs, else a run of active spans merged across gaps shorter
+-- than p_gap seconds. seq keeps the stored order for steps at the same time.
+-- A captured app following itself (after a pause, say) is dropped.
+-- With the default gap of 180 s the sessions outside cases come from the
+-- steps table (store/sql/steps.sql), worked out once over the whole history:
+-- a session that began before p_start keeps its own start, so a step
+-- repeating the app of the step before it, outside the range, is not one.
+CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
+SELECT * FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
 UNION ALL
 SELECT worker, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none'), start, stop, app, step, utc_offset
 FROM steps
@@ -190,18 +200,83 @@ SELECT worker, gap FROM (
       AND (p_worker IS NULL OR worker = p_worker)
 ) WHERE gap IS NOT NULL;
 
+-- name: macro_measure_quantiles
+-- Exact quantiles p_qs (a list, e.g. [0.5, 0.9]) of one measure's values,
+-- as quantile_cont gives them (linear between the two values around each
+-- rank), but without its sort of every value (a second or more for a
+-- worker-year of key presses): the values are counted into log-spaced
+-- buckets, 100 a factor of e (zero and below in one), the bucket holding
+-- each wanted rank is found from the running counts, and only the values of
+-- those few buckets are ranked. One row: the list, in the order of p_qs.
+CREATE OR REPLACE MACRO measure_quantiles(p_measure, p_start, p_end, p_worker, p_qs) AS TABLE
+WITH vals AS (
+    SELECT v, CASE WHEN v > 0 THEN floor(ln(v) * 100) ELSE -1e9 END AS bucket
+    FROM measure_values(p_measure, p_start, p_end, p_worker) WHERE v IS NOT NULL
+),
+counts AS (SELECT bucket, count(*) AS k FROM vals GROUP BY bucket),
+running AS (SELECT bucket, k, sum(k) OVER (ORDER BY bucket ROWS UNBOUNDED PRECEDING) - k AS before FROM counts),
+total AS (SELECT sum(k) AS n FROM counts),
+ranks AS (  -- the two ranks (0-based) around each quantile's position h
+    SELECT q, (n - 1) * q AS h, r
+    FROM total, unnest(p_qs) AS t(q), unnest([floor((n - 1) * q)::BIGINT, floor((n - 1) * q)::BIGINT + 1]) AS u(r)
+    WHERE n > 0
+),
+hits AS (
+    SELECT ranks.*, running.bucket, ranks.r - running.before AS i
+    FROM ranks JOIN running ON ranks.r >= running.before AND ranks.r < running.before + running.k
+),
+ranked AS (
+    SELECT v, bucket, row_number() OVER (PARTITION BY bucket ORDER BY v) - 1 AS i
+    FROM vals WHERE bucket IN (SELECT bucket FROM hits)
+),
+picked AS (
+    SELECT hits.q, any_value(hits.h) AS h,
+           min(ranked.v) FILTER (WHERE hits.r = floor(hits.h)) AS below,
+           min(ranked.v) FILTER (WHERE hits.r = floor(hits.h) + 1) AS above
+    FROM hits JOIN ranked ON ranked.bucket = hits.bucket AND ranked.i = hits.i
+    GROUP BY hits.q
+)
+SELECT list(below + (h - floor(h)) * (coalesce(above, below) - below) ORDER BY list_position(p_qs, q)) AS q
+FROM picked;
+
+-- name: macro_step_pairs
+-- Every step of a session (see session_steps) with the one after it: its app
+-- a1 and start, the next app a2 and start s2 (NULL at the session's end).
+-- step_runs cut down to what the directly-follows graph needs: on an event
+-- log's millions of steps every further lead costs.
+CREATE OR REPLACE MACRO step_pairs(p_start, p_end, p_worker, p_gap) AS TABLE
+SELECT worker, start, app AS a1, lead(app) OVER w AS a2, lead(start) OVER w AS s2
+FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
+WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
+UNION ALL
+SELECT worker, start, app, lead(app) OVER k, lead(start) OVER k
+FROM steps
+WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker)
+WINDOW k AS (PARTITION BY worker, session_start ORDER BY step);
+
 -- name: macro_step_runs
 -- Every step of a session (see session_steps) with the next four: a1 is its
--- app, a2..a5 the apps after it (NULL past the session's end), e2..e5 when
--- those steps ended. One window over the steps gives every n-gram of 2 to 5
--- starting at each step, so queries group or filter it once rather than
--- stacking four copies (ngrams).
+-- app, a2..a5 the apps after it (NULL past the session's end), s2 when the
+-- next step began, e2..e5 when those steps ended. One window over the steps
+-- gives every n-gram of 2 to 5 starting at each step, so queries group or
+-- filter it once rather than stacking four copies (ngrams). The steps read
+-- from the steps table are windowed by their session's start and number:
+-- twice as fast as by the session's name.
 CREATE OR REPLACE MACRO step_runs(p_start, p_end, p_worker, p_gap) AS TABLE
 SELECT worker, session, start, utc_offset, app AS a1,
        lead(app, 1) OVER w AS a2, lead(app, 2) OVER w AS a3, lead(app, 3) OVER w AS a4, lead(app, 4) OVER w AS a5,
+       lead(start, 1) OVER w AS s2,
        lead(stop, 1) OVER w AS e2, lead(stop, 2) OVER w AS e3, lead(stop, 3) OVER w AS e4, lead(stop, 4) OVER w AS e5
-FROM session_steps(p_start, p_end, p_worker, p_gap)
-WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq);
+FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
+WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
+UNION ALL
+SELECT worker, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none'), start, utc_offset, app,
+       lead(app, 1) OVER k, lead(app, 2) OVER k, lead(app, 3) OVER k, lead(app, 4) OVER k,
+       lead(start, 1) OVER k,
+       lead(stop, 1) OVER k, lead(stop, 2) OVER k, lead(stop, 3) OVER k, lead(stop, 4) OVER k
+FROM steps
+WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker)
+WINDOW k AS (PARTITION BY worker, session_start ORDER BY step);
 
 -- name: macro_ngrams
 -- Every run of 2 to 5 consecutive steps inside a session (see
@@ -229,7 +304,7 @@ WITH g AS (
     SELECT a1, a2, a3, a4, a5, GROUPING(a3, a4, a5) AS grouped_out, count(*) AS occurrences,
            sum(epoch(e2) - epoch(start)) AS s2, sum(epoch(e3) - epoch(start)) AS s3,
            sum(epoch(e4) - epoch(start)) AS s4, sum(epoch(e5) - epoch(start)) AS s5,
-           approx_count_distinct(CAST(start AS DATE)) AS days
+           approx_count_distinct(epoch_us(start) // 86400000000) AS days  -- UTC days, without the calendar (CAST AS DATE costs 5x)
     FROM step_runs(p_start, p_end, p_worker, p_gap)
     WHERE a2 IS NOT NULL
     GROUP BY GROUPING SETS ((a1, a2), (a1, a2, a3), (a1, a2, a3, a4), (a1, a2, a3, a4, a5))
