@@ -134,21 +134,31 @@ def _json_cell(v):
     return v
 
 
-def _write(table, fmt: str, out) -> None:
-    names = table.column_names
-    columns = [table.column(n).to_pylist() for n in names]
+def _write(names: list[str], rows: list, fmt: str, out) -> None:
     if fmt == "csv":
         lines = [",".join(_csv_text(n) for n in names)]
-        lines += [",".join(_csv_cell(v) for v in row) for row in zip(*columns)]
+        lines += [",".join(_csv_cell(v) for v in row) for row in rows]
         out.write(("\n".join(lines) + "\n").encode())
-    elif fmt == "json":
-        rows = [{n: _json_cell(v) for n, v in zip(names, row)} for row in zip(*columns)]
-        out.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
-        out.write(b"\n")
     else:
+        records = [{n: _json_cell(v) for n, v in zip(names, row)} for row in rows]
+        out.write(json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode())
+        out.write(b"\n")
+
+
+def _result(name: str, db, fmt: str, params: dict):
+    """What cmd_run writes: an Arrow table for Parquet, else names and rows."""
+    if fmt == "parquet":
+        return queries.table(name, db=db, upgrade=True, **params)
+    return queries.rows(name, db=db, upgrade=True, **params)
+
+
+def _write_result(result, fmt: str, out) -> None:
+    if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        pq.write_table(table, out)
+        pq.write_table(result, out)
+    else:
+        _write(*result, fmt, out)
 
 
 def cmd_run(args) -> int:
@@ -158,7 +168,7 @@ def cmd_run(args) -> int:
         return 2
     params = _params(args.param)
     try:  # a file from an older Workprint lacks today's macros: brought forward first
-        result = queries.table(args.name, db=args.db, upgrade=True, **params)
+        result = _result(args.name, args.db, args.format, params)
     except Exception as exc:
         message = refused_value(args.name, params, exc)
         if message is None:
@@ -166,10 +176,10 @@ def cmd_run(args) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     if args.out is None:
-        _write(result, args.format, sys.stdout.buffer)
+        _write_result(result, args.format, sys.stdout.buffer)
         return 0
     with open(os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        _write(result, args.format, out)
+        _write_result(result, args.format, out)
     return 0
 
 

@@ -55,7 +55,13 @@ def run(name: str, db: str | Path | None = None, **params) -> "pl.DataFrame":
 
 
 def table(name: str, db: str | Path | None = None, *, upgrade: bool = False, **params):
-    """The named query's result as an Arrow table (no polars: the command
-    line's lean path); ``upgrade`` as store.client.read."""
+    """The named query's result as an Arrow table; ``upgrade`` as store.client.read."""
     query, bound = bind(name, params)
     return client.read(paths.paths(db), query.sql, bound, checked=True, upgrade=upgrade)
+
+
+def rows(name: str, db: str | Path | None = None, *, upgrade: bool = False, **params) -> tuple[list[str], list]:
+    """The named query's result as (column names, rows of Python values):
+    the command line's lean path, which loads neither polars nor pyarrow."""
+    query, bound = bind(name, params)
+    return client.read_rows(paths.paths(db), query.sql, bound, checked=True, upgrade=upgrade)

@@ -19,8 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from . import accesslog, db, guard, protocol
 from . import tables as stored_tables
@@ -28,6 +27,9 @@ from .db import LockedError
 from .errors import StoreError
 from .paths import Paths
 from .txn import read_only_transaction
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _client_name: str | None = None  # what this process says it is, in every request (identify)
 
@@ -84,17 +86,43 @@ def _query_daemon(paths: Paths, sql: str, params: dict, timeout: float) -> pa.Ta
         return protocol.bytes_to_table(protocol.recv_frame(sock))
 
 
-def _query_file(path: Path, sql: str, params: dict, upgrade: bool = False) -> pa.Table:
+def _open(path: Path, upgrade: bool):
     con = db.open_read_only(path)
     if upgrade and db.needs_upgrade(con):  # a file from an older Workprint: today's tables and macros first
         con.close()
         db.open_writable(path, set_aside_corrupt=False).close()
         con = db.open_read_only(path)
+    return con
+
+
+def _query_file(path: Path, sql: str, params: dict, upgrade: bool = False) -> pa.Table:
+    con = _open(path, upgrade)
     try:
         with read_only_transaction(con):
             return con.execute(sql, params or None).to_arrow_table()  # see store.server: not sql(params=)
     finally:
         con.close()
+
+
+def _rows_of_file(path: Path, sql: str, params: dict, upgrade: bool = False) -> tuple[list[str], list[tuple]]:
+    con = _open(path, upgrade)
+    try:
+        with read_only_transaction(con):
+            cursor = con.execute(sql, params or None)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        con.close()
+
+
+def read_rows(paths: Paths, sql: str, params: dict | None = None, *, checked: bool = False,
+              upgrade: bool = False) -> tuple[list[str], list[tuple]]:
+    """:func:`read`, as column names and rows of Python values: a process that
+    runs one query on the file and prints it (python -m queries) never loads
+    pyarrow, whose import is a third of its start-up."""
+    if not checked:
+        guard.check_reader_sql(sql)
+    return _retrying(lambda: _query_daemon(paths, sql, params or {}, 60.0),
+                     lambda: _rows_of_file(paths.db, sql, params or {}, upgrade), rows=True)
 
 
 def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float = 60.0, wait: float = 5.0,
@@ -118,15 +146,28 @@ def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float =
     if not checked:
         guard.check_reader_sql(sql)
     params = params or {}
+    return _retrying(lambda: _query_daemon(paths, sql, params, timeout),
+                     lambda: _query_file(paths.db, sql, params, upgrade), wait=wait)
+
+
+def _retrying(on_daemon, on_file, wait: float = 5.0, rows: bool = False):
+    """The daemon's answer when one runs, else the file's; a lock held briefly
+    (a daemon starting or stopping) waited out for up to ``wait`` seconds.
+    ``rows``: the daemon's Arrow table as (names, rows), as on_file gives them."""
     deadline = time.monotonic() + wait
     delay = 0.02
     while True:
         try:
-            return _query_daemon(paths, sql, params, timeout)
+            table = on_daemon()
         except NotRunning:
             pass
+        else:
+            if not rows:
+                return table
+            columns = [table.column(n).to_pylist() for n in table.column_names]
+            return table.column_names, list(zip(*columns)) if columns else []
         try:
-            return _query_file(paths.db, sql, params, upgrade)
+            return on_file()
         except LockedError:
             if time.monotonic() > deadline:
                 raise
@@ -171,6 +212,8 @@ def call(paths: Paths, op: str, on_file: Callable, *, timeout: float = 60.0, wai
 def _dump_from_socket(sock: socket.socket, tables: list[str]) -> Iterator[tuple[str, pa.RecordBatchReader]]:
     for table in tables:
         schema = _expect(sock, protocol.SCHEMA)
+        import pyarrow as pa
+
         reader = pa.RecordBatchReader.from_batches(pa.ipc.read_schema(pa.py_buffer(schema)), _batches(sock))
         yield table, reader
         for _ in reader:  # what the caller left unread

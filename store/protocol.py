@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 import socket
 import struct
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 _LEN = struct.Struct("!I")
 MAX_FRAME = 1 << 31
@@ -62,6 +65,8 @@ def recv_json(sock: socket.socket, max_size: int = MAX_FRAME) -> dict:
 
 
 def table_to_bytes(table: pa.Table) -> bytes:
+    import pyarrow as pa  # here: a reader of the file alone never loads it (python -m queries)
+
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -69,6 +74,8 @@ def table_to_bytes(table: pa.Table) -> bytes:
 
 
 def bytes_to_table(data: bytes) -> pa.Table:
+    import pyarrow as pa
+
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 

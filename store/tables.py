@@ -5,10 +5,12 @@ holds. Used on the file (store.client.dump) and in the daemon (store.server).
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from . import statements
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BATCH_ROWS = 1 << 17
 

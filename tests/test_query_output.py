@@ -141,7 +141,7 @@ def test_the_command_line_writes_what_polars_wrote(dashboard_db, name, params):
     assert json.loads(out) == json.loads(frame.write_json())
     imported = subprocess.run([sys.executable, "-X", "importtime", *base[1:]], cwd=ROOT, capture_output=True,
                               text=True, check=True).stderr
-    assert "| polars\n" not in imported and "| pyarrow.compute\n" not in imported
+    assert "| polars\n" not in imported and "| pyarrow\n" not in imported
 
 
 def test_every_value_is_written_as_polars_wrote_it():
@@ -177,5 +177,5 @@ def test_every_value_is_written_as_polars_wrote_it():
                "flag": pl.Boolean, "count": pl.Int64})
     for fmt, theirs in (("csv", frame.write_csv()), ("json", frame.write_json() + "\n")):
         out = io.BytesIO()
-        _write(frame.to_arrow(), fmt, out)
+        _write(frame.columns, frame.rows(), fmt, out)
         assert out.getvalue().decode() == theirs, fmt
