@@ -145,15 +145,24 @@ TIME_SLICE = 65_536
 def _vectorised(texts):
     """(us, offset) of every text of the common shape, null where a text is
     not of that shape or not a real time (a 30 February, hour 24). Times out
-    of range are read; the caller refuses them."""
+    of range are read; the caller refuses them. Read in slices, as one lazy
+    plan: polars runs the slices side by side, and the parts of every text at
+    once would take several times the column's memory."""
     import polars as pl
 
-    parts = texts.str.strip_chars().str.extract_groups(_ISO)
-    num = {name: parts.struct.field(str(i)).cast(pl.Int64)
-           for i, name in ((1, "y"), (2, "mo"), (3, "d"), (4, "h"), (5, "mi"), (6, "s"), (10, "oh"), (11, "om"))}
-    frame = pl.DataFrame({**num, "s": num["s"].fill_null(0), "frac": parts.struct.field("7"),
-                          "sign": parts.struct.field("9")})
-    y, mo, d = pl.col("y"), pl.col("mo"), pl.col("d")
+    slices = [_plan(texts.slice(i, TIME_SLICE)) for i in range(0, max(len(texts), 1), TIME_SLICE)]
+    return pl.concat(slices).collect()
+
+
+def _plan(texts):
+    import polars as pl
+
+    parts = pl.col("parts")
+    fields = {name: parts.struct.field(str(i)).cast(pl.Int64)
+              for i, name in ((1, "y"), (2, "mo"), (3, "d"), (4, "h"), (5, "mi"), (6, "s"), (10, "oh"), (11, "om"))}
+    frame = (pl.LazyFrame({"t": texts}).select(parts=pl.col("t").str.strip_chars().str.extract_groups(_ISO))
+             .select(**fields, frac=parts.struct.field("7"), sign=parts.struct.field("9")))
+    y, mo, d, s = pl.col("y"), pl.col("mo"), pl.col("d"), pl.col("s").fill_null(0)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     days_in_month = (pl.when(mo == 2).then(pl.when(leap).then(29).otherwise(28))
                      .when(mo.is_in([4, 6, 9, 11])).then(30).otherwise(31))
@@ -168,9 +177,9 @@ def _vectorised(texts):
               .otherwise((pl.col("oh") * 3600 + pl.col("om") * 60)
                          * pl.when(pl.col("sign") == "-").then(-1).otherwise(1)))
     valid = (mo.is_between(1, 12) & d.is_between(1, days_in_month) & pl.col("h").is_between(0, 23)
-             & pl.col("mi").is_between(0, 59) & pl.col("s").is_between(0, 59)
+             & pl.col("mi").is_between(0, 59) & s.is_between(0, 59)
              & pl.col("om").fill_null(0).is_between(0, 59) & (offset.abs() < 86_400))
-    local_us = (days * 86_400 + pl.col("h") * 3600 + pl.col("mi") * 60 + pl.col("s")) * 1_000_000 + micros
+    local_us = (days * 86_400 + pl.col("h") * 3600 + pl.col("mi") * 60 + s) * 1_000_000 + micros
     return frame.select(
         us=pl.when(valid).then(local_us - offset * 1_000_000),
         offset=pl.when(valid).then(offset).cast(pl.Int32),
@@ -193,10 +202,7 @@ def _times(frame, label: str, column: str, content: bytes, progress: Progress = 
     import polars as pl  # here, not at import: the CLI loads every importer to build its help
 
     progress.step("reading the times", "times", frame.height)
-    # In slices: the parts of every text at once would take several times the column's memory.
-    texts = frame["time"]
-    times = pl.concat([_vectorised(texts.slice(i, TIME_SLICE)) for i in range(0, frame.height, TIME_SLICE)],
-                      rechunk=True)
+    times = _vectorised(frame["time"])
     usable = times["us"].is_between(EARLIEST_US, latest_us()).fill_null(False)
     progress.add(int(usable.sum()))
     if usable.all():

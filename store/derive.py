@@ -58,7 +58,7 @@ def refresh_many(con, workers: dict[str, dt.datetime | None]) -> None:
     """
     if workers:
         with _no_nested_loops(con):
-            _refresh(con, workers, many=True)
+            _refresh(con, workers, many=len(workers) > 1)  # one worker: its own statements are faster
 
 
 def _refresh(con, workers: dict[str, dt.datetime | None], many: bool) -> None:
