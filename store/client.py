@@ -95,34 +95,18 @@ def _open(path: Path, upgrade: bool):
     return con
 
 
-def _query_file(path: Path, sql: str, params: dict, upgrade: bool = False) -> pa.Table:
-    con = _open(path, upgrade)
-    try:
-        with read_only_transaction(con):
-            return con.execute(sql, params or None).to_arrow_table()  # see store.server: not sql(params=)
-    finally:
-        con.close()
-
-
-def _rows_of_file(path: Path, sql: str, params: dict, upgrade: bool = False) -> tuple[list[str], list[tuple]]:
-    con = _open(path, upgrade)
-    try:
-        with read_only_transaction(con):
-            cursor = con.execute(sql, params or None)
-            return [d[0] for d in cursor.description], cursor.fetchall()
-    finally:
-        con.close()
-
-
-def read_rows(paths: Paths, sql: str, params: dict | None = None, *, checked: bool = False,
-              upgrade: bool = False) -> tuple[list[str], list[tuple]]:
+def read_rows(paths: Paths, sql: str, params: dict | None = None, *, timeout: float = 60.0, wait: float = 5.0,
+              checked: bool = False, upgrade: bool = False) -> tuple[list[str], list[tuple]]:
     """:func:`read`, as column names and rows of Python values: a process that
     runs one query on the file and prints it (python -m queries) never loads
     pyarrow, whose import is a third of its start-up."""
-    if not checked:
-        guard.check_reader_sql(sql)
-    return _retrying(lambda: _query_daemon(paths, sql, params or {}, 60.0),
-                     lambda: _rows_of_file(paths.db, sql, params or {}, upgrade), rows=True)
+    return _read(paths, sql, params, timeout, wait, checked, upgrade,
+                 on_file=lambda cursor: ([d[0] for d in cursor.description], cursor.fetchall()),
+                 on_daemon=_rows_of_table)
+
+
+def _rows_of_table(table: pa.Table) -> tuple[list[str], list[tuple]]:
+    return table.column_names, list(zip(*(table.column(n).to_pylist() for n in table.column_names)))
 
 
 def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float = 60.0, wait: float = 5.0,
@@ -143,36 +127,30 @@ def read(paths: Paths, sql: str, params: dict | None = None, *, timeout: float =
     without a daemon, is first brought forward (a running daemon did so when
     it opened it).
     """
+    return _read(paths, sql, params, timeout, wait, checked, upgrade,
+                 on_file=lambda cursor: cursor.to_arrow_table(),  # see store.server: not sql(params=)
+                 on_daemon=lambda table: table)
+
+
+def _read(paths: Paths, sql: str, params: dict | None, timeout: float, wait: float, checked: bool, upgrade: bool,
+          on_file: Callable, on_daemon: Callable):
     if not checked:
         guard.check_reader_sql(sql)
     params = params or {}
-    return _retrying(lambda: _query_daemon(paths, sql, params, timeout),
-                     lambda: _query_file(paths.db, sql, params, upgrade), wait=wait)
 
-
-def _retrying(on_daemon, on_file, wait: float = 5.0, rows: bool = False):
-    """The daemon's answer when one runs, else the file's; a lock held briefly
-    (a daemon starting or stopping) waited out for up to ``wait`` seconds.
-    ``rows``: the daemon's Arrow table as (names, rows), as on_file gives them."""
-    deadline = time.monotonic() + wait
-    delay = 0.02
-    while True:
+    def attempt():
         try:
-            table = on_daemon()
+            return on_daemon(_query_daemon(paths, sql, params, timeout))
         except NotRunning:
             pass
-        else:
-            if not rows:
-                return table
-            columns = [table.column(n).to_pylist() for n in table.column_names]
-            return table.column_names, list(zip(*columns)) if columns else []
+        con = _open(paths.db, upgrade)
         try:
-            return on_file()
-        except LockedError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+            with read_only_transaction(con):
+                return on_file(con.execute(sql, params or None))
+        finally:
+            con.close()
+
+    return _retry_locked(attempt, wait)
 
 
 def _retry_locked(action, wait: float):
