@@ -94,6 +94,12 @@ def load(args, progress: Progress = QUIET) -> Prepared:
     label, content = read_file(args.source)
     frame = _read(content, label)
     progress.add(len(content) >> 20)
+    context = (args.worker, args.case, args.activity, args.time)
+    batch = batch_id(content, "spans", *context)
+    del content  # the frame holds the rows now: an error reads the file again for its line number
+
+    def line_of(record: int) -> int:
+        return physical_line(read_file(args.source)[1], record)
     wanted = {"--case": args.case, "--activity": args.activity, "--time": args.time}
     missing = [f"{option} {col!r}" for option, col in wanted.items() if col not in frame.columns]
     if missing:
@@ -105,24 +111,26 @@ def load(args, progress: Progress = QUIET) -> Prepared:
     for column, col in (("case", args.case), ("activity", args.activity), ("time", args.time)):
         empty = frame.with_row_index().filter(pl.col(column).is_null() | (pl.col(column).str.strip_chars() == ""))
         if empty.height:
-            raise BadInput(f"{label}: line {physical_line(content, empty['index'][0])}: {col} is empty")
-    times = _times(frame, label, args.time, content, progress)
+            raise BadInput(f"{label}: line {line_of(empty['index'][0])}: {col} is empty")
+    times = _times(frame, label, args.time, line_of, progress)
+    stamps = times["us"].to_arrow().cast(TS_TYPE)
     table = pa.table({
         "worker": _constant(args.worker, frame.height),
         "kind": _constant("focus", frame.height),
-        "start": times["us"].to_arrow().cast(TS_TYPE),
-        "stop": times["us"].to_arrow().cast(TS_TYPE),
+        "start": stamps,
+        "stop": stamps,
         "utc_offset": times["offset"].to_arrow().cast(pa.int32()),
-        "app": frame["activity"].to_arrow(),  # string views: DuckDB reads them without a copy
+        # As dictionaries: a log repeats its activities and cases on every row, and
+        # plain text columns would take a copy of each as large as the frame's.
+        "app": frame["activity"].cast(pl.Categorical).to_arrow(),
         "title": pa.nulls(frame.height, pa.string()),
-        "case_id": frame["case"].to_arrow(),
+        "case_id": frame["case"].cast(pl.Categorical).to_arrow(),
         "source": _constant(SOURCE, frame.height),
     })
     first, last = int(times["us"].min()), int(times["us"].max())
-    context = (args.worker, args.case, args.activity, args.time)
     return Prepared(
         label=label, source=f"import:eventlog:{label}",
-        batches=[(batch_id(content, "spans", *context), table, "spans")],
+        batches=[(batch, table, "spans")],
         workers={args.worker: first}, first=first, last=last,
         notes=[f"{frame.height:,} events in {frame['case'].n_unique():,} cases, "
                f"{frame['activity'].n_unique():,} activities"],
@@ -193,7 +201,7 @@ def _constant(value: str, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
 
-def _times(frame, label: str, column: str, content: bytes, progress: Progress = QUIET):
+def _times(frame, label: str, column: str, line_of, progress: Progress = QUIET):
     """Microseconds since the epoch and UTC offset of every row: the common
     ISO 8601 shape in bulk, the rest once per distinct text. Raises BadInput
     naming the first line whose time cannot be read or lies outside 1990 to
@@ -216,7 +224,7 @@ def _times(frame, label: str, column: str, content: bytes, progress: Progress = 
             parsed[text] = parse_timestamp(text)
         except ValueError as exc:
             why = str(exc) if isinstance(exc, OutOfRange) else "is not an ISO 8601 timestamp"
-            raise BadInput(f"{label}: line {physical_line(content, index)}: {column} {text!r} {why}") from None
+            raise BadInput(f"{label}: line {line_of(index)}: {column} {text!r} {why}") from None
     progress.add(rest.height)
     known = pl.DataFrame({"time": list(parsed), "us": [v[0] for v in parsed.values()],
                           "offset": [v[1] for v in parsed.values()]},
