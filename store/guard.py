@@ -26,7 +26,7 @@ READABLE = frozenset({
 })
 # Table functions a reader may call: the store's table macros, and series.
 TABLE_FUNCTIONS = frozenset({
-    "focus_seconds", "app_seconds", "session_steps", "worked_out_steps", "step_pairs", "step_runs", "ngrams",
+    "focus_seconds", "app_seconds", "session_steps", "kept_steps", "worked_out_steps", "step_pairs", "step_runs", "ngrams",
     "ngram_counts", "burst_wpm", "measure_values", "measure_quantiles", "consent_latest", "hour_totals", "range",
     "generate_series", "unnest",
 })

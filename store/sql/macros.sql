@@ -133,6 +133,14 @@ SELECT worker, 'case:' || case_id AS session, start, stop, app, seq, utc_offset 
 UNION ALL
 SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev IS DISTINCT FROM app;
 
+-- name: macro_kept_steps
+-- The steps table's rows in [p_start, p_end) (none unless p_gap is the 180 s
+-- they were derived with), with their session named as session_steps names it.
+CREATE OR REPLACE MACRO kept_steps(p_start, p_end, p_worker, p_gap) AS TABLE
+SELECT *, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none') AS session
+FROM steps
+WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker);
+
 -- name: macro_session_steps
 -- The focus steps in [p_start, p_end) with their session: the case for
 -- imported event logs, else a run of active spans merged across gaps shorter
@@ -145,9 +153,7 @@ SELECT worker, session, start, stop, app, seq, utc_offset FROM marked WHERE prev
 CREATE OR REPLACE MACRO session_steps(p_start, p_end, p_worker, p_gap) AS TABLE
 SELECT * FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
 UNION ALL
-SELECT worker, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none'), start, stop, app, step, utc_offset
-FROM steps
-WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker);
+SELECT worker, session, start, stop, app, step, utc_offset FROM kept_steps(p_start, p_end, p_worker, p_gap);
 
 -- name: macro_burst_wpm
 -- Typing bursts started in [p_start, p_end) with their duration and a
@@ -250,8 +256,7 @@ FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
 WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
 UNION ALL
 SELECT worker, start, app, lead(app) OVER k, lead(start) OVER k
-FROM steps
-WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker)
+FROM kept_steps(p_start, p_end, p_worker, p_gap)
 WINDOW k AS (PARTITION BY worker, session_start ORDER BY step);
 
 -- name: macro_step_runs
@@ -270,12 +275,11 @@ SELECT worker, session, start, utc_offset, app AS a1,
 FROM worked_out_steps(p_start, p_end, p_worker, p_gap)
 WINDOW w AS (PARTITION BY worker, session ORDER BY start, seq)
 UNION ALL
-SELECT worker, coalesce('since:' || epoch_us(session_start)::VARCHAR, 'none'), start, utc_offset, app,
+SELECT worker, session, start, utc_offset, app,
        lead(app, 1) OVER k, lead(app, 2) OVER k, lead(app, 3) OVER k, lead(app, 4) OVER k,
        lead(start, 1) OVER k,
        lead(stop, 1) OVER k, lead(stop, 2) OVER k, lead(stop, 3) OVER k, lead(stop, 4) OVER k
-FROM steps
-WHERE p_gap = 180 AND start >= p_start AND start < p_end AND (p_worker IS NULL OR worker = p_worker)
+FROM kept_steps(p_start, p_end, p_worker, p_gap)
 WINDOW k AS (PARTITION BY worker, session_start ORDER BY step);
 
 -- name: macro_ngrams
