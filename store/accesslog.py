@@ -182,13 +182,13 @@ def verify(con, head: Path) -> Verdict:
     or a tail cut off below the pinned head).
     """
     found = entries(con)
-    verdict = _check_chain(found)
+    verdict = check_chain(found)
     if not verdict.ok:
         return verdict
     return _check_head(found, head)
 
 
-def _check_chain(found: list[Entry]) -> Verdict:
+def check_chain(found: list[Entry]) -> Verdict:
     prev, expected = GENESIS, 1
     for entry in found:
         if entry.seq > expected:
