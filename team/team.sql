@@ -223,8 +223,9 @@ SELECT team, week, sum(rho) AS spent FROM spent WHERE list_contains($teams, team
 GROUP BY team, week ORDER BY team, week;
 
 -- name: known_categories
--- The categories of these teams' drawn figures that at least $k people used in some team-week.
+-- The categories of these teams' drawn figures that at least $k people used in some team-week, with a team
+-- where they did.
 -- $teams: team names
 -- $k: the smallest group
-SELECT DISTINCT category FROM draws
-WHERE measure = 'categories' AND list_contains($teams, team) AND contributors >= $k ORDER BY category;
+SELECT category, min(team) FROM draws
+WHERE measure = 'categories' AND list_contains($teams, team) AND contributors >= $k GROUP BY category ORDER BY category;
