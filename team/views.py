@@ -129,9 +129,10 @@ def _prepare(con, store: teamstore.Folder, teams: list[str], weeks: list[dt.date
     """Ingest and draw the team-weeks not drawn yet."""
     drawn = set(ledger.rows(con, "drawn_pairs", teams=teams, weeks=weeks))
     missing = [(t, w) for t in teams for w in weeks if (t, w) not in drawn]
-    for team, week in missing:
-        for day in range(7):
-            ingest.sync(con, store, f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}")
+    if not missing:
+        return
+    ingest.sync(con, store, [f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}"
+                             for team, week in missing for day in range(7)])
     drawing.draw(con, missing, rho)
 
 
