@@ -228,7 +228,8 @@ def options(viewer: Viewer, *, store: teamstore.Folder, state: Path,
     (or drawn figures) for, newest last."""
     today = today or dt.date.today()
     teams = [t for t in teamstore.teams(store) if viewer.may_read(t)]
-    weeks: set[dt.date] = set()
+    with ledger.opened(state) as con:  # weeks drawn before stay readable after their files went (revoked)
+        weeks = {w for _, w in ledger.rows(con, "drawn_weeks", teams=teams)}
     for team in teams:
         for day in ingest.days(store, team):
             week = day - dt.timedelta(days=day.weekday())
