@@ -84,15 +84,24 @@ def _lists(values: np.ndarray, pa_type) -> pa.Array:
                                     pa.array(values.ravel(), pa_type))
 
 
-def generate(workers: int, days: int, seed: int = 12) -> tuple[pa.Table, list[str], list[list[int]]]:
-    """The ingested table of ``workers`` x ``days`` releases, built column by column."""
+def generate(workers: int, days: int, seed: int = 12, chunk: int = 1000):
+    """The ingested table of ``workers`` x ``days`` releases, built column by column, ``chunk`` workers at a
+    time (one Arrow string column holds at most 2 GB). Yields (table, team names, members per team)."""
     rng = np.random.default_rng(seed)
     sizes = _teams(workers, rng)
     team_of = np.repeat(np.arange(len(sizes)), sizes)
     names = [f"T{i:04d}" for i in range(len(sizes))]
-    who = [hashlib.sha256(f"bench-worker-{i}".encode()).hexdigest() for i in range(workers)]
+    members = [list(np.flatnonzero(team_of == t)) for t in range(len(sizes))]
+    for lo in range(0, workers, chunk):
+        yield _chunk(rng, team_of, names, range(lo, min(workers, lo + chunk)), days), names, members
+
+
+def _chunk(rng, team_of, names, chosen: range, days: int) -> pa.Table:
+    who = [hashlib.sha256(f"bench-worker-{i}".encode()).hexdigest() for i in chosen]
+    workers = len(chosen)
     n = workers * days
     w_idx = np.repeat(np.arange(workers), days)
+    team_of = team_of[chosen.start:chosen.stop]
     d_idx = np.tile(np.arange(days), workers)
     day = np.datetime64(START) + d_idx.astype("timedelta64[D]")
     weekend = ((d_idx % 7) >= 5)[:, None]
@@ -120,9 +129,8 @@ def generate(workers: int, days: int, seed: int = 12) -> tuple[pa.Table, list[st
         "typing_bins": _lists(rng.poisson(80, (n, release_format.TYPING_BINS)).astype(np.int32), pa.int32()),
         "click_bins": _lists(rng.poisson(15, (n, release_format.CLICK_BINS)).astype(np.int32), pa.int32()),
     })
-    keys = pa.array([f"bench/{i}" for i in range(n)])  # not a store key: no file backs a generated row
-    members = [list(np.flatnonzero(team_of == t)) for t in range(len(sizes))]
-    return table.append_column("key", keys), names, members
+    keys = pa.array([f"bench/{chosen.start}/{i}" for i in range(n)])  # not a store key: no file backs the row
+    return table.append_column("key", keys)
 
 
 def _ms(fn, runs: int) -> float:
@@ -140,7 +148,7 @@ def _peak_mb() -> float:
 
 def bench_ingest(workers: int, root: Path) -> None:
     """One day's real files: team.ingest against read_parquet of the same files."""
-    table, names, _ = generate(workers, 1, seed=3)
+    table = pa.concat_tables(t for t, _, _ in generate(workers, 1, seed=3))
     store = teamstore.create(root / "day-store")
     rows = table.drop_columns(["key"])
     t = time.perf_counter()
@@ -168,18 +176,20 @@ def bench_ingest(workers: int, root: Path) -> None:
 
 
 def bench_views(workers: int, runs: int, root: Path) -> None:
-    t = time.perf_counter()
-    table, names, members = generate(workers, DAYS)
-    made = time.perf_counter() - t
     state = root / "state"
     store = teamstore.create(root / "store")
+    made = loaded = 0.0
     with ledger.opened(state) as con:
         t = time.perf_counter()
-        con.register("batch", table)
-        ledger.run(con, "release_insert")
-        con.unregister("batch")
-        loaded = time.perf_counter() - t
-    del table
+        for table, names, members in generate(workers, DAYS):  # noqa: B007 (the last chunk's names: all teams)
+            made += time.perf_counter() - t
+            t = time.perf_counter()
+            con.register("batch", table)
+            ledger.run(con, "release_insert")
+            con.unregister("batch")
+            loaded += time.perf_counter() - t
+            t = time.perf_counter()
+        del table
     print(f"{workers:,} workers in {len(names)} teams x {DAYS} days = {workers * DAYS:,} releases "
           f"(generated in {made:.1f} s, into the ledger in {loaded:.1f} s); peak so far {_peak_mb():,.0f} MB")
     weeks = [START + dt.timedelta(weeks=i) for i in range(52)]
@@ -216,16 +226,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-ingest", action="store_true", help="skip the one-day ingest of real files")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # one size, in this process
     args = parser.parse_args()
     if not args.one:
         for workers in args.workers:
-            subprocess.run([sys.executable, __file__, "--one", "--workers", str(workers), "--runs", str(args.runs)],
-                           check=True)
+            subprocess.run([sys.executable, __file__, "--one", "--workers", str(workers), "--runs", str(args.runs)]
+                           + (["--no-ingest"] if args.no_ingest else []), check=True)
         return
     with tempfile.TemporaryDirectory(prefix="team-bench-") as folder:
         root = Path(folder)
-        bench_ingest(args.workers[0], root)
+        if not args.no_ingest:
+            bench_ingest(args.workers[0], root)
         bench_views(args.workers[0], args.runs, root)
 
 
