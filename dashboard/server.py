@@ -26,6 +26,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from dashboard.access import host_allowed
 from store import client
 from store.paths import private_files
+from team.config import team_mode
 
 private_files()  # what the dashboard makes (the demo, the capture log, the database's WAL) is the owner's alone
 client.identify("workprint-dashboard")  # the worker's own reads: not in the access log (store.accesslog)
@@ -35,6 +36,8 @@ client.identify("workprint-dashboard")  # the worker's own reads: not in the acc
 PagesManager.uses_pages_directory = False
 APP = Path(__file__).resolve().parent.parent / "app.py"
 CLOSED_PATHS = ("/_stcore/metrics",)
+FOREIGN_HOST = b"This dashboard only answers on this machine.\n"
+FOREIGN_HOST_TEAM = b"This team server does not answer to that host name (see workprint team serve --allowed-host).\n"
 
 
 class OwnerOnly:
@@ -50,7 +53,7 @@ class OwnerOnly:
             host = headers.get(b"host", b"").decode("latin-1")
             path = scope.get("path", "")
             if not host_allowed(host):
-                return await _refuse(scope, receive, send, 403, b"This dashboard only answers on this machine.\n")
+                return await _refuse(scope, receive, send, 403, FOREIGN_HOST_TEAM if team_mode() else FOREIGN_HOST)
             if any(path == p or path.startswith(p + "/") or path.endswith(p) for p in CLOSED_PATHS):
                 return await _refuse(scope, receive, send, 404, b"Not served.\n")
         await self.app(scope, receive, send)

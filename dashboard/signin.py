@@ -43,6 +43,8 @@ ROLE_PAGES = {  # what each role may open, in the order listed; the first is its
     "manager": (("pages/team.py", "Team"),),
     "researcher": (("pages/explore.py", "Explore"),),
 }
+FOREIGN_HOST = ("This team server only answers to the host names its admin configured "
+                "(`workprint team serve --allowed-host NAME`).")
 HOW_NAMED = {"password": "local account", "oidc": "single sign-on"}
 
 
@@ -161,7 +163,9 @@ def navigation():
     PagesManager.uses_pages_directory = False  # as dashboard/server.py: no page ever runs without this function
     if not access.host_allowed(st.context.headers.get("Host")):  # the server refused it already; never a page here
         st.navigation(pages(None), position="hidden")
-        access.refuse(access.FOREIGN_HOST)
+        st.title("Workprint team server")
+        st.error(FOREIGN_HOST)
+        st.stop()
     found = current()
     page = st.navigation(pages(found), position="sidebar")
     if found is not None:

@@ -276,3 +276,27 @@ def test_the_viewer_the_team_page_gets(server, monkeypatch):
 def test_the_worker_dashboard_has_no_viewer(monkeypatch):
     monkeypatch.delenv("WORKPRINT_MODE", raising=False)
     assert signin.viewer() is None
+
+
+@pytest.mark.parametrize("mode, host, allowed", [
+    ("team", "team.example:8502", True), ("team", "TEAM.example", True), ("team", "127.0.0.1:8502", True),
+    ("team", "evil.example:8502", False), ("team", "team.example.evil:8502", False),
+    ("", "team.example:8502", False),  # the worker's own dashboard stays local-only whatever the environment says
+    ("", "localhost:8501", True),
+])
+def test_the_team_server_answers_to_its_configured_names_only(monkeypatch, mode, host, allowed):
+    from dashboard.access import host_allowed
+
+    monkeypatch.setenv("WORKPRINT_MODE", mode)
+    monkeypatch.setenv("WORKPRINT_TEAM_HOSTS", "team.example, other.example")
+    assert host_allowed(host) is allowed
+
+
+def test_a_foreign_host_gets_no_page_in_team_mode(server, monkeypatch):
+    """Behind the server's own 403, app.py refuses too: no sign-in form for a rebinding page."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    monkeypatch.setattr("streamlit.runtime.context.StreamlitHeaders.get",
+                        lambda self, key, default=None: "evil.example" if key.lower() == "host" else default)
+    with PageCode() as code:
+        at.run()
+    assert code.ran == set() and "only answers to the host names its admin configured" in at.error[0].value
