@@ -4,12 +4,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, frame, ui
+from dashboard import access, frame, signin, ui
 
 # A bundled tab icon, served by the dashboard itself: for a :material/... icon the browser fetches an
 # SVG from a font CDN, and an emoji shows as a box where no emoji font is installed (issue 9 #10).
 ICON = Path(__file__).resolve().parent / "dashboard" / "icon.png"
 st.set_page_config(page_title="Workprint", page_icon=str(ICON), layout="wide")
+if signin.team_mode():  # the team server: signed out, only the sign-in page exists (dashboard.signin)
+    signin.navigation().run()
+    st.stop()
 refused = access.refusal()  # the owner's browser only, on this machine: before any page or data
 
 pages = {

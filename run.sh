@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run Workprint.
 #   ./run.sh dashboard   set up .venv if needed, then: streamlit run dashboard/server.py (serves app.py)
+#   ./run.sh team --store PATH [--state DIR] [--port N] [--address A] [--allowed-host H] [--oidc FILE]
+#                        set up .venv if needed, then: workprint team serve ... (the team server, sign-in only)
 #   ./run.sh test        also install the system packages the tests drive
 #                        (Xvfb, xdotool, openbox, Chromium), then run every test
 # Anything after the command is passed on (to streamlit, or to pytest).
@@ -106,6 +108,12 @@ case "${1:-}" in
     echo "    http://127.0.0.1:$port/?token=$WORKPRINT_DASHBOARD_TOKEN"
     exec "$VENV/bin/streamlit" run dashboard/server.py "$@"
     ;;
+  team)
+    shift
+    ensure_python requirements.txt
+    echo "run.sh: checking the team store and accounts, then starting the team server (python -m capture team serve $*)"
+    exec "$VENV/bin/python" -m capture team serve "$@"
+    ;;
   test)
     shift
     ensure_system_packages
@@ -114,7 +122,7 @@ case "${1:-}" in
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)
-    echo "usage: ./run.sh dashboard | ./run.sh test [pytest args]" >&2
+    echo "usage: ./run.sh dashboard | ./run.sh team --store PATH [options] | ./run.sh test [pytest args]" >&2
     exit 2
     ;;
 esac

@@ -4,6 +4,7 @@
     workprint export --format F | inventory | access-log
     workprint import FORMAT ... | demo ...
     workprint query list | query run NAME ...
+    workprint team init-store | team account ... | team serve ...   (the team server; cli/team_commands.py)
 
 ``python -m capture ...`` is the same command; ``python -m queries ...`` is
 ``workprint query ...``. This package sits above every other: it builds the
@@ -29,7 +30,7 @@ def _parser():
     import importers
     from demo import cli as demo_cli
 
-    from . import capture_commands
+    from . import capture_commands, team_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -39,6 +40,7 @@ def _parser():
     importers.add_parser(sub, common)
     demo_cli.add_parser(sub, common)
     query_commands.add_parser(sub)
+    team_commands.add_parser(sub)  # returns the `team` group: worker-side team commands register into it
     return parser
 
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     lean.keep_lean(argv)
     args = _parser().parse_args(argv)
     try:
-        if args.command == "query":
+        if args.command == "query" or getattr(args, "server_command", False):  # no worker database involved
             return args.handler(args)
         if args.command == "demo" and args.if_needed:  # the demo's own command, ahead of the dashboard
             from . import capture_commands

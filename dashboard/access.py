@@ -7,6 +7,11 @@ owner's processes can read) and prints the link that carries it; a browser
 session that did not arrive with it sees nothing but how to get in, and no
 page or button runs. A request whose Host header is not this machine (a page
 elsewhere reaching 127.0.0.1 through DNS rebinding) is refused before that.
+
+The team server (WORKPRINT_MODE=team) is reached from other machines: it
+answers to this machine's names and to the host names its admin configured
+(``workprint team serve --allowed-host``, WORKPRINT_TEAM_HOSTS), and signs
+people in instead of checking the owner's key (dashboard.signin).
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ import os
 
 import streamlit as st
 
+from team import config as team_config
+
 TOKEN_ENV = "WORKPRINT_DASHBOARD_TOKEN"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+HOSTS_ENV = "WORKPRINT_TEAM_HOSTS"  # the team server's host names, comma-separated
 _OWNER = "_workprint_owner"
 
 
@@ -27,6 +35,21 @@ def host_is_local(host: str | None) -> bool:
         return True
     name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
     return name.lower() in LOCAL_HOSTS
+
+
+def _host_name(host: str) -> str:
+    return (host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]).lower()
+
+
+def host_allowed(host: str | None) -> bool:
+    """The Host rule for this server: this machine only, and on the team
+    server also the configured host names (any port)."""
+    if host_is_local(host):
+        return True
+    if not team_config.team_mode():  # the worker's own dashboard stays local-only
+        return False
+    names = {n.strip().lower() for n in os.environ.get(HOSTS_ENV, "").split(",") if n.strip()}
+    return _host_name(host) in names
 
 
 def token_matches(given: str | None, expected: str | None) -> bool:
