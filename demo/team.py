@@ -112,8 +112,11 @@ def people(seed: int) -> list[Person]:
 
 
 def days(end: dt.date) -> list[dt.date]:
-    """WEEKS whole weeks, Monday to Sunday, up to the last Sunday on or before ``end``."""
-    last = end - dt.timedelta(days=(end.weekday() + 1) % 7)
+    """WEEKS whole weeks, Monday to Sunday, up to the last Sunday before ``end``: the team
+    server draws a week's figures only a day after it ended (late releases), so with the
+    default end (yesterday) every demo week can be shown today."""
+    before = end - dt.timedelta(days=1)
+    last = before - dt.timedelta(days=(before.weekday() + 1) % 7)
     return [last - dt.timedelta(days=7 * WEEKS - 1 - i) for i in range(7 * WEEKS)]
 
 

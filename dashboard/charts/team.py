@@ -1,0 +1,220 @@
+"""Charts of the Team page: team figures with the noise they carry, never a person.
+
+Each function draws one view's frame from the team query layer (team.views:
+keys, then ``value``, ``lo``/``hi`` = the 95 % interval of the noise, and
+``suppressed``) as it is: a suppressed cell is left blank (None, never 0) and
+says "fewer than k people" where the pointer shows its value, every other
+cell or point carries its interval, as error bars, a band or in the hover.
+Nothing here adds up, ranks or picks out anyone: there is no per-person
+figure to draw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from .style import OKABE_ITO, WEEKDAYS, layout, legend_on_top, rgba
+
+FEWER = "fewer than {k} people"
+CATEGORY_COLOURS = {  # one colour per category of the default rules, the same in every chart
+    "Development": OKABE_ITO[0], "Web": OKABE_ITO[1], "Chat": OKABE_ITO[2], "Email": OKABE_ITO[3],
+    "Meetings": OKABE_ITO[4], "Documents": OKABE_ITO[5], "Planning & design": "#332288", "Terminal": "#882255",
+    "Media": "#44AA99", "Files": "#999933", "Other": "#6B6B6B",
+}
+_EXTRA = ["#AA4499", OKABE_ITO[6], "#117733", "#88CCEE"]
+
+
+def team_colours(teams) -> dict[str, str]:
+    """A colour per team, by its place in the sorted list (the same on every chart of the page)."""
+    return {t: OKABE_ITO[i % len(OKABE_ITO)] for i, t in enumerate(sorted(set(teams)))}
+
+
+def category_colour(category: str, i: int = 0) -> str:
+    return CATEGORY_COLOURS.get(category, _EXTRA[i % len(_EXTRA)])
+
+
+def _num(value: float | None, unit: str, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}{'' if unit in ('', '%') else ' '}{unit}"
+
+
+def cell_text(row: dict, unit: str, k: int, digits: int = 1) -> str:
+    """What the pointer shows for one cell: the figure and its 95 % noise interval, or why there is none."""
+    if row.get("suppressed"):
+        return FEWER.format(k=k)
+    return f"{_num(row['value'], unit, digits)} (95 % interval {_num(row['lo'], unit, digits)} to " \
+           f"{_num(row['hi'], unit, digits)})"
+
+
+def _shown(frame: pl.DataFrame, column: str = "value") -> list:
+    """The column's values with every suppressed row as None: a gap, never a 0."""
+    return [None if s else v for v, s in zip(frame[column].to_list(), frame["suppressed"].to_list())]
+
+
+def _errors(frame: pl.DataFrame) -> dict:
+    """Asymmetric error bars from lo/hi (none on suppressed points)."""
+    plus = [None if s else h - v for v, h, s in zip(frame["value"], frame["hi"], frame["suppressed"])]
+    minus = [None if s else v - lo for v, lo, s in zip(frame["value"], frame["lo"], frame["suppressed"])]
+    return dict(type="data", symmetric=False, array=plus, arrayminus=minus, thickness=1.2, width=4)
+
+
+def _week_label(week) -> str:
+    return f"{week:%d %b}"
+
+
+# --- active time by weekday x hour -------------------------------------------------------------
+def heatmap(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None = None) -> go.Figure:
+    """One team's weekday (rows, Monday on top; 0 = Monday) x local hour (columns) grid of
+    ``value``: suppressed cells blank, with "fewer than k people" on hover, every other
+    cell with its 95 % interval on hover."""
+    grid: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+    text = [["no figure" for _ in range(24)] for _ in range(7)]
+    for row in frame.filter(pl.col("team") == team).iter_rows(named=True):
+        d, h = int(row["weekday"]), int(row["hour"])
+        grid[d][h] = None if row["suppressed"] else round(row["value"], 1)
+        text[d][h] = cell_text(row, unit, k)
+    fig = go.Figure(go.Heatmap(
+        z=grid, x=list(range(24)), y=WEEKDAYS, colorscale="Cividis", colorbar=dict(title=unit),
+        customdata=text, hoverongaps=True, xgap=1, ygap=1,
+        hovertemplate="%{y} %{x}:00: %{customdata}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=2)
+    return layout(fig, height=300, title=title or f"{team}: active time by weekday and hour",
+                  xaxis_title="hour of day (local)", yaxis_title=None)
+
+
+# --- per week: category shares, switching --------------------------------------------------------
+def category_shares(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None = None) -> go.Figure:
+    """One team's share of active time per category, week by week: a line per category, the
+    noise as error bars; a suppressed week is a gap in its line."""
+    rows = frame.filter(pl.col("team") == team).sort("week")
+    fig = go.Figure()
+    totals = rows.filter(~pl.col("suppressed")).group_by("category").agg(pl.col("value").sum())
+    order = totals.sort("value", descending=True)["category"].to_list()
+    order += sorted(set(rows["category"].to_list()) - set(order))
+    for i, category in enumerate(order):
+        part = rows.filter(pl.col("category") == category)
+        fig.add_trace(go.Scatter(
+            x=[_week_label(w) for w in part["week"]], y=_shown(part), name=category, mode="lines+markers",
+            line=dict(color=category_colour(category, i)), error_y=_errors(part), connectgaps=False,
+            customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
+            hovertemplate=f"{category}, week of Mon %{{x}}: %{{customdata}}<extra></extra>"))
+    fig.update_xaxes(type="category", title="week (starting Monday)")
+    layout(fig, height=380, title=title or f"{team}: share of active time per category", yaxis_title=unit)
+    return legend_on_top(fig, columns=4)
+
+
+def switching(frame: pl.DataFrame, unit: str, k: int, title: str = "App switches per active hour") -> go.Figure:
+    """Each team's switching rate week by week: the line is the noisy figure, the band its
+    95 % interval; a suppressed week is a gap in both."""
+    fig = go.Figure()
+    colours = team_colours(frame["team"].to_list())
+    for team in sorted(colours):
+        part = frame.filter(pl.col("team") == team).sort("week")
+        x = [_week_label(w) for w in part["week"]]
+        colour = colours[team]
+        fig.add_trace(go.Scatter(x=x, y=_shown(part, "hi"), mode="lines", line=dict(width=0), showlegend=False,
+                                 hoverinfo="skip", legendgroup=team, connectgaps=False))
+        fig.add_trace(go.Scatter(x=x, y=_shown(part, "lo"), mode="lines", line=dict(width=0), fill="tonexty",
+                                 fillcolor=rgba(colour, 0.2), showlegend=False, hoverinfo="skip",
+                                 legendgroup=team, connectgaps=False))
+        fig.add_trace(go.Scatter(
+            x=x, y=_shown(part), name=team, mode="lines+markers", line=dict(color=colour), legendgroup=team,
+            connectgaps=False, customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
+            hovertemplate=f"{team}, week of Mon %{{x}}: %{{customdata}}<extra></extra>"))
+    fig.update_xaxes(type="category", title="week (starting Monday)")
+    layout(fig, height=340, title=title, yaxis_title=unit)
+    fig.update_yaxes(rangemode="tozero")
+    return legend_on_top(fig, columns=4)
+
+
+# --- distributions: focus time, typing and clicking rhythm ------------------------------------------
+def bin_label(lo: float, hi: float | None, unit: str) -> str:
+    """'under 60 ms', '60-120 ms', '960 ms and more' (a bin's range in plain words)."""
+    fmt = lambda v: f"{v:,.4g}"  # noqa: E731
+    if not lo:
+        return f"under {fmt(hi)} {unit}"
+    if hi is None or (isinstance(hi, float) and math.isinf(hi)):
+        return f"{fmt(lo)} {unit} and more"
+    return f"{fmt(lo)}–{fmt(hi)} {unit}"
+
+
+def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: str, bin_unit: str) -> go.Figure:
+    """Per team, the share in each bin (bars side by side, a colour per team) with the
+    noise as error bars; a suppressed bin has no bar and says why on hover."""
+    fig = go.Figure()
+    colours = team_colours(frame["team"].to_list())
+    for team in sorted(colours):
+        part = frame.filter(pl.col("team") == team).sort("bin_lo")
+        labels = [bin_label(lo, hi, bin_unit) for lo, hi in zip(part["bin_lo"], part["bin_hi"])]
+        fig.add_trace(go.Bar(
+            x=labels, y=_shown(part), name=team, marker_color=colours[team], error_y=_errors(part),
+            customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
+            hovertemplate=f"{team}, %{{x}}: %{{customdata}}<extra></extra>"))
+    fig.update_xaxes(type="category", title=x_title)
+    layout(fig, height=360, title=title, yaxis_title=unit, barmode="group")
+    return legend_on_top(fig, columns=4)
+
+
+# --- this period against the one before ------------------------------------------------------------
+def within_noise(this: dict, before: dict) -> bool | None:
+    """True when the two figures' difference is within what the noise alone could make (the
+    95 % interval of the difference, from the two independent intervals, holds 0); None
+    when either is suppressed."""
+    if this.get("suppressed") or before.get("suppressed"):
+        return None
+    half = math.hypot((this["hi"] - this["lo"]) / 2, (before["hi"] - before["lo"]) / 2)
+    return abs(this["value"] - before["value"]) <= half
+
+
+def comparison_rows(frame: pl.DataFrame) -> list[dict]:
+    """Per team and measure: both periods' figures, the difference and whether it is within the noise."""
+    out = []
+    for (team, measure), part in frame.sort("team", "measure").group_by(["team", "measure"], maintain_order=True):
+        by = {r["period"]: r for r in part.iter_rows(named=True)}
+        this, before = by.get("this"), by.get("before")
+        if this is None or before is None:
+            continue
+        noise = within_noise(this, before)
+        out.append({"team": team, "measure": measure, "this": this, "before": before, "within_noise": noise,
+                    "difference": None if noise is None else this["value"] - before["value"]})
+    return out
+
+
+def comparison_sentence(row: dict, unit: str, k: int) -> str:
+    """One plain sentence per team and measure: the change, or that it is within the noise."""
+    what = f"{row['team']}, {row['measure']}"
+    if row["within_noise"] is None:
+        return f"{what}: no comparison, one of the periods has {FEWER.format(k=k)}."
+    change = f"{_num(row['before']['value'], unit)} before, {_num(row['this']['value'], unit)} now"
+    if row["within_noise"]:
+        return f"{what}: {change}. The difference is within the noise: it may be no change at all."
+    direction = "up" if row["difference"] > 0 else "down"
+    return f"{what}: {change}, {direction} by {_num(abs(row['difference']), unit)}, more than the noise explains."
+
+
+def comparison(frame: pl.DataFrame, unit: str, k: int, title: str = "This period against the one before") -> go.Figure:
+    """Per team (rows) the two periods' figures as points with their 95 % intervals: the
+    period before in grey, this one in colour; a suppressed period has no point."""
+    fig = go.Figure()
+    frame = frame.sort("team")
+    for period, name, colour, symbol in (("before", "period before", OKABE_ITO[7], "circle-open"),
+                                         ("this", "this period", OKABE_ITO[0], "circle")):
+        part = frame.filter(pl.col("period") == period)
+        labels = [f"{t}: {m}" for t, m in zip(part["team"], part["measure"])]
+        plus = [None if s else h - v for v, h, s in zip(part["value"], part["hi"], part["suppressed"])]
+        minus = [None if s else v - lo for v, lo, s in zip(part["value"], part["lo"], part["suppressed"])]
+        fig.add_trace(go.Scatter(
+            x=_shown(part), y=labels, name=name, mode="markers", marker=dict(color=colour, size=11, symbol=symbol),
+            error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus, thickness=1.5, width=6),
+            customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
+            hovertemplate=f"%{{y}}, {name}: %{{customdata}}<extra></extra>"))
+    rows = sorted(set(f"{t}: {m}" for t, m in zip(frame["team"], frame["measure"])))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows[::-1])
+    layout(fig, height=max(220, 60 * len(rows) + 120), title=title, xaxis_title=unit, yaxis_title=None)
+    return legend_on_top(fig, columns=2)
