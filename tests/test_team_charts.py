@@ -20,13 +20,15 @@ K = 5
 W1, W2, W3 = dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)
 
 
-def cells(rows, keys):
-    """A frame of ``keys`` + value, lo, hi, suppressed (lo/hi = value -/+ 2 unless suppressed)."""
+def cells(rows, keys, half: float = 2.0):
+    """A frame of ``keys`` + value, lo, hi, suppressed, reason, as team.views returns it
+    (lo/hi = value -/+ ``half`` unless suppressed)."""
     out = []
     for *key, value, suppressed in rows:
-        lo, hi = (None, None) if suppressed else (value - 2.0, value + 2.0)
-        out.append((*key, None if suppressed else value, lo, hi, suppressed))
-    return pl.DataFrame(out, schema=[*keys, "value", "lo", "hi", "suppressed"], orient="row")
+        lo, hi = (None, None) if suppressed else (value - half, value + half)
+        out.append((*key, None if suppressed else value, lo, hi, suppressed,
+                    "fewer than k people" if suppressed else None))
+    return pl.DataFrame(out, schema=[*keys, "value", "lo", "hi", "suppressed", "reason"], orient="row")
 
 
 ACTIVITY = cells([("Eng", 0, 9, 42.0, False), ("Eng", 6, 23, 0.0, True), ("Eng", 2, 0, 12.34, False),
@@ -48,7 +50,7 @@ def test_heatmap_leaves_suppressed_cells_blank_and_says_why():
     fig = charts.heatmap(ACTIVITY, "Eng", "min", K)
     z, hover = fig.data[0].z, fig.data[0].customdata
     assert z[6][23] is None, "a suppressed cell is drawn as a number (it must be a gap, never 0)"
-    assert hover[6][23] == "fewer than 5 people"
+    assert hover[6][23] == "fewer than k people (k = 5)"
     assert "95 % interval 40.0 min to 44.0 min" in hover[0][9]
     small = charts.heatmap(ACTIVITY, "Small", "min", K)
     assert all(v is None for row in small.data[0].z for v in row), "a team under k shows a figure"
@@ -68,7 +70,7 @@ def test_category_shares_one_line_per_category_with_its_noise():
     assert list(dev.x) == ["02 Nov", "09 Nov", "16 Nov"]
     assert list(dev.y) == [40.0, 44.0, None], "the suppressed week must be a gap"
     assert list(dev.error_y.array) == [2.0, 2.0, None] and list(dev.error_y.arrayminus) == [2.0, 2.0, None]
-    assert dev.customdata[2] == "fewer than 5 people"
+    assert dev.customdata[2] == "fewer than k people (k = 5)"
 
 
 SWITCHING = cells([("Eng", W1, 150.0, False), ("Eng", W2, 160.0, False), ("Small", W1, 0.0, True),
@@ -89,35 +91,47 @@ FOCUS = cells([("Eng", 0.0, 30.0, 10.0, False), ("Eng", 30.0, 60.0, 25.0, False)
 
 
 def test_distribution_bars_per_bin_with_error_bars_and_no_bar_when_suppressed():
-    fig = charts.distribution(FOCUS, "% of person-days", K, "Focus time per day", "focus time in a day", "min")
+    fig = charts.distribution(FOCUS, "", K, "Focus time per day", "focus time in a day", "min", "share of days")
     bar = fig.data[0]
     assert list(bar.x) == ["under 30 min", "30–60 min", "360 min and more"]
     assert list(bar.y) == [10.0, 25.0, None]
     assert list(bar.error_y.array) == [2.0, 2.0, None]
-    assert bar.customdata[2] == "fewer than 5 people"
+    assert bar.customdata[2] == "fewer than k people (k = 5)"
 
 
-COMPARE = cells([("Eng", "switching", "this", 150.0, False), ("Eng", "switching", "before", 151.0, False),
-                 ("Ops", "switching", "this", 180.0, False), ("Ops", "switching", "before", 150.0, False),
-                 ("Small", "switching", "this", 0.0, True), ("Small", "switching", "before", 0.0, True)],
-                [("team", pl.String), ("measure", pl.String), ("period", pl.String)])
+M = "app switches per active hour"
+S = "share of time: Chat"
+COMPARE = pl.concat([
+    cells([("Eng", M, "this", 150.0, False), ("Eng", M, "before", 151.0, False),
+           ("Ops", M, "this", 180.0, False), ("Ops", M, "before", 150.0, False),
+           ("Small", M, "this", 0.0, True), ("Small", M, "before", 0.0, True)],
+          [("team", pl.String), ("measure", pl.String), ("period", pl.String)]),
+    cells([("Eng", S, "this", 0.30, False), ("Eng", S, "before", 0.20, False)],
+          [("team", pl.String), ("measure", pl.String), ("period", pl.String)], half=0.02),
+    # the change rows: this - before, with the interval of the difference (2.83 = hypot(2, 2))
+    cells([("Eng", M, "change", -1.0, False), ("Ops", M, "change", 30.0, False), ("Small", M, "change", 0.0, True)],
+          [("team", pl.String), ("measure", pl.String), ("period", pl.String)], half=2.83),
+    cells([("Eng", S, "change", 0.10, False)], [("team", pl.String), ("measure", pl.String), ("period", pl.String)],
+          half=0.03),
+])
 
 
 def test_comparison_says_plainly_when_a_difference_is_within_the_noise():
-    rows = {r["team"]: r for r in charts.comparison_rows(COMPARE)}
-    assert rows["Eng"]["within_noise"] is True, "a 1-point change with ±2 intervals is called real"
-    assert rows["Ops"]["within_noise"] is False and rows["Ops"]["difference"] == 30.0
-    assert rows["Small"]["within_noise"] is None
-    said = {t: charts.comparison_sentence(r, "", K) for t, r in rows.items()}
-    assert "within the noise" in said["Eng"]
-    assert "up by 30.0" in said["Ops"] and "more than the noise" in said["Ops"]
-    assert "fewer than 5 people" in said["Small"]
+    rows = {(r["team"], r["measure"]): r for r in charts.comparison_rows(COMPARE)}
+    assert rows["Eng", M]["within_noise"] is True, "a change of 1 with a ±2.8 interval is called real"
+    assert rows["Ops", M]["within_noise"] is False
+    assert rows["Small", M]["within_noise"] is None
+    said = {key: charts.comparison_sentence(r, K) for key, r in rows.items()}
+    assert "within the noise" in said["Eng", M]
+    assert "up by 30.0" in said["Ops", M] and "more than the noise" in said["Ops", M]
+    assert "fewer than k people (k = 5)" in said["Small", M]
+    assert "20.0 % before, 30.0 % now, up by 10.0 percentage points" in said["Eng", S]
 
 
 def test_comparison_points_carry_their_intervals():
-    fig = charts.comparison(COMPARE, "", K)
+    fig = charts.comparison(COMPARE, M, K)
     this = next(t for t in fig.data if t.name == "this period")
-    assert list(this.y) == ["Eng: switching", "Ops: switching", "Small: switching"]
+    assert list(this.y) == ["Eng", "Ops", "Small"]
     assert list(this.x) == [150.0, 180.0, None]
     assert list(this.error_x.array) == [2.0, 2.0, None]
 

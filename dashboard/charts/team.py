@@ -18,7 +18,7 @@ import polars as pl
 
 from .style import OKABE_ITO, WEEKDAYS, layout, legend_on_top, rgba
 
-FEWER = "fewer than {k} people"
+FEWER = "fewer than k people"  # what team.views says of a cell under k
 CATEGORY_COLOURS = {  # one colour per category of the default rules, the same in every chart
     "Development": OKABE_ITO[0], "Web": OKABE_ITO[1], "Chat": OKABE_ITO[2], "Email": OKABE_ITO[3],
     "Meetings": OKABE_ITO[4], "Documents": OKABE_ITO[5], "Planning & design": "#332288", "Terminal": "#882255",
@@ -39,13 +39,22 @@ def category_colour(category: str, i: int = 0) -> str:
 def _num(value: float | None, unit: str, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:,.{digits}f}{'' if unit in ('', '%') else ' '}{unit}"
+    if unit == "%":  # a share (0-1) shown as a percentage
+        return f"{100 * value:,.{digits}f} %"
+    return f"{value:,.{digits}f}{' ' + unit if unit else ''}"
+
+
+def suppressed_text(reason: str | None, k: int) -> str:
+    """Why a cell has no figure: too few people (the k rule), or its privacy budget is spent."""
+    if reason and reason != FEWER:
+        return reason
+    return f"{FEWER} (k = {k})"
 
 
 def cell_text(row: dict, unit: str, k: int, digits: int = 1) -> str:
     """What the pointer shows for one cell: the figure and its 95 % noise interval, or why there is none."""
     if row.get("suppressed"):
-        return FEWER.format(k=k)
+        return suppressed_text(row.get("reason"), k)
     return f"{_num(row['value'], unit, digits)} (95 % interval {_num(row['lo'], unit, digits)} to " \
            f"{_num(row['hi'], unit, digits)})"
 
@@ -60,6 +69,12 @@ def _errors(frame: pl.DataFrame) -> dict:
     plus = [None if s else h - v for v, h, s in zip(frame["value"], frame["hi"], frame["suppressed"])]
     minus = [None if s else v - lo for v, lo, s in zip(frame["value"], frame["lo"], frame["suppressed"])]
     return dict(type="data", symmetric=False, array=plus, arrayminus=minus, thickness=1.2, width=4)
+
+
+def _percent_axis(fig: go.Figure, unit: str) -> None:
+    """Shares (0-1) read as percentages on the axis; the figures themselves stay as the frame's."""
+    if unit == "%":
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
 
 
 def _week_label(week) -> str:
@@ -105,7 +120,9 @@ def category_shares(frame: pl.DataFrame, team: str, unit: str, k: int, title: st
             customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
             hovertemplate=f"{category}, week of Mon %{{x}}: %{{customdata}}<extra></extra>"))
     fig.update_xaxes(type="category", title="week (starting Monday)")
-    layout(fig, height=380, title=title or f"{team}: share of active time per category", yaxis_title=unit)
+    layout(fig, height=380, title=title or f"{team}: share of active time per category",
+           yaxis_title="share of the team's active time")
+    _percent_axis(fig, unit)
     return legend_on_top(fig, columns=4)
 
 
@@ -144,7 +161,8 @@ def bin_label(lo: float, hi: float | None, unit: str) -> str:
     return f"{fmt(lo)}–{fmt(hi)} {unit}"
 
 
-def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: str, bin_unit: str) -> go.Figure:
+def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: str, bin_unit: str,
+                 y_title: str) -> go.Figure:
     """Per team, the share in each bin (bars side by side, a colour per team) with the
     noise as error bars; a suppressed bin has no bar and says why on hover."""
     fig = go.Figure()
@@ -157,64 +175,69 @@ def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: st
             customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
             hovertemplate=f"{team}, %{{x}}: %{{customdata}}<extra></extra>"))
     fig.update_xaxes(type="category", title=x_title)
-    layout(fig, height=360, title=title, yaxis_title=unit, barmode="group")
+    layout(fig, height=360, title=title, yaxis_title=y_title, barmode="group")
+    _percent_axis(fig, unit)
     return legend_on_top(fig, columns=4)
 
 
 # --- this period against the one before ------------------------------------------------------------
-def within_noise(this: dict, before: dict) -> bool | None:
-    """True when the two figures' difference is within what the noise alone could make (the
-    95 % interval of the difference, from the two independent intervals, holds 0); None
-    when either is suppressed."""
-    if this.get("suppressed") or before.get("suppressed"):
+def within_noise(change: dict) -> bool | None:
+    """True when a change is within what the noise alone could make: its 95 % interval (from
+    the two periods' independent noise) holds 0. None when either period is suppressed."""
+    if change.get("suppressed") or change.get("value") is None:
         return None
-    half = math.hypot((this["hi"] - this["lo"]) / 2, (before["hi"] - before["lo"]) / 2)
-    return abs(this["value"] - before["value"]) <= half
+    return change["lo"] <= 0 <= change["hi"]
 
 
 def comparison_rows(frame: pl.DataFrame) -> list[dict]:
-    """Per team and measure: both periods' figures, the difference and whether it is within the noise."""
+    """Per team and measure: both periods' figures, the change and whether it is within the noise."""
     out = []
     for (team, measure), part in frame.sort("team", "measure").group_by(["team", "measure"], maintain_order=True):
         by = {r["period"]: r for r in part.iter_rows(named=True)}
-        this, before = by.get("this"), by.get("before")
-        if this is None or before is None:
+        if not {"this", "before", "change"} <= set(by):
             continue
-        noise = within_noise(this, before)
-        out.append({"team": team, "measure": measure, "this": this, "before": before, "within_noise": noise,
-                    "difference": None if noise is None else this["value"] - before["value"]})
+        out.append({"team": team, "measure": measure, "this": by["this"], "before": by["before"],
+                    "change": by["change"], "within_noise": within_noise(by["change"])})
     return out
 
 
-def comparison_sentence(row: dict, unit: str, k: int) -> str:
+def measure_unit(measure: str) -> str:
+    """The unit to print a compared measure in: its shares as percentages."""
+    return "%" if measure.startswith("share") else ""
+
+
+def comparison_sentence(row: dict, k: int) -> str:
     """One plain sentence per team and measure: the change, or that it is within the noise."""
+    unit = measure_unit(row["measure"])
     what = f"{row['team']}, {row['measure']}"
     if row["within_noise"] is None:
-        return f"{what}: no comparison, one of the periods has {FEWER.format(k=k)}."
+        why = suppressed_text(row["change"].get("reason"), k)
+        return f"{what}: no comparison ({why} in one of the periods)."
     change = f"{_num(row['before']['value'], unit)} before, {_num(row['this']['value'], unit)} now"
     if row["within_noise"]:
         return f"{what}: {change}. The difference is within the noise: it may be no change at all."
-    direction = "up" if row["difference"] > 0 else "down"
-    return f"{what}: {change}, {direction} by {_num(abs(row['difference']), unit)}, more than the noise explains."
+    delta = row["change"]["value"]
+    size = f"{100 * abs(delta):,.1f} percentage points" if unit == "%" else _num(abs(delta), unit)
+    return f"{what}: {change}, {'up' if delta > 0 else 'down'} by {size}, more than the noise explains."
 
 
-def comparison(frame: pl.DataFrame, unit: str, k: int, title: str = "This period against the one before") -> go.Figure:
-    """Per team (rows) the two periods' figures as points with their 95 % intervals: the
-    period before in grey, this one in colour; a suppressed period has no point."""
+def comparison(frame: pl.DataFrame, measure: str, k: int, title: str | None = None) -> go.Figure:
+    """One measure, per team (rows): the period before (grey ring) and this period (dot), each
+    with its 95 % noise interval; a suppressed period has no point."""
+    unit = measure_unit(measure)
+    part = frame.filter(pl.col("measure") == measure).sort("team")
     fig = go.Figure()
-    frame = frame.sort("team")
     for period, name, colour, symbol in (("before", "period before", OKABE_ITO[7], "circle-open"),
                                          ("this", "this period", OKABE_ITO[0], "circle")):
-        part = frame.filter(pl.col("period") == period)
-        labels = [f"{t}: {m}" for t, m in zip(part["team"], part["measure"])]
-        plus = [None if s else h - v for v, h, s in zip(part["value"], part["hi"], part["suppressed"])]
-        minus = [None if s else v - lo for v, lo, s in zip(part["value"], part["lo"], part["suppressed"])]
+        rows = part.filter(pl.col("period") == period)
         fig.add_trace(go.Scatter(
-            x=_shown(part), y=labels, name=name, mode="markers", marker=dict(color=colour, size=11, symbol=symbol),
-            error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus, thickness=1.5, width=6),
-            customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
+            x=_shown(rows), y=rows["team"].to_list(), name=name, mode="markers",
+            marker=dict(color=colour, size=12, symbol=symbol, line=dict(width=2, color=colour)),
+            error_x={**_errors(rows), "width": 6}, customdata=[cell_text(r, unit, k) for r in rows.iter_rows(named=True)],
             hovertemplate=f"%{{y}}, {name}: %{{customdata}}<extra></extra>"))
-    rows = sorted(set(f"{t}: {m}" for t, m in zip(frame["team"], frame["measure"])))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows[::-1])
-    layout(fig, height=max(220, 60 * len(rows) + 120), title=title, xaxis_title=unit, yaxis_title=None)
+    teams = sorted(set(part["team"].to_list()))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=teams[::-1])
+    if unit == "%":
+        fig.update_xaxes(tickformat=".0%")
+    layout(fig, height=max(220, 50 * len(teams) + 140), title=title or measure, xaxis_title=measure, yaxis_title=None)
     return legend_on_top(fig, columns=2)
