@@ -1,0 +1,153 @@
+"""Releases from the team store into the server's ledger, incrementally.
+
+:func:`sync` lists a prefix of the store (a team, or one day of a team) and
+compares each key's size and modification time with what the ledger saw
+last: new or changed files are read and checked against the promise
+(sharing.release_format.check, plus the key agreeing with the content); a
+file that fails is skipped, noted with its problem (and reported until it
+changes), never half-ingested. A key gone from the store (a revoked worker
+removed it) takes its row with it. Each file goes in whole or not at all:
+its old row is replaced in the same transaction as the new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sharing import release_format, teamstore
+
+from . import ledger
+
+
+@dataclass
+class Report:
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # key -> what was wrong with it
+
+    def __str__(self) -> str:
+        text = f"{self.added} new, {self.replaced} changed, {self.removed} removed, {self.unchanged} unchanged"
+        return text + "".join(f"\n  skipped {key}: {why}" for key, why in sorted(self.skipped.items()))
+
+
+def _stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
+    """(size, mtime_ns) of a key: the store's own stat where it has one (an object store's listing), else the
+    folder's file."""
+    if hasattr(store, "stat"):
+        return store.stat(key)
+    info = store.root.joinpath(*key.split("/")).stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def days(store: teamstore.Folder, team: str) -> list[dt.date]:
+    """The days a team has release folders for (the folder's day names, not every file: a year of a large
+    team is thousands of files)."""
+    top = store.root / "releases" / teamstore.check_team(team)
+    if not top.is_dir():
+        return []
+    found = []
+    for entry in top.iterdir():
+        try:
+            found.append(dt.date.fromisoformat(entry.name))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def _plain(arrow_type) -> str:
+    """The type without the nested field names Parquet gives lists ('element') and maps (the column's name)
+    when read back, which change no value (the release branch's check does the same)."""
+    if pa.types.is_map(arrow_type):
+        return str(pa.map_(arrow_type.key_type, arrow_type.item_type))
+    if pa.types.is_list(arrow_type):
+        return str(pa.list_(arrow_type.value_type))
+    return str(arrow_type)
+
+
+def _as_promised(table: pa.Table) -> pa.Table:
+    """The table with the promise's nested names where only those differ; otherwise as it is, so the check
+    names every difference."""
+    promised = [(c.name, c.arrow) for c in release_format.COLUMNS]
+    if [(f.name, _plain(f.type)) for f in table.schema] == promised:
+        return table.cast(release_format.schema())
+    return table
+
+
+def _read(store: teamstore.Folder, key: str) -> pa.Table:
+    """The release at ``key``, checked. Raises ValueError saying what is wrong."""
+    team, day, who = teamstore.parse_release_key(key)
+    try:
+        table = pq.read_table(io.BytesIO(store.get(key)))
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"not a readable Parquet file ({exc})") from None
+    table = _as_promised(table)
+    problems = release_format.check(table)
+    if problems:
+        raise ValueError("; ".join(problems))
+    row = table.to_pylist()[0]
+    if (row["team"], row["day"], row["pseudonym"]) != (team, day, who):
+        raise ValueError(f"the file says team {row['team']!r}, day {row['day']}, pseudonym {row['pseudonym'][:12]}…, "
+                         "not what its key says")
+    long = [c for c, _ in row["category_seconds"] if len(c) > release_format.MAX_CATEGORY_CHARS or not c.isprintable()]
+    if long:
+        raise ValueError(f"category name {long[0][:80]!r} is longer than {release_format.MAX_CATEGORY_CHARS} "
+                         "characters or not printable")
+    return table
+
+
+def sync(con, store: teamstore.Folder, prefix: str = "releases") -> Report:
+    """Bring the ledger's releases under ``prefix`` up to date with the store."""
+    report = Report()
+    listed = {key: _stat(store, key) for key in store.list(prefix) if teamstore.parse_release_key(key)}
+    seen = {r[0]: r[1:] for r in ledger.rows(con, "files_under", prefix=prefix.rstrip("/") + "/")}
+    good: list[tuple[str, pa.Table]] = []
+    bad: dict[str, tuple[int, int, str]] = {}
+    for key, (size, mtime) in listed.items():
+        before = seen.get(key)
+        if before is not None and (before[0], before[1]) == (size, mtime):
+            report.unchanged += 1
+            if before[2]:
+                report.skipped[key] = before[2]
+            continue
+        try:
+            good.append((key, _read(store, key)))
+        except (ValueError, FileNotFoundError) as exc:
+            bad[key] = (size, mtime, str(exc))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for key in sorted(set(seen) - set(listed)):
+            ledger.run(con, "release_forget", key=key)
+            ledger.run(con, "file_forget", key=key)
+            report.removed += 1
+        for key, (size, mtime, why) in bad.items():
+            ledger.run(con, "release_forget", key=key)
+            ledger.run(con, "file_seen", key=key, size=size, mtime_ns=mtime, problem=why)
+            report.skipped[key] = why
+        if good:
+            for key, _ in good:
+                ledger.run(con, "release_forget", key=key)
+                size, mtime = listed[key]
+                ledger.run(con, "file_seen", key=key, size=size, mtime_ns=mtime, problem=None)
+                if key in seen and not seen[key][2]:
+                    report.replaced += 1
+                else:
+                    report.added += 1
+            batch = pa.concat_tables([t for _, t in good])
+            batch = batch.append_column("key", pa.array([k for k, _ in good], pa.string()))
+            con.register("batch", batch)
+            try:
+                ledger.run(con, "release_insert")
+            finally:
+                con.unregister("batch")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return report

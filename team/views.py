@@ -1,0 +1,223 @@
+"""What a manager may read: team figures over at least k people, with noise
+drawn once, every read logged in each included worker's access log.
+
+API (stable; additions only, changes are listed here first):
+
+- :data:`VIEWS`: ``activity`` (active minutes per person-day by local weekday x hour, over the selected
+  weeks), ``categories`` (each category's share of the team's active time, per week), ``switching`` (app
+  switches per active hour, per week), ``focus`` (the share of the team's person-days per daily focus-time
+  bin, minutes), ``typing`` and ``clicking`` (the share of the team's intervals per release_format bin: each
+  person's own shares, averaged), ``compare`` (the selected weeks against as many weeks just before them,
+  per measure: this, before, change).
+- :func:`read` -> :class:`Result`; :func:`options`; :func:`budget`; :func:`categories` (addition: the
+  categories a viewer may filter by); :data:`K_DEFAULT` = 5, :data:`K_MIN` = 3 (the server's own k is in
+  ``<state>/team-config.json``; the ``k`` argument of read overrides it, never below 3).
+- Additions: the frame's last column ``reason`` ("fewer than k people", "privacy budget spent" or null);
+  :class:`LogRefused`, raised when the access log cannot be written (the read is refused).
+
+The rules, all enforced here and below (never in a page):
+
+- Filters are whole teams, whole completed ISO weeks and categories; a team the viewer may not read is a
+  PermissionError, a view, week or category that is not one a ValueError (a category is one if at least k
+  people used it in some drawn week of those teams: an unknown name and a rare one look alike).
+- k: each cell of each team-week is computed from at least k people or left out; a figure over several
+  weeks sums only the team-weeks where its cell had k, and with none left it is suppressed ("fewer than k
+  people"), value, lo and hi null. People counted: activity, those with a release that weekday; switching,
+  those with an hour of activity in the week; categories and bins, those with time or intervals in that cell.
+- Differential privacy (team/noise.py, team/draw.py): each team-week is drawn once, when first read after it
+  completed, all measures at once, and kept; later reads return the same values and spend nothing. Late
+  releases stay out of an already drawn week. lo/hi is the 95 % interval of the noise (OpenDP's
+  gaussian_scale_to_accuracy), not of the behaviour. Denominators are exact.
+- No per-person figure of any kind. Each read appends one entry to the access log of every worker whose
+  releases the drawn team-weeks read hold, whether or not their cells were suppressed, before it returns.
+
+Defaults: rho 1.0 zCDP per team-week (about epsilon 8.4 at delta 1e-6), split activity 0.30, categories,
+switching, focus 0.15 each, typing and clicking 0.125 each. The noise, as measured by
+``python -m team.noise_table`` (the 95 % half-width of the interval, per team size, one week and 12 weeks,
+for a typical team: everyone releasing 5 days a week):
+
+(the table follows once measured)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from sharing import teamlog, teamstore
+
+from . import draw as drawing
+from . import ingest, ledger
+from .shape import COMPARED, FEWER, NO_BUDGET, build
+from .viewer import Viewer
+
+VIEWS = ("activity", "categories", "switching", "focus", "typing", "clicking", "compare")
+K_DEFAULT = ledger.K_DEFAULT
+K_MIN = ledger.K_MIN
+__all__ = ["VIEWS", "K_DEFAULT", "K_MIN", "FEWER", "NO_BUDGET", "Result", "LogRefused", "read", "budget", "options",
+           "categories"]
+
+
+class LogRefused(PermissionError):
+    """The access log of an included worker could not be written: the read is refused."""
+
+
+@dataclass(frozen=True)
+class Result:
+    view: str
+    frame: pl.DataFrame  # keys, then value, lo, hi, suppressed, reason
+    k: int
+    unit: str
+    budget: pl.DataFrame  # team, week, spent, total (rho-zCDP)
+    note: str
+
+
+UNITS = {
+    "activity": "active minutes per person-day in that hour (0-60)",
+    "categories": "share of the team's active time (0-1; each person counts equally)",
+    "switching": "app switches per active hour (mean over people)",
+    "focus": "share of the team's person-days whose focus time falls in the bin (0-1)",
+    "typing": "share of typing intervals in the bin (0-1; each person counts equally)",
+    "clicking": "share of click intervals in the bin (0-1; each person counts equally)",
+    "compare": "per measure, in its own unit (see the measure column)",
+}
+
+
+# --- checking the request -----------------------------------------------------------
+def _check_teams(viewer: Viewer, teams) -> list[str]:
+    if not isinstance(teams, (list, tuple)) or not teams:
+        raise ValueError("choose at least one team")
+    for team in teams:
+        teamstore.check_team(team)
+        if not viewer.may_read(team):
+            raise PermissionError(f"{viewer.who} may not read the figures of team {team!r}")
+    return sorted(set(teams))
+
+
+def _check_weeks(weeks, today: dt.date) -> list[dt.date]:
+    if not isinstance(weeks, (list, tuple)) or not weeks:
+        raise ValueError("choose at least one week")
+    for week in weeks:
+        if type(week) is not dt.date or week.weekday() != 0:
+            raise ValueError(f"{week!r} is not a week: give the Monday of an ISO week as a datetime.date")
+        if not drawing.complete(week, today):
+            raise ValueError(f"the week of {week} is not over yet: its figures are drawn once it is "
+                             f"(after its Sunday and {drawing.GRACE_DAYS} grace day)")
+    return sorted(set(weeks))
+
+
+def _check_categories(categories, known: list[str]) -> list[str] | None:
+    if categories is None:
+        return None
+    if not isinstance(categories, (list, tuple)):
+        raise ValueError("categories must be a list of category names")
+    for name in categories:
+        if not isinstance(name, str) or name not in known:
+            raise ValueError(f"{str(name)[:80]!r} is not a category of these teams' figures")
+    return sorted(set(categories))
+
+
+def _before(weeks: list[dt.date]) -> list[dt.date]:
+    return [weeks[0] - dt.timedelta(weeks=i) for i in range(len(weeks), 0, -1)]
+
+
+# --- the read -------------------------------------------------------------------------
+def _prepare(con, store: teamstore.Folder, teams: list[str], weeks: list[dt.date], rho: float) -> None:
+    """Ingest and draw the team-weeks not drawn yet."""
+    drawn = set(ledger.rows(con, "drawn_pairs", teams=teams, weeks=weeks))
+    missing = [(t, w) for t in teams for w in weeks if (t, w) not in drawn]
+    for team, week in missing:
+        for day in range(7):
+            ingest.sync(con, store, f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}")
+    drawing.draw(con, missing, rho)
+
+
+def read(viewer: Viewer, view: str, teams: list[str], weeks: list[dt.date], categories: list[str] | None = None,
+         *, store: teamstore.Folder, state: Path, k: int | None = None, today: dt.date | None = None) -> Result:
+    """The figures of ``view`` for ``teams`` over ``weeks`` (ISO-week Mondays of completed weeks), narrowed to
+    ``categories`` where the view has them (categories, compare). Raises PermissionError for a team the viewer
+    may not read, ValueError for an unknown view, a bad week or category, LogRefused if the access log
+    cannot be written."""
+    if view not in VIEWS:
+        raise ValueError(f"{view!r} is not a team view; the views are {', '.join(VIEWS)}")
+    teams = _check_teams(viewer, teams)
+    weeks = _check_weeks(weeks, today or dt.date.today())
+    k, rho = ledger.settings(state, k)
+    read_weeks = _before(weeks) + weeks if view == "compare" else weeks
+    with ledger.opened(state) as con:
+        _prepare(con, store, teams, read_weeks, rho)
+        known = [r[0] for r in ledger.rows(con, "known_categories", teams=teams, k=k)]
+        chosen = _check_categories(categories, known)
+        measures = COMPARED if view == "compare" else (view,)
+        draws = {m: ledger.frame(con, "read_draws", teams=teams, weeks=read_weeks, measure=m) for m in measures}
+        refused = {m: ledger.frame(con, "refused_pairs", teams=teams, weeks=read_weeks, measure=m) for m in measures}
+        members = [r[0] for r in ledger.rows(con, "read_members", teams=teams, weeks=read_weeks)]
+        spent = ledger.frame(con, "read_spent", teams=teams, weeks=read_weeks)
+    frame = build(view, draws, teams, weeks, chosen if chosen is not None else known, k, refused)
+    _log(store, viewer, view, members, teams, read_weeks, chosen)
+    return Result(view, frame, k, UNITS[view], _budget_frame(spent, teams, read_weeks, rho), _note(view, k, frame))
+
+
+def _log(store, viewer: Viewer, view: str, members: list[str], teams, weeks, categories) -> None:
+    params = {"teams": teams, "weeks": [w.isoformat() for w in weeks], "categories": categories}
+    why = "team figures: aggregates over at least k people with noise; no one's own figures"
+    for pseudonym in members:
+        try:
+            teamlog.append(store, pseudonym, who=viewer.who, what=f"team figures: {view}", params=params, why=why)
+        except OSError as exc:
+            raise LogRefused(f"the read is refused: the access log of a worker in it cannot be written ({exc})") from None
+
+
+def _note(view: str, k: int, frame: pl.DataFrame) -> str:
+    shown = frame.filter(~pl.col("suppressed"))
+    spread = (shown["hi"] - shown["lo"]).median() / 2 if shown.height else None
+    noisy = f" In this read the noise's 95 % interval is typically ±{spread:.3g}." if spread is not None else ""
+    return (f"{UNITS[view].capitalize()}. Each figure is computed from at least {k} people; cells from fewer are "
+            f"suppressed. Every figure carries random noise (differential privacy), drawn once and kept, so reading "
+            f"again shows the same value; lo-hi is the 95 % interval of that noise.{noisy}")
+
+
+def _budget_frame(spent: pl.DataFrame, teams, weeks, rho: float) -> pl.DataFrame:
+    grid = pl.DataFrame({"team": [t for t in teams for _ in weeks], "week": [w for _ in teams for w in weeks]},
+                        schema={"team": pl.String, "week": pl.Date})
+    return (grid.join(spent, on=["team", "week"], how="left")
+            .with_columns(pl.col("spent").fill_null(0.0), pl.lit(rho).alias("total")))
+
+
+def budget(viewer: Viewer, teams: list[str], weeks: list[dt.date], *, store: teamstore.Folder,
+           state: Path) -> pl.DataFrame:
+    """The privacy budget per team-week (rho-zCDP): spent and total. Reading it draws and logs nothing."""
+    teams = _check_teams(viewer, teams)
+    if not isinstance(weeks, (list, tuple)) or any(type(w) is not dt.date or w.weekday() != 0 for w in weeks):
+        raise ValueError("weeks must be ISO-week Mondays (datetime.date)")
+    _, rho = ledger.settings(state)
+    with ledger.opened(state) as con:
+        spent = ledger.frame(con, "read_spent", teams=teams, weeks=sorted(set(weeks)))
+    return _budget_frame(spent, teams, sorted(set(weeks)), rho)
+
+
+def options(viewer: Viewer, *, store: teamstore.Folder, state: Path,
+            today: dt.date | None = None) -> tuple[list[str], list[dt.date]]:
+    """The teams the viewer may read that have releases, and the completed weeks any of them has releases
+    (or drawn figures) for, newest last."""
+    today = today or dt.date.today()
+    teams = [t for t in teamstore.teams(store) if viewer.may_read(t)]
+    weeks: set[dt.date] = set()
+    for team in teams:
+        for day in ingest.days(store, team):
+            week = day - dt.timedelta(days=day.weekday())
+            if drawing.complete(week, today):
+                weeks.add(week)
+    return teams, sorted(weeks)
+
+
+def categories(viewer: Viewer, teams: list[str], *, store: teamstore.Folder, state: Path,
+               k: int | None = None) -> list[str]:
+    """The categories the viewer may filter by: those at least k people used in some drawn week of ``teams``."""
+    teams = _check_teams(viewer, teams)
+    k, _ = ledger.settings(state, k)
+    with ledger.opened(state) as con:
+        return [r[0] for r in ledger.rows(con, "known_categories", teams=teams, k=k)]
