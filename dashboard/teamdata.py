@@ -149,11 +149,25 @@ def read(src: TeamSource, view: str, teams: list[str], weeks: list[dt.date], cat
                       store=src.store, state=src.state)
 
 
+def categories(src: TeamSource, teams: list[str]) -> list[str]:
+    """The categories this viewer may narrow to: those at least k people of these teams used."""
+    from team import views
+
+    return views.categories(src.viewer, list(teams), store=src.store, state=src.state)
+
+
 def budget(src: TeamSource, teams: list[str], weeks: list[dt.date]) -> pl.DataFrame:
     """The privacy budget per team and week: spent and total."""
     from team import views
 
     return views.budget(src.viewer, list(teams), list(weeks), store=src.store, state=src.state)
+
+
+def budget_table(spent: pl.DataFrame) -> pl.DataFrame:
+    """The budget as the page shows it: a row per week, a column per team, 'spent / total'."""
+    text = [f"{s:.2f} / {t:.2f}" for s, t in zip(spent["spent"], spent["total"])]
+    return (spent.with_columns(pl.Series("spent", text), pl.col("week").dt.strftime("%d %b %Y").alias("week (Monday)"))
+            .pivot("team", index="week (Monday)", values="spent"))
 
 
 def export(result) -> pl.DataFrame:

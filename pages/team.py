@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import polars as pl
 import streamlit as st
 
 from dashboard import frame, teamdata, ui
@@ -118,8 +117,4 @@ if (compared := section("compare", "These weeks against the weeks before")) is n
 st.subheader("Privacy budget")
 st.markdown("Each team-week's figures are drawn once, with noise, and kept: reading them again spends nothing. "
             "The budget (ρ, zero-concentrated differential privacy) spent per team and week, of its total:")
-spent = teamdata.budget(src, chosen, chosen_weeks)
-table = (spent.with_columns(pl.col("week").dt.strftime("%d %b %Y").alias("week (Monday)"),
-                            pl.format("{} / {}", pl.col("spent").round(3), pl.col("total").round(3)).alias("spent"))
-         .pivot("team", index="week (Monday)", values="spent"))
-st.dataframe(table, hide_index=True)
+st.dataframe(teamdata.budget_table(teamdata.budget(src, chosen, chosen_weeks)), hide_index=True)

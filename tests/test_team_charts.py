@@ -41,7 +41,7 @@ def test_heatmap_puts_each_value_in_its_weekday_and_hour():
     z = [list(r) for r in fig.data[0].z]
     assert list(fig.data[0].y) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and len(z[0]) == 24
     assert z[0][9] == 42.0, "Monday 09:00"
-    assert z[2][0] == 12.3, "Wednesday 00:00, to a tenth"
+    assert z[2][0] == 12.34, "Wednesday 00:00"
     assert z[4][15] == 0.0, "a real zero (shown, not suppressed) stays 0"
     assert fig.layout.yaxis.autorange == "reversed"
 

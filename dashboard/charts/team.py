@@ -90,7 +90,7 @@ def heatmap(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None
     text = [["no figure" for _ in range(24)] for _ in range(7)]
     for row in frame.filter(pl.col("team") == team).iter_rows(named=True):
         d, h = int(row["weekday"]), int(row["hour"])
-        grid[d][h] = None if row["suppressed"] else round(row["value"], 1)
+        grid[d][h] = None if row["suppressed"] else row["value"]
         text[d][h] = cell_text(row, unit, k)
     fig = go.Figure(go.Heatmap(
         z=grid, x=list(range(24)), y=WEEKDAYS, colorscale="Cividis", colorbar=dict(title=unit),
