@@ -39,7 +39,9 @@ def read(view: str, categories: list[str] | None = None):
 def section(view: str, title: str):
     st.subheader(title)
     st.markdown(EXPLAIN[view])
-    return read(view, chosen_categories if view in ("categories", "compare") else None)
+    # The first read of a week draws its noisy figures and keeps them: seconds, once.
+    with st.spinner("Reading the team figures (a week's figures are drawn once, the first time they are read)..."):
+        return read(view, chosen_categories if view in ("categories", "compare") else None)
 
 
 def download(result, view: str) -> None:
@@ -65,14 +67,13 @@ if not teams or not weeks:
     ui.empty("No team has a completed week of releases yet: figures are drawn once a week is over.")
     st.stop()
 
-left, right = st.columns([3, 2])
-chosen = left.multiselect("Teams", teams, default=teams, key="team_teams", help="Whole teams only.")
+chosen = st.multiselect("Teams", teams, default=teams, key="team_teams", help="Whole teams only.")
 spans = [s for s, n in SPANS.items() if n <= len(weeks)] or ["Last 4 weeks"]
-span = right.segmented_control("Weeks", spans, default=spans[0], key="team_weeks",
-                               help="Whole weeks, Monday to Sunday, newest last.") or spans[0]
+span = st.segmented_control("Weeks", spans, default=spans[0], key="team_weeks",
+                            help="Whole weeks, Monday to Sunday, newest last.") or spans[0]
 chosen_weeks = weeks[-SPANS[span]:]
-st.caption(f"Weeks of Monday {chosen_weeks[0]:%d %b %Y} to Sunday {chosen_weeks[-1] + dt.timedelta(days=6):%d %b %Y}. "
-           f"{NOISE}")
+st.caption(f"Weeks of Monday {chosen_weeks[0]:%d %b %Y} to Sunday {chosen_weeks[-1] + dt.timedelta(days=6):%d %b %Y}"
+           " (the sidebar's dates and filters are for your own data, not this page). " + NOISE)
 if not chosen:
     ui.empty("Choose at least one team.")
     st.stop()
@@ -115,6 +116,7 @@ if (compared := section("compare", "These weeks against the weeks before")) is n
     download(compared, "compare")
 
 st.subheader("Privacy budget")
-st.markdown("Each team-week's figures are drawn once, with noise, and kept: reading them again spends nothing. "
-            "The budget (ρ, zero-concentrated differential privacy) spent per team and week, of its total:")
+st.markdown("Each team-week's figures are drawn once, with noise, and kept: the week's budget is spent then, and "
+            "reading them again spends nothing. The budget (ρ, zero-concentrated differential privacy) spent per "
+            "team and week, of its total:")
 st.dataframe(teamdata.budget_table(teamdata.budget(src, chosen, chosen_weeks)), hide_index=True)

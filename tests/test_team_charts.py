@@ -50,10 +50,12 @@ def test_heatmap_leaves_suppressed_cells_blank_and_says_why():
     fig = charts.heatmap(ACTIVITY, "Eng", "min", K)
     z, hover = fig.data[0].z, fig.data[0].customdata
     assert z[6][23] is None, "a suppressed cell is drawn as a number (it must be a gap, never 0)"
+    assert not fig.layout.annotations, "a team with figures is said to have none"
     assert hover[6][23] == "fewer than k people (k = 5)"
     assert "95 % interval 40.0 min to 44.0 min" in hover[0][9]
     small = charts.heatmap(ACTIVITY, "Small", "min", K)
     assert all(v is None for row in small.data[0].z for v in row), "a team under k shows a figure"
+    assert "fewer than k people (k = 5) in every cell" in small.layout.annotations[0].text
 
 
 CATEGORIES = cells([("Eng", W1, "Development", 40.0, False), ("Eng", W2, "Development", 44.0, False),
@@ -81,9 +83,11 @@ def test_switching_band_is_the_interval_and_suppressed_weeks_are_gaps():
     fig = charts.switching(SWITCHING, "per active hour", K)
     named = {t.name: t for t in fig.data if t.showlegend is not False}
     assert list(named["Eng"].y) == [150.0, 160.0]
-    band_hi, band_lo = [t for t in fig.data if t.showlegend is False and t.legendgroup == "Eng"]
-    assert list(band_hi.y) == [152.0, 162.0] and list(band_lo.y) == [148.0, 158.0]
-    assert list(named["Small"].y) == [None, None], "a team under k has a switching line"
+    bands = {t.name: t for t in fig.data if t.showlegend is False}
+    assert list(bands["Eng hi"].y) == [152.0, 162.0] and list(bands["Eng lo"].y) == [148.0, 158.0]
+    assert bands["Eng lo"].fill == "tonexty", "the band is not filled between its edges"
+    small = named["Small (fewer than k people)"]
+    assert list(small.y) == [None, None], "a team under k has a switching line"
 
 
 FOCUS = cells([("Eng", 0.0, 30.0, 10.0, False), ("Eng", 30.0, 60.0, 25.0, False), ("Eng", 360.0, None, 0.0, True)],
@@ -131,8 +135,10 @@ def test_comparison_says_plainly_when_a_difference_is_within_the_noise():
 def test_comparison_points_carry_their_intervals():
     fig = charts.comparison(COMPARE, M, K)
     this = next(t for t in fig.data if t.name == "this period")
-    assert list(this.y) == ["Eng", "Ops", "Small"]
-    assert list(this.x) == [150.0, 180.0, None]
+    before = next(t for t in fig.data if t.name == "period before")
+    assert list(fig.layout.yaxis.ticktext) == ["Eng", "Ops", "Small"] and list(fig.layout.yaxis.tickvals) == [2, 1, 0]
+    assert list(this.y) == [1.85, 0.85, -0.15] and list(before.y) == [2.15, 1.15, 0.15], "a point off its team's row"
+    assert list(this.x) == [150.0, 180.0, None] and list(before.x) == [151.0, 150.0, None]
     assert list(this.error_x.array) == [2.0, 2.0, None]
 
 

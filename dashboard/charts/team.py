@@ -59,6 +59,12 @@ def cell_text(row: dict, unit: str, k: int, digits: int = 1) -> str:
            f"{_num(row['hi'], unit, digits)})"
 
 
+def legend_name(team: str, part: pl.DataFrame, k: int) -> str:
+    """The team's legend entry; one with no figure at all says so there (an entry with nothing drawn
+    would otherwise look like a line lost)."""
+    return f"{team} (fewer than k people)" if part.height and part["suppressed"].all() else team
+
+
 def _shown(frame: pl.DataFrame, column: str = "value") -> list:
     """The column's values with every suppressed row as None: a gap, never a 0."""
     return [None if s else v for v, s in zip(frame[column].to_list(), frame["suppressed"].to_list())]
@@ -75,6 +81,14 @@ def _percent_axis(fig: go.Figure, unit: str) -> None:
     """Shares (0-1) read as percentages on the axis; the figures themselves stay as the frame's."""
     if unit == "%":
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+
+
+def _nothing_note(fig: go.Figure, empty: bool, k: int) -> go.Figure:
+    """Over a chart with no figure at all, say why in its middle (a blank chart looks broken)."""
+    if empty:
+        fig.add_annotation(text=f"No figure: {FEWER} (k = {k}) in every cell", showarrow=False, xref="paper",
+                           yref="paper", x=0.5, y=0.5, font=dict(size=14))
+    return fig
 
 
 def _week_label(week) -> str:
@@ -98,9 +112,10 @@ def heatmap(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None
         hovertemplate="%{y} %{x}:00: %{customdata}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=2)
-    return layout(fig, height=300, title=title or f"{team}: active time by weekday and hour",
-                  xaxis_title="hour of day (local)", yaxis_title=None)
+    fig.update_xaxes(dtick=2, range=[-0.5, 23.5])
+    layout(fig, height=300, title=title or f"{team}: active time by weekday and hour",
+           xaxis_title="hour of day (local)", yaxis_title=None)
+    return _nothing_note(fig, all(v is None for row in grid for v in row), k)
 
 
 # --- per week: category shares, switching --------------------------------------------------------
@@ -120,10 +135,13 @@ def category_shares(frame: pl.DataFrame, team: str, unit: str, k: int, title: st
             customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
             hovertemplate=f"{category}, week of Mon %{{x}}: %{{customdata}}<extra></extra>"))
     fig.update_xaxes(type="category", title="week (starting Monday)")
-    layout(fig, height=380, title=title or f"{team}: share of active time per category",
+    layout(fig, height=420, title=title or f"{team}: share of active time per category",
            yaxis_title="share of the team's active time")
     _percent_axis(fig, unit)
-    return legend_on_top(fig, columns=4)
+    empty = rows["suppressed"].all()
+    if empty:
+        fig.update_yaxes(range=[0, 1])
+    return _nothing_note(legend_on_top(fig, columns=3), empty, k)
 
 
 def switching(frame: pl.DataFrame, unit: str, k: int, title: str = "App switches per active hour") -> go.Figure:
@@ -135,13 +153,12 @@ def switching(frame: pl.DataFrame, unit: str, k: int, title: str = "App switches
         part = frame.filter(pl.col("team") == team).sort("week")
         x = [_week_label(w) for w in part["week"]]
         colour = colours[team]
-        fig.add_trace(go.Scatter(x=x, y=_shown(part, "hi"), mode="lines", line=dict(width=0), showlegend=False,
-                                 hoverinfo="skip", legendgroup=team, connectgaps=False))
-        fig.add_trace(go.Scatter(x=x, y=_shown(part, "lo"), mode="lines", line=dict(width=0), fill="tonexty",
-                                 fillcolor=rgba(colour, 0.2), showlegend=False, hoverinfo="skip",
-                                 legendgroup=team, connectgaps=False))
+        for edge, fill in (("hi", None), ("lo", "tonexty")):  # the band: hi, then lo filled up to it
+            fig.add_trace(go.Scatter(x=x, y=_shown(part, edge), mode="lines", line=dict(width=0), fill=fill,
+                                     fillcolor=rgba(colour, 0.2), showlegend=False, hoverinfo="skip",
+                                     name=f"{team} {edge}", connectgaps=False))
         fig.add_trace(go.Scatter(
-            x=x, y=_shown(part), name=team, mode="lines+markers", line=dict(color=colour), legendgroup=team,
+            x=x, y=_shown(part), name=legend_name(team, part, k), mode="lines+markers", line=dict(color=colour),
             connectgaps=False, customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
             hovertemplate=f"{team}, week of Mon %{{x}}: %{{customdata}}<extra></extra>"))
     fig.update_xaxes(type="category", title="week (starting Monday)")
@@ -171,7 +188,7 @@ def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: st
         part = frame.filter(pl.col("team") == team).sort("bin_lo")
         labels = [bin_label(lo, hi, bin_unit) for lo, hi in zip(part["bin_lo"], part["bin_hi"])]
         fig.add_trace(go.Bar(
-            x=labels, y=_shown(part), name=team, marker_color=colours[team], error_y=_errors(part),
+            x=labels, y=_shown(part), name=legend_name(team, part, k), marker_color=colours[team], error_y=_errors(part),
             customdata=[cell_text(r, unit, k) for r in part.iter_rows(named=True)],
             hovertemplate=f"{team}, %{{x}}: %{{customdata}}<extra></extra>"))
     fig.update_xaxes(type="category", title=x_title)
@@ -226,17 +243,20 @@ def comparison(frame: pl.DataFrame, measure: str, k: int, title: str | None = No
     with its 95 % noise interval; a suppressed period has no point."""
     unit = measure_unit(measure)
     part = frame.filter(pl.col("measure") == measure).sort("team")
+    teams = sorted(set(part["team"].to_list()))
+    row_of = {t: len(teams) - 1 - i for i, t in enumerate(teams)}  # the first team on top
     fig = go.Figure()
-    for period, name, colour, symbol in (("before", "period before", OKABE_ITO[7], "circle-open"),
-                                         ("this", "this period", OKABE_ITO[0], "circle")):
+    for period, name, colour, symbol, offset in (("before", "period before", OKABE_ITO[7], "circle-open", 0.15),
+                                                 ("this", "this period", OKABE_ITO[0], "circle", -0.15)):
         rows = part.filter(pl.col("period") == period)
         fig.add_trace(go.Scatter(
-            x=_shown(rows), y=rows["team"].to_list(), name=name, mode="markers",
+            x=_shown(rows), y=[row_of[t] + offset for t in rows["team"]], name=name, mode="markers",
             marker=dict(color=colour, size=12, symbol=symbol, line=dict(width=2, color=colour)),
-            error_x={**_errors(rows), "width": 6}, customdata=[cell_text(r, unit, k) for r in rows.iter_rows(named=True)],
-            hovertemplate=f"%{{y}}, {name}: %{{customdata}}<extra></extra>"))
-    teams = sorted(set(part["team"].to_list()))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=teams[::-1])
+            error_x={**_errors(rows), "width": 6}, customdata=[[t, cell_text(r, unit, k)] for t, r in
+                                                               zip(rows["team"], rows.iter_rows(named=True))],
+            hovertemplate=f"%{{customdata[0]}}, {name}: %{{customdata[1]}}<extra></extra>"))
+    fig.update_yaxes(tickmode="array", tickvals=[row_of[t] for t in teams], ticktext=teams,
+                     range=[-0.6, len(teams) - 0.4], showgrid=False)
     if unit == "%":
         fig.update_xaxes(tickformat=".0%")
     layout(fig, height=max(220, 50 * len(teams) + 140), title=title or measure, xaxis_title=measure, yaxis_title=None)
