@@ -85,7 +85,7 @@ if (activity := section("activity", "Active time by weekday and hour")) is not N
     download(activity, "activity")
 
 known = teamdata.categories(src, chosen)
-picked = st.multiselect("Categories", known, key="team_categories",
+picked = st.multiselect("Categories", known, key="team_categories", placeholder="all categories",
                         help="Narrows the category shares and the comparison; none chosen shows them all.")
 chosen_categories = picked or None
 if (shares := section("categories", "Share of time per category")) is not None:

@@ -81,6 +81,11 @@ def test_team_page_draws_in_both_themes_and_widths(server, browser, theme, width
         tab.page.on("pageerror", lambda exc: js_errors.append(str(exc)))
         tab.open(dashboard.url(TEAM), timeout=180)
         tab.screenshot(SCREENSHOTS / f"team-{theme}-{width}px.png")
+        # The first tab is Design (under k, no figure): the heatmap of a team with figures, shown.
+        tab.page.get_by_role("tab", name="Engineering").first.click()
+        tab.page.wait_for_timeout(500)
+        tab.page.locator('[data-testid="stPlotlyChart"]:visible').first.screenshot(
+            path=SCREENSHOTS / f"team-{theme}-{width}px-heatmap.png")
         main = tab.page.locator('[data-testid="stMain"]').inner_text()
         assert "Demo data" in main, "the demo is not marked"
         assert not tab.page.locator('[data-testid="stException"]').all_inner_texts()

@@ -86,7 +86,7 @@ def test_switching_band_is_the_interval_and_suppressed_weeks_are_gaps():
     bands = {t.name: t for t in fig.data if t.showlegend is False}
     assert list(bands["Eng hi"].y) == [152.0, 162.0] and list(bands["Eng lo"].y) == [148.0, 158.0]
     assert bands["Eng lo"].fill == "tonexty", "the band is not filled between its edges"
-    small = named["Small (fewer than k people)"]
+    small = named["Small (fewer than k)"]
     assert list(small.y) == [None, None], "a team under k has a switching line"
 
 

@@ -110,7 +110,7 @@ def test_the_small_team_shows_suppression_not_figures(demo_dir):
     assert all(v is None for row in heat["z"] for v in row), "a team of 3 shows a figure"
     assert all(text.startswith("fewer than k people") for row in heat["customdata"] for text in row)
     lines = by_team(shown["team-switching"]["data"])
-    assert all(v is None for v in lines["Design"]["y"]) and "fewer than k people" in lines["Design"]["name"]
+    assert all(v is None for v in lines["Design"]["y"]) and "fewer than k" in lines["Design"]["name"]
     bars = by_team(shown["team-typing"]["data"])
     assert all(v is None for v in bars["Design"]["y"])
     compare = " ".join(m.value for m in at.main.markdown if m.value.startswith("- Design"))

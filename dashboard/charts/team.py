@@ -62,7 +62,7 @@ def cell_text(row: dict, unit: str, k: int, digits: int = 1) -> str:
 def legend_name(team: str, part: pl.DataFrame, k: int) -> str:
     """The team's legend entry; one with no figure at all says so there (an entry with nothing drawn
     would otherwise look like a line lost)."""
-    return f"{team} (fewer than k people)" if part.height and part["suppressed"].all() else team
+    return f"{team} (fewer than k)" if part.height and part["suppressed"].all() else team
 
 
 def _shown(frame: pl.DataFrame, column: str = "value") -> list:
@@ -107,7 +107,9 @@ def heatmap(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None
         grid[d][h] = None if row["suppressed"] else row["value"]
         text[d][h] = cell_text(row, unit, k)
     fig = go.Figure(go.Heatmap(
-        z=grid, x=list(range(24)), y=WEEKDAYS, colorscale="Cividis", colorbar=dict(title=unit),
+        # The colours span 0-60 minutes, what an hour can hold; noise can push a figure past either end,
+        # which the hover shows as it is.
+        z=grid, x=list(range(24)), y=WEEKDAYS, colorscale="Cividis", colorbar=dict(title=unit), zmin=0, zmax=60,
         customdata=text, hoverongaps=True, xgap=1, ygap=1,
         hovertemplate="%{y} %{x}:00: %{customdata}<extra></extra>",
     ))
@@ -164,7 +166,8 @@ def switching(frame: pl.DataFrame, unit: str, k: int, title: str = "App switches
     fig.update_xaxes(type="category", title="week (starting Monday)")
     layout(fig, height=340, title=title, yaxis_title=unit)
     fig.update_yaxes(rangemode="tozero")
-    return legend_on_top(fig, columns=4)
+    # plotly lists filled traces' legend backwards unless told; two columns hold a team's name and its note
+    return legend_on_top(fig, columns=2).update_layout(legend_traceorder="normal")
 
 
 # --- distributions: focus time, typing and clicking rhythm ------------------------------------------
@@ -194,7 +197,7 @@ def distribution(frame: pl.DataFrame, unit: str, k: int, title: str, x_title: st
     fig.update_xaxes(type="category", title=x_title)
     layout(fig, height=360, title=title, yaxis_title=y_title, barmode="group")
     _percent_axis(fig, unit)
-    return legend_on_top(fig, columns=4)
+    return legend_on_top(fig, columns=2)
 
 
 # --- this period against the one before ------------------------------------------------------------
