@@ -79,6 +79,7 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
         members = [r for r in ledger.rows(con, "week_members", teams=teams, weeks=weeks) if (r[0], r[1]) in wanted]
         spent = {pair: 0.0 for pair in wanted}
         cells: list[tuple] = []
+        charged: list[tuple] = []
         for spec in noise.MEASURES:
             rho = spec.share * noise.RHO_DEFAULT
             grouped: dict[tuple[str, dt.date], list[tuple]] = {}
@@ -94,10 +95,8 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
                 sigma = noise.scale(spec, rho)
                 cells += [(r[0], r[1], spec.name, r[2], r[3], v, sigma, r[5], r[6]) for r, v in zip(vector, noisy)]
                 spent[pair] += rho
-                ledger.run(con, "insert_spent", team=pair[0], week=pair[1], measure=spec.name, rho=rho)
-        _insert(con, cells, members)
-        for team, week in sorted(wanted):
-            ledger.run(con, "insert_drawn", team=team, week=week)
+                charged.append((pair[0], pair[1], spec.name, rho))
+        _insert(con, cells, members, charged, sorted(wanted))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -105,20 +104,25 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
     return refused
 
 
-def _insert(con, cells: list[tuple], members: list[tuple]) -> None:
-    names = ("team", "week", "measure", "idx", "category", "noisy", "scale", "denom", "contributors")
-    drawn = pa.table({n: [c[i] for c in cells] for i, n in enumerate(names)},
-                     schema=pa.schema([("team", pa.string()), ("week", pa.date32()), ("measure", pa.string()),
-                                       ("idx", pa.int32()), ("category", pa.string()), ("noisy", pa.float64()),
-                                       ("scale", pa.float64()), ("denom", pa.float64()), ("contributors", pa.int32())]))
-    drawn_members = pa.table({"team": [m[0] for m in members], "week": [m[1] for m in members],
-                              "pseudonym": [m[2] for m in members]},
-                             schema=pa.schema([("team", pa.string()), ("week", pa.date32()), ("pseudonym", pa.string())]))
-    con.register("drawn", drawn)
-    con.register("drawn_members", drawn_members)
+def _table(rows: list[tuple], fields: list[tuple]) -> pa.Table:
+    return pa.table({name: [r[i] for r in rows] for i, (name, _) in enumerate(fields)}, schema=pa.schema(fields))
+
+
+def _insert(con, cells: list[tuple], members: list[tuple], charged: list[tuple], pairs: list[tuple]) -> None:
+    """The draw's rows, as Arrow tables the statements of team.sql read."""
+    tables = {
+        "drawn_cells": _table(cells, [("team", pa.string()), ("week", pa.date32()), ("measure", pa.string()),
+                                      ("idx", pa.int32()), ("category", pa.string()), ("noisy", pa.float64()),
+                                      ("scale", pa.float64()), ("denom", pa.float64()), ("contributors", pa.int32())]),
+        "drawn_members": _table(members, [("team", pa.string()), ("week", pa.date32()), ("pseudonym", pa.string())]),
+        "drawn_spent": _table(charged, [("team", pa.string()), ("week", pa.date32()), ("measure", pa.string()),
+                                        ("rho", pa.float64())]),
+        "drawn_pairs_new": _table(pairs, [("team", pa.string()), ("week", pa.date32())]),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
     try:
-        ledger.run(con, "insert_draws")
-        ledger.run(con, "insert_members")
+        ledger.run(con, "insert_draw")
     finally:
-        con.unregister("drawn")
-        con.unregister("drawn_members")
+        for name in tables:
+            con.unregister(name)

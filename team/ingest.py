@@ -102,13 +102,17 @@ def _read(store: teamstore.Folder, key: str) -> pa.Table:
     return table
 
 
-def sync(con, store: teamstore.Folder, prefix: str = "releases") -> Report:
-    """Bring the ledger's releases under ``prefix`` up to date with the store."""
+def sync(con, store: teamstore.Folder, prefixes: str | list[str] = "releases") -> Report:
+    """Bring the ledger's releases under ``prefixes`` (folders of the store: all releases, a team, a day of
+    a team) up to date with the store, in one transaction."""
+    prefixes = [prefixes] if isinstance(prefixes, str) else list(prefixes)
     report = Report()
-    listed = {key: _stat(store, key) for key in store.list(prefix) if teamstore.parse_release_key(key)}
-    seen = {r[0]: r[1:] for r in ledger.rows(con, "files_under", prefix=prefix.rstrip("/") + "/")}
+    listed = {key: _stat(store, key) for prefix in prefixes for key in store.list(prefix)
+              if teamstore.parse_release_key(key)}
+    folders = [p.rstrip("/") + "/" for p in prefixes]
+    seen = {r[0]: r[1:] for r in ledger.rows(con, "files_under", prefixes=folders)}
     good: list[tuple[str, pa.Table]] = []
-    bad: dict[str, tuple[int, int, str]] = {}
+    changes: list[tuple[str, int, int, str | None]] = []
     for key, (size, mtime) in listed.items():
         before = seen.get(key)
         if before is not None and (before[0], before[1]) == (size, mtime):
@@ -119,35 +123,38 @@ def sync(con, store: teamstore.Folder, prefix: str = "releases") -> Report:
         try:
             good.append((key, _read(store, key)))
         except (ValueError, FileNotFoundError) as exc:
-            bad[key] = (size, mtime, str(exc))
+            changes.append((key, size, mtime, str(exc)))
+            report.skipped[key] = str(exc)
+            continue
+        changes.append((key, size, mtime, None))
+        if before is not None and not before[2]:
+            report.replaced += 1
+        else:
+            report.added += 1
+    gone = sorted(set(seen) - set(listed))
+    report.removed = len(gone)
+    if not changes and not gone:
+        return report
+    tables = {"changes": pa.table({"key": [c[0] for c in changes], "size": [c[1] for c in changes],
+                                   "mtime_ns": [c[2] for c in changes], "problem": [c[3] for c in changes]},
+                                  schema=pa.schema([("key", pa.string()), ("size", pa.int64()),
+                                                    ("mtime_ns", pa.int64()), ("problem", pa.string())])),
+              "gone": pa.table({"key": pa.array(gone, pa.string())})}
+    if good:
+        batch = pa.concat_tables([t for _, t in good])
+        tables["batch"] = batch.append_column("key", pa.array([k for k, _ in good], pa.string()))
+    for name, table in tables.items():
+        con.register(name, table)
     con.execute("BEGIN TRANSACTION")
     try:
-        for key in sorted(set(seen) - set(listed)):
-            ledger.run(con, "release_forget", key=key)
-            ledger.run(con, "file_forget", key=key)
-            report.removed += 1
-        for key, (size, mtime, why) in bad.items():
-            ledger.run(con, "release_forget", key=key)
-            ledger.run(con, "file_seen", key=key, size=size, mtime_ns=mtime, problem=why)
-            report.skipped[key] = why
+        ledger.run(con, "files_apply")
         if good:
-            for key, _ in good:
-                ledger.run(con, "release_forget", key=key)
-                size, mtime = listed[key]
-                ledger.run(con, "file_seen", key=key, size=size, mtime_ns=mtime, problem=None)
-                if key in seen and not seen[key][2]:
-                    report.replaced += 1
-                else:
-                    report.added += 1
-            batch = pa.concat_tables([t for _, t in good])
-            batch = batch.append_column("key", pa.array([k for k, _ in good], pa.string()))
-            con.register("batch", batch)
-            try:
-                ledger.run(con, "release_insert")
-            finally:
-                con.unregister("batch")
+            ledger.run(con, "release_insert")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        for name in tables:
+            con.unregister(name)
     return report

@@ -29,6 +29,7 @@ K_DEFAULT = 5
 K_MIN = 3
 _SCHEMA = ("create_files", "create_releases", "create_draws", "create_drawn", "create_spent", "create_members")
 _LOCK = threading.RLock()  # one writer per process: the Streamlit server's sessions take turns
+_MADE: set[str] = set()  # ledgers whose tables this process has made (CREATE IF NOT EXISTS costs a few ms each)
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +60,10 @@ def opened(state: Path):
     with _LOCK:
         con = duckdb.connect(str(path))
         try:
-            for name in _SCHEMA:
-                run(con, name)
+            if str(path) not in _MADE:
+                for name in _SCHEMA:
+                    run(con, name)
+                _MADE.add(str(path))
             for file in (path, path.with_name(path.name + ".wal")):
                 if file.exists() and file.stat().st_mode & 0o077:
                     os.chmod(file, 0o600)

@@ -35,27 +35,17 @@ CREATE TABLE IF NOT EXISTS members (team VARCHAR NOT NULL, week DATE NOT NULL, p
     PRIMARY KEY (team, week, pseudonym));
 
 -- name: files_under
--- The files seen before under a key prefix (a team's folder or one day of it).
--- $prefix: the key prefix, ending in '/'
-SELECT key, size, mtime_ns, problem FROM files WHERE starts_with(key, $prefix);
+-- The files seen before under any of these key prefixes (a team's folder or one day of it).
+-- $prefixes: key prefixes, each ending in '/'
+SELECT key, size, mtime_ns, problem FROM files WHERE list_bool_or(list_transform($prefixes, lambda p: starts_with(key, p)));
 
--- name: file_seen
--- Note a file as seen (its size and mtime), with the problem that kept it out, if any.
--- $key: the release key
--- $size: bytes
--- $mtime_ns: modification time, ns
--- $problem: why it was skipped (null: ingested)
-INSERT OR REPLACE INTO files VALUES ($key, $size, $mtime_ns, $problem);
-
--- name: file_forget
--- A file gone from the store (a revoked worker removed it): its rows go.
--- $key: the release key
-DELETE FROM files WHERE key = $key;
-
--- name: release_forget
--- The ingested row of a key, before it is replaced or because its file went.
--- $key: the release key
-DELETE FROM releases WHERE key = $key;
+-- name: files_apply
+-- A sync's changes (Arrow tables registered by the caller): the files gone (gone: key) lose their rows and
+-- their note; the files read again (changes: key, size, mtime_ns, problem) lose their old row and are noted,
+-- with the problem that kept them out, if any. release_insert then adds the rows of the good ones.
+DELETE FROM releases WHERE key IN (SELECT key FROM gone UNION ALL SELECT key FROM changes);
+DELETE FROM files WHERE key IN (SELECT key FROM gone);
+INSERT OR REPLACE INTO files SELECT key, size, mtime_ns, problem FROM changes;
 
 -- name: release_insert
 -- The checked rows of a batch of files (an Arrow table named batch, registered by the caller).
@@ -168,27 +158,13 @@ GROUP BY p.team, p.week, p.idx;
 -- $weeks: ISO-week Mondays
 SELECT DISTINCT team, week, pseudonym FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week);
 
--- name: insert_draws
--- A drawn team-week-measure's cells (an Arrow table named drawn, registered by the caller).
-INSERT INTO draws SELECT team, week, measure, idx, category, noisy, scale, denom, contributors FROM drawn;
-
--- name: insert_members
--- A drawn team-week's pseudonyms (an Arrow table named drawn_members, registered by the caller).
+-- name: insert_draw
+-- A draw's rows (Arrow tables registered by the caller): its cells, the pseudonyms its team-weeks hold, the
+-- budget each measure spent, and the team-weeks as drawn.
+INSERT INTO draws SELECT team, week, measure, idx, category, noisy, scale, denom, contributors FROM drawn_cells;
 INSERT OR IGNORE INTO members SELECT team, week, pseudonym FROM drawn_members;
-
--- name: insert_drawn
--- Note a team-week as drawn.
--- $team: team
--- $week: ISO-week Monday
-INSERT INTO drawn VALUES ($team, $week, now());
-
--- name: insert_spent
--- Note the budget a draw spent.
--- $team: team
--- $week: ISO-week Monday
--- $measure: measure name
--- $rho: rho-zCDP spent
-INSERT INTO spent VALUES ($team, $week, $measure, $rho, now());
+INSERT INTO spent SELECT team, week, measure, rho, now() FROM drawn_spent;
+INSERT INTO drawn SELECT team, week, now() FROM drawn_pairs_new;
 
 -- name: read_draws
 -- The drawn cells of one measure for these teams and weeks.
@@ -223,8 +199,9 @@ SELECT team, week, sum(rho) AS spent FROM spent WHERE list_contains($teams, team
 GROUP BY team, week ORDER BY team, week;
 
 -- name: known_categories
--- The categories of these teams' drawn figures that at least $k people used in some team-week.
+-- The categories of these teams' drawn figures that at least $k people used in some team-week, with a team
+-- where they did.
 -- $teams: team names
 -- $k: the smallest group
-SELECT DISTINCT category FROM draws
-WHERE measure = 'categories' AND list_contains($teams, team) AND contributors >= $k ORDER BY category;
+SELECT category, min(team) FROM draws
+WHERE measure = 'categories' AND list_contains($teams, team) AND contributors >= $k GROUP BY category ORDER BY category;

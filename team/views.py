@@ -129,9 +129,10 @@ def _prepare(con, store: teamstore.Folder, teams: list[str], weeks: list[dt.date
     """Ingest and draw the team-weeks not drawn yet."""
     drawn = set(ledger.rows(con, "drawn_pairs", teams=teams, weeks=weeks))
     missing = [(t, w) for t in teams for w in weeks if (t, w) not in drawn]
-    for team, week in missing:
-        for day in range(7):
-            ingest.sync(con, store, f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}")
+    if not missing:
+        return
+    ingest.sync(con, store, [f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}"
+                             for team, week in missing for day in range(7)])
     drawing.draw(con, missing, rho)
 
 
@@ -149,7 +150,7 @@ def read(viewer: Viewer, view: str, teams: list[str], weeks: list[dt.date], cate
     read_weeks = _before(weeks) + weeks if view == "compare" else weeks
     with ledger.opened(state) as con:
         _prepare(con, store, teams, read_weeks, rho)
-        known = [r[0] for r in ledger.rows(con, "known_categories", teams=teams, k=k)]
+        known = _known(con, viewer, k)
         chosen = _check_categories(categories, known)
         measures = COMPARED if view == "compare" else (view,)
         draws = {m: ledger.frame(con, "read_draws", teams=teams, weeks=read_weeks, measure=m) for m in measures}
@@ -159,6 +160,12 @@ def read(viewer: Viewer, view: str, teams: list[str], weeks: list[dt.date], cate
     frame = build(view, draws, teams, weeks, chosen if chosen is not None else known, k, refused)
     _log(store, viewer, view, members, teams, read_weeks, chosen)
     return Result(view, frame, k, UNITS[view], _budget_frame(spent, teams, read_weeks, rho), _note(view, k, frame))
+
+
+def _known(con, viewer: Viewer, k: int) -> list[str]:
+    """The categories at least k people used in a drawn week of a team the viewer may read."""
+    return [r[0] for r in ledger.rows(con, "known_categories", teams=sorted(viewer.teams), k=k)
+            if viewer.may_read(r[1])]
 
 
 def _log(store, viewer: Viewer, view: str, members: list[str], teams, weeks, categories) -> None:
@@ -214,10 +221,14 @@ def options(viewer: Viewer, *, store: teamstore.Folder, state: Path,
     return teams, sorted(weeks)
 
 
-def categories(viewer: Viewer, teams: list[str], *, store: teamstore.Folder, state: Path,
-               k: int | None = None) -> list[str]:
-    """The categories the viewer may filter by: those at least k people used in some drawn week of ``teams``."""
+def categories(viewer: Viewer, teams: list[str], weeks: list[dt.date] | None = None, *, store: teamstore.Folder,
+               state: Path, k: int | None = None, today: dt.date | None = None) -> list[str]:
+    """The categories the viewer may filter by: those at least k people used in some drawn week of a team the
+    viewer may read. Given ``weeks``, those weeks of ``teams`` are drawn first (as a read would; nothing is
+    shown, so nothing is logged)."""
     teams = _check_teams(viewer, teams)
-    k, _ = ledger.settings(state, k)
+    k, rho = ledger.settings(state, k)
     with ledger.opened(state) as con:
-        return [r[0] for r in ledger.rows(con, "known_categories", teams=teams, k=k)]
+        if weeks:
+            _prepare(con, store, teams, _check_weeks(weeks, today or dt.date.today()), rho)
+        return _known(con, viewer, k)
