@@ -30,6 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
+from capture.control import ControlError
 from sharing import teamstore
 from store import paths
 from team import config
@@ -72,20 +73,21 @@ def _signed_in() -> Viewer | None:
 
 
 def _membership() -> dict | None:
-    """The team this worker joined ({'team', 'store', ...}), from their own database; None if none.
-    Through the worker's controller (capture.team_control); until it is there, no one has joined."""
+    """The team this worker is in now ({'team', 'store', ...}, never the secret), from their own
+    database through their controller (capture.team_control.status); None if none, or until
+    that controller is there."""
     try:
         from capture import team_control
     except ImportError:
         return None
-    find = getattr(team_control, "membership", None)
-    if find is None:
+    own = paths.paths()
+    if not own.db.exists():
         return None
     try:
-        found = find(paths.paths())
-    except Exception:  # noqa: BLE001 - an unreadable own database means no team view, said on the page
-        return None
-    return found or None
+        state = team_control.status(own)
+    except ControlError as exc:
+        raise TeamUnavailable(f"Your team membership could not be read from your database: {exc}") from None
+    return state["membership"] if state.get("in_team") and state.get("membership") else None
 
 
 def _open(root: Path | None, what: str) -> teamstore.Folder:

@@ -9,6 +9,7 @@ demo would not say it is one, or a download would hold what the chart hides.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -17,6 +18,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import store
 from dashboard import teamdata
 from demo import team as demo_team
 from sharing import teamstore
@@ -194,3 +196,25 @@ def test_a_missing_demo_team_store_is_explained(monkeypatch, tmp_path, dashboard
     at = team_page()
     assert any("python -m capture demo --if-needed" in i.value for i in at.main.info)
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("capture.team_control") is None,
+                    reason="the worker's team controller (branch release) is not here yet")
+def test_a_worker_in_a_team_sees_what_their_manager_sees_of_their_team_only(monkeypatch, tmp_path):
+    """A worker who joined a team sees their own team's figures, as its manager does, and no other
+    team's; it is not marked as demo data."""
+    from capture import team_control
+    from store.paths import Paths
+
+    own = tmp_path / "own.duckdb"  # the _env fixture's own database
+    store.open_writable(own).close()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("an organisation secret of enough length\n")
+    secret.chmod(0o600)
+    demo_team.generate(tmp_path / "store", seed=1)
+    team_control.join(Paths(own), tmp_path / "store", "Engineering", secret, worker_id="w-test")
+    at = team_page()
+    assert at.multiselect(key="team_teams").options == ["Engineering"]
+    assert {key.rsplit("-", 1)[-1] for key in figures(at) if key.startswith("team-activity-")} == {"Engineering"}
+    assert any("what your manager sees of your team, Engineering" in c.value for c in at.main.caption)
+    assert not any("**Demo data**" in w.value for w in at.main.warning)
