@@ -180,10 +180,21 @@ def test_choosing_eight_weeks_reads_eight_weeks(demo_dir):
 
 
 def test_on_the_team_server_nothing_shows_without_signing_in(monkeypatch, demo_dir):
-    """In team mode the page reads nothing for a browser that has not signed in."""
+    """In team mode a browser that has not signed in gets no team figure: the page is not listed
+    (the sign-in layer's navigation) or, if it runs, reads nothing and says to sign in."""
     monkeypatch.setenv("WORKPRINT_MODE", "team")
     monkeypatch.setenv("WORKPRINT_TEAM_STORE", str(demo_dir / "demo-team"))
-    at = team_page()
+    monkeypatch.setenv("WORKPRINT_TEAM_STATE", str(demo_dir / "server-state"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["token"] = TOKEN
+    at.run()
+    try:
+        at.switch_page("pages/team.py").run()
+    except ValueError as exc:  # not a page of this session's navigation
+        assert "Could not find a navigation page" in str(exc)
+        assert not at.get("plotly_chart")
+        return
+    assert not at.exception, [e.value for e in at.exception]
     assert not at.get("plotly_chart") and not at.main.dataframe
     assert any("Sign in" in i.value for i in at.main.info)
 
