@@ -64,7 +64,7 @@ if src.demo:
                "a manager of these teams would see on the team server.", icon=":material/science:")
 st.caption(f"Showing {src.who}. {NO_PERSON}")
 if not teams or not weeks:
-    ui.empty("No team has a completed week of releases yet: figures are drawn once a week is over.")
+    ui.empty("No team you may read has a completed week of releases yet: figures are drawn once a week is over.")
     st.stop()
 
 chosen = st.multiselect("Teams", teams, default=teams, key="team_teams", help="Whole teams only.")
