@@ -229,3 +229,13 @@ def test_a_worker_in_a_team_sees_what_their_manager_sees_of_their_team_only(monk
     assert {key.rsplit("-", 1)[-1] for key in figures(at) if key.startswith("team-activity-")} == {"Engineering"}
     assert any("what your manager sees of your team, Engineering" in c.value for c in at.main.caption)
     assert not any("**Demo data**" in w.value for w in at.main.warning)
+
+
+def test_choosing_a_category_narrows_the_shares_to_it(demo_dir):
+    """The category picker reads the categories view for those categories only, as team.views gives it."""
+    at = team_page()
+    at.multiselect(key="team_categories").set_value(["Chat"]).run()
+    assert not at.exception
+    lines = {t["name"]: t["y"] for t in figures(at)["team-categories-Support"]["data"]}
+    shares = demo_read("categories", categories=["Chat"]).frame.sort("week")
+    assert list(lines) == ["Chat"] and lines["Chat"] == values(shares, team="Support", category="Chat")
