@@ -239,3 +239,37 @@ def test_choosing_a_category_narrows_the_shares_to_it(demo_dir):
     lines = {t["name"]: t["y"] for t in figures(at)["team-categories-Support"]["data"]}
     shares = demo_read("categories", categories=["Chat"]).frame.sort("week")
     assert list(lines) == ["Chat"] and lines["Chat"] == values(shares, team="Support", category="Chat")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dashboard.signin") is None,
+                    reason="sign-in (branch signin) is not here yet")
+def test_a_signed_in_manager_sees_their_teams_only(monkeypatch, tmp_path, demo_dir):
+    """On the team server a manager of Engineering gets Engineering's figures, as team.views gives
+    that manager, no other team's, and nothing marked as demo."""
+    from dashboard import signin
+    from team.accounts import Accounts
+
+    shutil.copytree(demo_dir / "demo-team", tmp_path / "store", ignore=shutil.ignore_patterns(".server-state"))
+    (tmp_path / "store" / demo_team.MARKER).unlink()  # a real store, not the demo
+    monkeypatch.setenv("WORKPRINT_MODE", "team")
+    monkeypatch.setenv("WORKPRINT_TEAM_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("WORKPRINT_TEAM_STATE", str(tmp_path / "state"))
+    monkeypatch.delenv("WORKPRINT_DASHBOARD_TOKEN", raising=False)
+    Accounts().add("ann", "manager", ["Engineering"], "correct horse battery")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.text_input(key=signin.NAME_KEY).input("ann")
+    at.text_input(key=signin.PASSWORD_KEY).input("correct horse battery")
+    at.button[0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="team_teams").options == ["Engineering"]
+    shown = figures(at)
+    assert {k.rsplit("-", 1)[-1] for k in shown if k.startswith("team-activity-")} == {"Engineering"}
+    assert not any("Demo data" in w.value for w in at.main.warning)
+    store = teamstore.open_store(tmp_path / "store")
+    viewer = Viewer("manager ann (local account)", "manager", frozenset({"Engineering"}))
+    _, weeks = views.options(viewer, store=store, state=tmp_path / "state")
+    frame = views.read(viewer, "switching", ["Engineering"], weeks[-4:], store=store, state=tmp_path / "state").frame
+    lines = {team: t["y"] for team, t in by_team(shown["team-switching"]["data"]).items()}
+    assert lines == {"Engineering": values(frame.sort("week"), team="Engineering")}
