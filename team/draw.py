@@ -91,8 +91,7 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
                     refused.setdefault(pair, []).append(spec.name)
                     continue
                 vector = _cells(spec.name, found)
-                noisy = noise.draw(spec, rho, [r[4] for r in vector])
-                sigma = noise.scale(spec, rho)
+                noisy, sigma = noise.draw(spec, rho, [r[4] for r in vector])
                 cells += [(r[0], r[1], spec.name, r[2], r[3], v, sigma, r[5], r[6]) for r, v in zip(vector, noisy)]
                 spent[pair] += rho
                 charged.append((pair[0], pair[1], spec.name, rho))

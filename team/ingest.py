@@ -84,7 +84,7 @@ def _read(store: teamstore.Folder, key: str) -> pa.Table:
     """The release at ``key``, checked. Raises ValueError saying what is wrong."""
     team, day, who = teamstore.parse_release_key(key)
     try:
-        table = pq.read_table(io.BytesIO(store.get(key)))
+        table = pq.ParquetFile(io.BytesIO(store.get(key))).read(use_threads=False)  # read_table: 2.5x the time
     except (pa.ArrowException, OSError) as exc:
         raise ValueError(f"not a readable Parquet file ({exc})") from None
     table = _as_promised(table)

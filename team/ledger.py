@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def opened(state: Path):
     private_folder(Path(state))
     path = Path(state) / FILE
     with _LOCK:
-        con = duckdb.connect(str(path))
+        con = _connect(path)
         try:
             if str(path) not in _MADE:
                 for name in _SCHEMA:
@@ -70,6 +71,18 @@ def opened(state: Path):
             yield con
         finally:
             con.close()
+
+
+def _connect(path: Path, attempts: int = 50):
+    """The ledger's connection; another process holding it (a CLI sync) is waited for, up to ~5 s."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
 
 
 def settings(state: Path, k: int | None = None) -> tuple[int, float]:
