@@ -24,7 +24,9 @@ EXPLAIN = {
     "compare": "These weeks against as many weeks just before them, per measure, with the uncertainty the noise adds.",
 }
 NOISE = ("Error bars and bands are the 95 % interval of the noise added for privacy (not the spread between "
-         "people); blank cells have fewer than k people.")
+         "people); noise can push a figure below 0 or past its top, and it is drawn as it is, so that figures stay "
+         "unbiased. Blank cells have fewer than k people. Small teams and single weeks are mostly noise: read "
+         "more weeks.")
 
 
 def read(view: str, categories: list[str] | None = None):
