@@ -105,20 +105,27 @@ def _same_file(stream, path) -> bool:
 
 def demo_if_needed(args) -> int:
     """``demo --if-needed``: make the demo unless a current one is at its place."""
-    from store.paths import demo_db_path
+    from demo import cli as demo_cli
+    from demo import team as demo_team
+    from store.paths import demo_db_path, demo_team_path
 
-    db = demo_db_path(args.db)
+    db, team_root = demo_db_path(args.db), demo_team_path(args.db)
     if control.demo_ready(db):
         print(f"demo data ready in {db}")
+    else:
+        print(f"generating the demo data in {db} (once; the dashboard shows it until you capture your own)...",
+              flush=True)
+        started = time.monotonic()
+        try:
+            control.ensure_demo(db)  # the demo command writes the demo team store too
+        except control.ControlError as exc:
+            return fail(str(exc))
+        print(f"  done in {time.monotonic() - started:.1f} s")
+    if demo_team.ready(team_root):
+        print(f"demo team store ready in {team_root}")
         return 0
-    print(f"generating the demo data in {db} (once; the dashboard shows it until you capture your own)...", flush=True)
-    started = time.monotonic()
-    try:
-        control.ensure_demo(db)
-    except control.ControlError as exc:
-        return fail(str(exc))
-    print(f"  done in {time.monotonic() - started:.1f} s")
-    return 0
+    print(f"generating the demo team store in {team_root} (the Team page shows it)...", flush=True)
+    return demo_cli.write_team_store(team_root)
 
 
 def cmd_run(args, paths: Paths) -> int:

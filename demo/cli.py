@@ -47,4 +47,21 @@ def run(args, paths) -> int:
     finally:
         con.close()
     print(f"  written to {db} (marked as demo data)")
+    return write_team_store(store_paths.demo_team_path(db), args.seed, end)
+
+
+def write_team_store(root, seed: int = 1, end: dt.date | None = None) -> int:
+    """The demo team store beside the demo database (demo.team), for the Team page."""
+    import time
+
+    from .team import DemoTeamError, generate
+
+    started = time.monotonic()
+    try:
+        made = generate(root, seed, end)
+    except (DemoTeamError, OSError) as exc:
+        print(f"error: the demo team store: {exc}", file=sys.stderr)
+        return 2
+    print(f"  demo team store: {len(made['teams'])} teams, {made['releases']:,} daily releases, "
+          f"{made['first']} to {made['last']}, written to {root} in {time.monotonic() - started:.1f} s")
     return 0

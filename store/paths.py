@@ -34,6 +34,13 @@ def demo_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return Path(value).expanduser().resolve()
 
 
+def demo_team_path(demo_db: str | os.PathLike | None = None) -> Path:
+    """Where the demo's team store goes: beside the demo database, named after it
+    (data/demo.duckdb -> data/demo-team), so every demo database has its own."""
+    db = demo_db_path(demo_db)
+    return db.with_name(f"{db.stem}-team")
+
+
 def private_files() -> None:
     """From now on this process makes files and folders for its owner only
     (umask 077; a stricter umask is kept).
