@@ -11,7 +11,9 @@ worker). Three cases:
   server's state team.config.state_dir(). Not signed in: nothing is read.
 - **a worker who joined a team**, on their own dashboard: "what my manager
   sees", their own team only (Viewer role ``member``), from the store they
-  joined.
+  joined: the figures the team server drew and published there, read as they
+  are (team.published), never drawn here; the worker's own folder keeps only
+  the digests of the figures it read.
 - **anyone else**, on their own dashboard: the demo team store (demo/team.py,
   beside the demo database) exactly as a manager of all its teams would see
   it (Viewer role ``demo``), marked as demo data.
@@ -127,7 +129,7 @@ def source() -> TeamSource:
 
 
 def _member_state(root: Path) -> Path:
-    """The worker's own folder for the figures their dashboard drew of their team (beside their database)."""
+    """The worker's own folder (beside their database) for the digests of the published figures it read."""
     folder = paths.db_path().parent / "team-view"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder

@@ -9,10 +9,20 @@ Layout, under the store's root::
 
     workprint-team-store.json                        the marker: format, made when
     releases/<team>/<YYYY-MM-DD>/<pseudonym>.parquet one worker-day (release_format)
+    figures/<team>/<YYYY-MM-DD>.json                 one team-week's drawn figures (team.published)
     access/<pseudonym>/<seq>.json                    one access log entry each (teamlog)
 
 One file per team, day and pseudonym: releasing the same day again replaces
 the file, so a day is stored once however often it is sent.
+
+``figures/`` is written by the team server only: for each team-week it has
+drawn (the ISO week's Monday), the noisy cells exactly as its ledger holds
+them for cells of at least k people (value, noise scale, exact denominator,
+how many people), the budget each measure spent, the k it was drawn at, and
+the pseudonyms whose releases the draw included (for the access log; no
+names, no per-person value), with the SHA-256 of that content. A worker's
+dashboard reads its own team's figures from here ("what my manager sees")
+and never draws noise of its own.
 """
 
 from __future__ import annotations
@@ -188,6 +198,25 @@ def teams(store: Folder) -> list[str]:
     """The teams that have releases in the store."""
     top = store.root / "releases"
     return sorted(p.name for p in top.iterdir() if p.is_dir() and _TEAM.match(p.name)) if top.is_dir() else []
+
+
+def figures_key(team: str, week: dt.date) -> str:
+    """Where the team server publishes a team-week's drawn figures (``week``: the ISO week's Monday)."""
+    if type(week) is not dt.date or week.weekday() != 0:
+        raise ValueError(f"{week!r} is not a week: give the Monday of an ISO week as a datetime.date")
+    return f"figures/{check_team(team)}/{week.isoformat()}.json"
+
+
+def parse_figures_key(key: str) -> tuple[str, dt.date] | None:
+    """(team, week) of a figures key; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "figures" or not parts[2].endswith(".json") or not _TEAM.match(parts[1]):
+        return None
+    try:
+        week = dt.date.fromisoformat(parts[2][: -len(".json")])
+    except ValueError:
+        return None
+    return (parts[1], week) if week.weekday() == 0 else None
 
 
 def access_prefix(pseudonym: str) -> str:

@@ -114,10 +114,10 @@ def _team_weeks(item: Compared, d: pl.DataFrame, k: int) -> pl.DataFrame:
     if item.measure == "activity":  # each weekday's cells: its people; a person-day is 24 cells
         return (_included(d, k).group_by("team", "week")
                 .agg(num=pl.col("noisy").sum(), var=(pl.col("scale") ** 2).sum(), den=pl.col("denom").sum() / 24))
-    return (d.group_by("team", "week")
-            .agg(num=pl.col("noisy").sum(), var=(pl.col("scale") ** 2).sum(), den=pl.col("denom").max(),
-                 most=pl.col("contributors").max())
-            .filter(pl.col("most") >= k).drop("most"))
+    # Only cells of k people or more enter the sum: the cells a server publishes (team.published) are those,
+    # so a worker's view of its team gives the manager's figures.
+    return (_included(d, k).group_by("team", "week")
+            .agg(num=pl.col("noisy").sum(), var=(pl.col("scale") ** 2).sum(), den=pl.col("denom").max()))
 
 
 def _compare(draws, teams, weeks, k, refused, cats):

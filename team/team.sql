@@ -205,3 +205,17 @@ GROUP BY team, week ORDER BY team, week;
 -- $k: the smallest group
 SELECT category, min(team) FROM draws
 WHERE measure = 'categories' AND list_contains($teams, team) AND contributors >= $k GROUP BY category ORDER BY category;
+
+-- name: published_cells
+-- A drawn team-week's cells of at least $k people, every measure: what the server publishes to the store.
+-- $team: team name
+-- $week: ISO-week Monday
+-- $k: the smallest group
+SELECT measure, idx, category, noisy, scale, denom, contributors FROM draws
+WHERE team = $team AND week = $week AND contributors >= $k ORDER BY measure, idx, category;
+
+-- name: published_spent
+-- The budget a drawn team-week's measures spent (rho-zCDP), as published.
+-- $team: team name
+-- $week: ISO-week Monday
+SELECT measure, rho FROM spent WHERE team = $team AND week = $week ORDER BY measure;

@@ -14,18 +14,26 @@ API (stable; additions only, changes are listed here first):
   ``<state>/team-config.json``; the ``k`` argument of read overrides it, never below 3).
 - Additions: the frame's last column ``reason`` ("fewer than k people", "privacy budget spent" or null);
   :class:`LogRefused`, raised when the access log cannot be written (the read is refused).
+- Additions (a worker's own team view): a Viewer of role ``member`` reads only the figures the server
+  published to the store (team/published.py; ``state`` is then the worker's own folder, for the digests
+  of what it read): it never draws, ingests or spends budget. Weeks not drawn yet are ``reason``
+  :data:`NOT_DRAWN` and listed in ``Result.pending``; none drawn at all is :class:`NotDrawnYet`; a
+  published file that fails its checks is :class:`FiguresDamaged` (both ValueErrors).
 
 The rules, all enforced here and below (never in a page):
 
 - Filters are whole teams, whole completed ISO weeks and categories; a team the viewer may not read is a
   PermissionError, a view, week or category that is not one a ValueError (a category is one if at least k
   people used it in some drawn week of those teams: an unknown name and a rare one look alike).
-- k: each cell of each team-week is computed from at least k people or left out; a figure over several
-  weeks sums only the team-weeks where its cell had k, and with none left it is suppressed ("fewer than k
+- k: each cell of each team-week is computed from at least k people or left out (also where compare sums
+  several cells of a measure); a figure over several weeks sums only the team-weeks where its cell had k, and with none left it is suppressed ("fewer than k
   people"), value, lo and hi null. People counted: activity, those with a release that weekday; switching,
   those with an hour of activity in the week; categories and bins, those with time or intervals in that cell.
 - Differential privacy (team/noise.py, team/draw.py): each team-week is drawn once, when first read after it
-  completed, all measures at once, and kept; later reads return the same values and spend nothing. Late
+  completed, all measures at once, and kept; later reads return the same values and spend nothing. Each
+  drawn team-week is published to the store (figures/<team>/<week>.json: its cells of at least k people,
+  the budget spent, the pseudonyms included), and a member's read builds its frames from those with the
+  same code (team/shape.py), so a worker sees exactly their manager's figures. Late
   releases stay out of an already drawn week. lo/hi is the 95 % interval of the noise (OpenDP's
   gaussian_scale_to_accuracy), not of the behaviour. Denominators are exact.
 - No per-person figure of any kind. Each read appends one entry to the access log of every worker whose
@@ -66,19 +74,27 @@ import polars as pl
 from sharing import teamlog, teamstore
 
 from . import draw as drawing
-from . import ingest, ledger
+from . import ingest, ledger, published
 from .shape import COMPARED, FEWER, NO_BUDGET, build
 from .viewer import Viewer
 
 VIEWS = ("activity", "categories", "switching", "focus", "typing", "clicking", "compare")
 K_DEFAULT = ledger.K_DEFAULT
 K_MIN = ledger.K_MIN
-__all__ = ["VIEWS", "K_DEFAULT", "K_MIN", "FEWER", "NO_BUDGET", "Result", "LogRefused", "read", "budget", "options",
-           "categories"]
+__all__ = ["VIEWS", "K_DEFAULT", "K_MIN", "FEWER", "NO_BUDGET", "NOT_DRAWN", "Result", "LogRefused", "NotDrawnYet",
+           "FiguresDamaged", "read", "budget", "options", "categories"]
 
 
 class LogRefused(PermissionError):
     """The access log of an included worker could not be written: the read is refused."""
+
+
+class NotDrawnYet(ValueError):
+    """A member asked for weeks whose figures the team server has not drawn (published) yet."""
+
+
+FiguresDamaged = published.FiguresDamaged
+NOT_DRAWN = "not drawn by the team server yet"
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,7 @@ class Result:
     unit: str
     budget: pl.DataFrame  # team, week, spent, total (rho-zCDP)
     note: str
+    pending: tuple[dt.date, ...] = ()  # weeks asked for that the server has not drawn yet (member reads)
 
 
 UNITS = {
@@ -141,15 +158,17 @@ def _before(weeks: list[dt.date]) -> list[dt.date]:
 
 
 # --- the read -------------------------------------------------------------------------
-def _prepare(con, store: teamstore.Folder, teams: list[str], weeks: list[dt.date], rho: float) -> None:
-    """Ingest and draw the team-weeks not drawn yet."""
+def _prepare(con, store: teamstore.Folder, teams: list[str], weeks: list[dt.date], rho: float, k: int) -> None:
+    """Ingest and draw the team-weeks not drawn yet, and publish every drawn one the store lacks."""
     drawn = set(ledger.rows(con, "drawn_pairs", teams=teams, weeks=weeks))
     missing = [(t, w) for t in teams for w in weeks if (t, w) not in drawn]
-    if not missing:
-        return
-    ingest.sync(con, store, [f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}"
-                             for team, week in missing for day in range(7)])
-    drawing.draw(con, missing, rho)
+    if missing:
+        ingest.sync(con, store, [f"releases/{team}/{(week + dt.timedelta(days=day)).isoformat()}"
+                                 for team, week in missing for day in range(7)])
+        drawing.draw(con, missing, rho)
+        drawn = set(ledger.rows(con, "drawn_pairs", teams=teams, weeks=weeks))
+    there = {(t, w) for t in teams for w in published.published_weeks(store, t)}
+    published.publish(con, store, sorted(drawn - there), k, rho)
 
 
 def read(viewer: Viewer, view: str, teams: list[str], weeks: list[dt.date], categories: list[str] | None = None,
@@ -157,25 +176,67 @@ def read(viewer: Viewer, view: str, teams: list[str], weeks: list[dt.date], cate
     """The figures of ``view`` for ``teams`` over ``weeks`` (ISO-week Mondays of completed weeks), narrowed to
     ``categories`` where the view has them (categories, compare). Raises PermissionError for a team the viewer
     may not read, ValueError for an unknown view, a bad week or category, LogRefused if the access log
-    cannot be written."""
+    cannot be written. A ``member`` viewer reads the server's published figures only (``state`` is their own
+    folder, for the digests of what they read): NotDrawnYet if none of the weeks is drawn, FiguresDamaged
+    for a published file that fails its checks."""
     if view not in VIEWS:
         raise ValueError(f"{view!r} is not a team view; the views are {', '.join(VIEWS)}")
     teams = _check_teams(viewer, teams)
     weeks = _check_weeks(weeks, today or dt.date.today())
-    k, rho = ledger.settings(state, k)
     read_weeks = _before(weeks) + weeks if view == "compare" else weeks
+    measures = COMPARED if view == "compare" else (view,)
+    if viewer.role == "member":
+        return _read_published(viewer, view, teams, weeks, read_weeks, measures, categories, store, state, k)
+    k, rho = ledger.settings(state, k)
     with ledger.opened(state) as con:
-        _prepare(con, store, teams, read_weeks, rho)
+        _prepare(con, store, teams, read_weeks, rho, ledger.settings(state)[0])
         known = _known(con, viewer, k)
         chosen = _check_categories(categories, known)
-        measures = COMPARED if view == "compare" else (view,)
-        draws = {m: ledger.frame(con, "read_draws", teams=teams, weeks=read_weeks, measure=m) for m in measures}
-        refused = {m: ledger.frame(con, "refused_pairs", teams=teams, weeks=read_weeks, measure=m) for m in measures}
-        members = [r[0] for r in ledger.rows(con, "read_members", teams=teams, weeks=read_weeks)]
-        spent = ledger.frame(con, "read_spent", teams=teams, weeks=read_weeks)
-    frame = build(view, draws, teams, weeks, chosen if chosen is not None else known, k, refused)
-    _log(store, viewer, view, members, teams, read_weeks, chosen)
-    return Result(view, frame, k, UNITS[view], _budget_frame(spent, teams, read_weeks, rho), _note(view, k, frame))
+        drawn = published.from_ledger(con, teams, read_weeks, measures)
+    return _result(viewer, view, drawn, teams, weeks, read_weeks, chosen, known, k, rho, store)
+
+
+def _from_store(store, teams, read_weeks, measures, state) -> published.Drawn:
+    parts = [published.from_store(store, t, read_weeks, measures, state) for t in teams]
+    if len(parts) == 1:
+        return parts[0]
+    return published.Drawn({m: pl.concat([p.draws[m] for p in parts]) for m in measures},
+                           {m: pl.concat([p.refused[m] for p in parts]) for m in measures},
+                           sorted({x for p in parts for x in p.members}), pl.concat([p.spent for p in parts]),
+                           tuple(sorted({w for p in parts for w in p.missing})),
+                           max((p.k for p in parts if p.k is not None), default=None))
+
+
+def _read_published(viewer, view, teams, weeks, read_weeks, measures, categories, store, state, k) -> Result:
+    """A member's read: the figures the server published, never drawn here (no ledger, no budget spent)."""
+    drawn = _from_store(store, teams, read_weeks, measures, state)
+    if all(w in drawn.missing for w in weeks):
+        raise NotDrawnYet(f"The team server has not drawn the figures of {', '.join(teams)} for the week(s) of "
+                          f"{', '.join(w.isoformat() for w in weeks)} yet: a week's figures are drawn on the server, "
+                          "once, the first time a manager reads them after the week is over. Until then there is "
+                          "nothing to show here.")
+    k = max(x for x in (k, drawn.k, K_MIN) if x is not None)
+    known = sorted({c for t in teams for c in published.known_categories(store, t, state)})
+    chosen = _check_categories(categories, known)
+    rho = max(published.settings(store, t)[1] for t in teams)
+    return _result(viewer, view, drawn, teams, weeks, read_weeks, chosen, known, k, rho, store)
+
+
+def _result(viewer, view, drawn: published.Drawn, teams, weeks, read_weeks, chosen, known, k, rho, store) -> Result:
+    """The Result of a read from the drawn figures, wherever they came from (one path for server and member)."""
+    frame = build(view, drawn.draws, teams, weeks, chosen if chosen is not None else known, k, drawn.refused)
+    if drawn.missing and "week" in frame.columns:
+        late = pl.col("week").is_in(list(drawn.missing))
+        frame = frame.with_columns(*(pl.when(late).then(None).otherwise(pl.col(c)).alias(c) for c in ("value", "lo", "hi")),
+                                   suppressed=late | pl.col("suppressed"),
+                                   reason=pl.when(late).then(pl.lit(NOT_DRAWN)).otherwise(pl.col("reason")))
+    _log(store, viewer, view, drawn.members, teams, read_weeks, chosen)
+    note = _note(view, k, frame)
+    if drawn.missing:
+        note += (" Not drawn by the team server yet, so left out: the week(s) of "
+                 f"{', '.join(w.isoformat() for w in drawn.missing)}.")
+    return Result(view, frame, k, UNITS[view], _budget_frame(drawn.spent, teams, read_weeks, rho), note,
+                  drawn.missing)
 
 
 def _known(con, viewer: Viewer, k: int) -> list[str]:
@@ -216,10 +277,15 @@ def budget(viewer: Viewer, teams: list[str], weeks: list[dt.date], *, store: tea
     teams = _check_teams(viewer, teams)
     if not isinstance(weeks, (list, tuple)) or any(type(w) is not dt.date or w.weekday() != 0 for w in weeks):
         raise ValueError("weeks must be ISO-week Mondays (datetime.date)")
+    weeks = sorted(set(weeks))
+    if viewer.role == "member":  # what the server published; a member keeps no ledger
+        drawn = _from_store(store, teams, weeks, (), state)
+        rho = max(published.settings(store, t)[1] for t in teams)
+        return _budget_frame(drawn.spent, teams, weeks, rho)
     _, rho = ledger.settings(state)
     with ledger.opened(state) as con:
-        spent = ledger.frame(con, "read_spent", teams=teams, weeks=sorted(set(weeks)))
-    return _budget_frame(spent, teams, sorted(set(weeks)), rho)
+        spent = ledger.frame(con, "read_spent", teams=teams, weeks=weeks)
+    return _budget_frame(spent, teams, weeks, rho)
 
 
 def options(viewer: Viewer, *, store: teamstore.Folder, state: Path,
@@ -228,8 +294,11 @@ def options(viewer: Viewer, *, store: teamstore.Folder, state: Path,
     (or drawn figures) for, newest last."""
     today = today or dt.date.today()
     teams = [t for t in teamstore.teams(store) if viewer.may_read(t)]
-    with ledger.opened(state) as con:  # weeks drawn before stay readable after their files went (revoked)
-        weeks = {w for _, w in ledger.rows(con, "drawn_weeks", teams=teams)}
+    if viewer.role == "member":  # the weeks published, and those with releases not drawn yet (said so)
+        weeks = {w for t in teams for w in published.published_weeks(store, t)}
+    else:
+        with ledger.opened(state) as con:  # weeks drawn before stay readable after their files went (revoked)
+            weeks = {w for _, w in ledger.rows(con, "drawn_weeks", teams=teams)}
     for team in teams:
         for day in ingest.days(store, team):
             week = day - dt.timedelta(days=day.weekday())
@@ -244,8 +313,10 @@ def categories(viewer: Viewer, teams: list[str], weeks: list[dt.date] | None = N
     viewer may read. Given ``weeks``, those weeks of ``teams`` are drawn first (as a read would; nothing is
     shown, so nothing is logged)."""
     teams = _check_teams(viewer, teams)
+    if viewer.role == "member":  # the categories of the published figures: each from k people or more
+        return sorted({c for t in teams for c in published.known_categories(store, t, state)})
     k, rho = ledger.settings(state, k)
     with ledger.opened(state) as con:
         if weeks:
-            _prepare(con, store, teams, _check_weeks(weeks, today or dt.date.today()), rho)
+            _prepare(con, store, teams, _check_weeks(weeks, today or dt.date.today()), rho, ledger.settings(state)[0])
         return _known(con, viewer, k)
