@@ -165,3 +165,24 @@ def test_demo_if_needed_writes_the_team_store_once(tmp_path):
     folder.delete(keys[0])
     out = cli("demo", "--if-needed", "--db", str(db)).stdout
     assert "generating the demo team store" in out and demo_team.ready(root)
+
+
+def test_the_switching_clamp_bounds_only_the_fastest_few_percent(made):
+    """The demo's people switch apps ~170 times per active hour (~1,200 a day, as measured at work): the
+    clamp that bounds one person's rate for the noise must leave almost all of them as they are, or the
+    Team page's switching chart would show the clamp instead of the team."""
+    from team import noise
+
+    folder, keys = releases(made[0])
+    weeks: dict[tuple, list[int]] = {}
+    for key in keys:
+        row = pq.read_table(io.BytesIO(folder.get(key))).to_pylist()[0]
+        week = weeks.setdefault((row["pseudonym"], row["day"].isocalendar()[:2]), [0, 0])
+        week[0] += sum(row["switches"])
+        week[1] += sum(row["active_minutes"])
+    rates = sorted(s / (m / 60) for s, m in weeks.values() if m >= 60)
+    clamped = sum(r > noise.SWITCH_CLAMP for r in rates) / len(rates)
+    assert 0 < clamped <= 0.05, clamped  # the top few percent, not everyone (nor a bound far past everyone)
+    assert 150 <= rates[len(rates) // 2] <= 200
+    mean, bounded = sum(rates) / len(rates), sum(min(r, noise.SWITCH_CLAMP) for r in rates) / len(rates)
+    assert bounded == pytest.approx(mean, rel=0.01)  # what the chart shows is the team's rate, not the bound

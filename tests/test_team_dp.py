@@ -155,7 +155,8 @@ def _attack(store, state, view, odd, rounds):
     rows = g.raw(store)
     mine = [r for r in rows if r["pseudonym"] == odd]
     if view == "switching":
-        truth = min(40.0, sum(sum(r["switches"]) for r in mine) / (sum(sum(r["active_minutes"]) for r in mine) / 60))
+        rate = sum(sum(r["switches"]) for r in mine) / (sum(sum(r["active_minutes"]) for r in mine) / 60)
+        truth = min(noise.SWITCH_CLAMP, rate)
         pick = pl.lit(True)
     else:
         seconds = {}

@@ -67,7 +67,8 @@ def test_categories_switching_and_distributions_match_the_releases(store, tmp_pa
     rates = []
     for p in people:
         mine = [r for r in rows if r["pseudonym"] == p]
-        rates.append(min(40, sum(sum(r["switches"]) for r in mine) / (sum(sum(r["active_minutes"]) for r in mine) / 60)))
+        rate = sum(sum(r["switches"]) for r in mine) / (sum(sum(r["active_minutes"]) for r in mine) / 60)
+        rates.append(min(noise.SWITCH_CLAMP, rate))
     switching = _read(store, tmp_path, "switching", weeks=WEEKS[:1]).frame
     assert switching["value"].item() == pytest.approx(sum(rates) / len(rates))
     focus = _read(store, tmp_path, "focus", weeks=WEEKS[:1]).frame
