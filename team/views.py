@@ -27,8 +27,9 @@ The rules, all enforced here and below (never in a page):
   people used it in some drawn week of those teams: an unknown name and a rare one look alike).
 - k: each cell of each team-week is computed from at least k people or left out (also where compare sums
   several cells of a measure); a figure over several weeks sums only the team-weeks where its cell had k,
-  and with none left it is suppressed ("fewer than k people"), value, lo and hi null. People counted: activity, those with a release that weekday; switching,
-  those with an hour of activity in the week; categories and bins, those with time or intervals in that cell.
+  and with none left it is suppressed ("fewer than k people"), value, lo and hi null. People counted:
+  activity, those with a release that weekday; switching, those with an hour of activity in the week;
+  categories and bins, those with time or intervals in that cell.
 - Differential privacy (team/noise.py, team/draw.py): each team-week is drawn once, when first read after it
   completed, all measures at once, and kept; later reads return the same values and spend nothing. Each
   drawn team-week is published to the store (figures/<team>/<week>.json: its cells of at least k people,
