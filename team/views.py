@@ -43,24 +43,26 @@ The rules, all enforced here and below (never in a page):
 Defaults (team/noise.py): rho 1.0 zCDP per team-week (about epsilon 8.4 at delta 1e-6; ``rho_per_team_week``
 in the config caps it), split activity 0.30, categories, switching and focus 0.15 each, typing and clicking
 0.125 each. Sensitivities (one person's week, L2): activity 300 minutes (the 168 cells clamped), categories,
-typing and clicking 1 (a person's own shares), switching 40 switches per active hour (clamped), focus 7 days.
+typing and clicking 1 (a person's own shares), switching 300 switches per active hour (clamped; the demo's
+people switch ~170 times an active hour, so 300 clamps the top ~3 %: team/noise.py), focus 7 days.
 The noise, measured by ``bench/team_noise.py`` (teams releasing five days a week, 20 fresh draws each): the
 95th percentile of |figure - figure without noise|, which agrees with the reported 95 % interval to ~10 %.
 categories and switching are per week, so their 12-week column is still one week's figure:
 
     view        unit                   team of 5:        10:               25:
                                        1 week / 12 weeks 1 week / 12 weeks 1 week / 12 weeks
-    activity    minutes per day-hour   ±152  / ±44       ±81   / ±22       ±30   / ±8.5
-    categories  share, per week        ±0.81 / ±0.68     ±0.37 / ±0.36     ±0.15 / ±0.14
-    switching   per hour, per week     ±27   / ±30       ±12   / ±13       ±4.5  / ±5.4
-    focus       share of person-days   ±1.0  / ±0.56     ±0.51 / ±0.14     ±0.21 / ±0.059
-    typing      share of intervals     ±0.69 / ±0.24     ±0.35 / ±0.11     ±0.14 / ±0.045
-    clicking    share of intervals     ±0.75 / ±0.23     ±0.44 / ±0.12     ±0.17 / ±0.041
+    activity    minutes per day-hour   ±151  / ±45       ±78   / ±22       ±30   / ±8.8
+    categories  share, per week        ±0.80 / ±0.76     ±0.45 / ±0.36     ±0.13 / ±0.14
+    switching   per hour, per week     ±179  / ±210      ±103  / ±100      ±40   / ±47
+    focus       share of person-days   ±0.96 / ±0.64     ±0.50 / ±0.15     ±0.21 / ±0.052
+    typing      share of intervals     ±0.74 / ±0.23     ±0.38 / ±0.10     ±0.14 / ±0.049
+    clicking    share of intervals     ±0.81 / ±0.21     ±0.36 / ±0.099    ±0.16 / ±0.044
 
 What that means: for a team of 5 a single week's figures are mostly noise (the price of hiding any one
 person's whole week); small teams read 12 weeks, and even then per-week views (categories, switching) stay
-coarse. A team of 25 sees a week's activity grid to about ±30 minutes per cell and shares to about ±0.15; over
-12 weeks to ±9 minutes and ±0.05. Values are not clipped: a noisy share can be below 0 or above 1, which keeps
+coarse. Switching is noisy for any small team: one person's week may move it by up to 300 an hour, so a team
+of 5 cannot read it (±180 on ~170), a team of 25 reads it to about ±40. A team of 25 sees a week's activity
+grid to about ±30 minutes per cell and shares to about ±0.15; over 12 weeks to ±9 minutes and ±0.05. Values are not clipped: a noisy share can be below 0 or above 1, which keeps
 them unbiased (a page may clip what it draws, saying so).
 """
 

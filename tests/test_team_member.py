@@ -172,3 +172,44 @@ def test_a_file_rewritten_after_the_worker_read_it_is_caught(store, tmp_path):
     _rewrite(store, W0, lambda f: f["cells"]["noisy"].__setitem__(0, 0.0), redigest=True)
     with pytest.raises(views.FiguresDamaged, match="rewritten since"):
         _member(store, tmp_path, "switching", [W0])
+
+
+@pytest.mark.slow
+def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path, dashboard_db, running_server):
+    """The Team page on a worker's own dashboard, joined to Engineering of a real store the server has read:
+    the heatmap and switching line are the manager's figures cell for cell, Engineering only, and the
+    worker's folder holds no ledger. (The membership stands in for capture.team_control, on branch release.)"""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from demo import team as demo_team
+    from testkit import ROOT
+
+    root = tmp_path / "store"
+    demo_team.generate(root, seed=1)
+    store = teamstore.open_store(root)
+    boss = Viewer("manager of Engineering", "manager", frozenset({"Engineering"}))
+    server = tmp_path / "server"
+    weeks = views.options(boss, store=store, state=server)[1][-4:]
+    wanted = {v: views.read(boss, v, ["Engineering"], weeks, store=store, state=server) for v in views.VIEWS}
+    monkeypatch.setenv("WORKPRINT_DEMO_DB", str(tmp_path / "demo.duckdb"))
+    monkeypatch.setenv("WORKPRINT_DB", str(tmp_path / "own" / "own.duckdb"))
+    monkeypatch.setenv("WORKPRINT_DASHBOARD_TOKEN", "owner-key-for-these-tests")
+    monkeypatch.delenv("WORKPRINT_MODE", raising=False)
+    monkeypatch.setattr(teamdata, "_membership", lambda: {"team": "Engineering", "store": str(root)})
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["token"] = "owner-key-for-these-tests"
+    at.run().switch_page("pages/team.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="team_teams").options == ["Engineering"]
+    shown = {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+    z = shown["team-activity-Engineering"]["data"][0]["z"]
+    for row in wanted["activity"].frame.iter_rows(named=True):
+        assert z[row["weekday"]][row["hour"]] == (None if row["suppressed"] else row["value"]), row
+    line = [t for t in shown["team-switching"]["data"] if t.get("name", "").startswith("Engineering")
+            and t.get("showlegend", True) is not False][0]["y"]  # the line, not its interval band
+    frame = wanted["switching"].frame.sort("week")
+    assert line == [None if s else v for v, s in zip(frame["value"], frame["suppressed"])]
+    assert not (tmp_path / "own" / "team-view" / ledger.FILE).exists()
+    assert any("what your manager sees of your team, Engineering" in c.value for c in at.main.caption)
