@@ -62,8 +62,9 @@ What that means: for a team of 5 a single week's figures are mostly noise (the p
 person's whole week); small teams read 12 weeks, and even then per-week views (categories, switching) stay
 coarse. Switching is noisy for any small team: one person's week may move it by up to 300 an hour, so a team
 of 5 cannot read it (±180 on ~170), a team of 25 reads it to about ±40. A team of 25 sees a week's activity
-grid to about ±30 minutes per cell and shares to about ±0.15; over 12 weeks to ±9 minutes and ±0.05. Values are not clipped: a noisy share can be below 0 or above 1, which keeps
-them unbiased (a page may clip what it draws, saying so).
+grid to about ±30 minutes per cell and shares to about ±0.15; over 12 weeks to ±9 minutes and ±0.05.
+Values are not clipped: a noisy share can be below 0 or above 1, which keeps them unbiased (a page may clip
+what it draws, saying so).
 """
 
 from __future__ import annotations
