@@ -32,10 +32,14 @@ NOISE = ("Error bars and bands are the 95 % interval of the noise added for priv
 def read(view: str, categories: list[str] | None = None):
     """One view's figures for the chosen teams and weeks (None, said on the page, if they cannot be read)."""
     try:
-        return teamdata.read(src, view, chosen, chosen_weeks, categories)
-    except (PermissionError, ValueError, teamdata.TeamUnavailable) as exc:
+        result = teamdata.read(src, view, chosen, chosen_weeks, categories)
+    except (PermissionError, ValueError, teamdata.TeamUnavailable) as exc:  # a week not drawn, a damaged file
         st.error(str(exc))
         return None
+    if result.pending:  # a worker's view: weeks the team server has not drawn yet are left out, and said
+        st.info("Not drawn by the team server yet, so not shown: the week(s) of "
+                + ", ".join(f"{w:%d %b %Y}" for w in result.pending) + ".")
+    return result
 
 
 def section(view: str, title: str):
@@ -86,7 +90,11 @@ if (activity := section("activity", "Active time by weekday and hour")) is not N
         tab.plotly_chart(charts.heatmap(activity.frame, team, "min", activity.k), key=f"team-activity-{team}")
     download(activity, "activity")
 
-known = teamdata.categories(src, chosen)
+try:
+    known = teamdata.categories(src, chosen)
+except ValueError as exc:  # a worker's view whose published figures fail their checks
+    st.error(str(exc))
+    known = []
 picked = st.multiselect("Categories", known, key="team_categories", placeholder="all categories",
                         help="Narrows the category shares and the comparison; none chosen shows them all.")
 chosen_categories = picked or None

@@ -213,3 +213,15 @@ def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path,
     assert line == [None if s else v for v, s in zip(frame["value"], frame["suppressed"])]
     assert not (tmp_path / "own" / "team-view" / ledger.FILE).exists()
     assert any("what your manager sees of your team, Engineering" in c.value for c in at.main.caption)
+
+
+def test_the_page_door_says_when_weeks_are_not_drawn(store, tmp_path):
+    """Through dashboard.teamdata (the Team page's door): a worker's read of a week the server has not drawn is
+    refused with a sentence saying so, and a half-drawn choice says which weeks are missing."""
+    src = teamdata.TeamSource("member", MEMBER, store, tmp_path / "worker")
+    with pytest.raises(ValueError, match="has not drawn the figures of A"):
+        teamdata.read(src, "switching", ["A"], [W2])
+    _manager(store, tmp_path, "switching", [W1])
+    assert teamdata.read(src, "switching", ["A"], [W1]).pending == ()
+    assert teamdata.options(src) == (["A"], [W0, W1, W2])
+    assert not (tmp_path / "worker" / ledger.FILE).exists()
