@@ -3,6 +3,7 @@
     workprint run | stop | status | pause | resume | consent | settings | categories | purge | delete
     workprint export --format F | inventory | access-log
     workprint import FORMAT ... | demo ...
+    workprint team join | leave | status | release
     workprint query list | query run NAME ...
 
 ``python -m capture ...`` is the same command; ``python -m queries ...`` is
@@ -29,7 +30,7 @@ def _parser():
     import importers
     from demo import cli as demo_cli
 
-    from . import capture_commands
+    from . import capture_commands, team_worker_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -39,6 +40,11 @@ def _parser():
     importers.add_parser(sub, common)
     demo_cli.add_parser(sub, common)
     query_commands.add_parser(sub)
+    # One `team` group: the worker's commands (join, leave, status) here, the team server's beside them.
+    team = sub.add_parser("team", help="team mode: join a team and release daily aggregates")
+    team_sub = team.add_subparsers(dest="team_command", required=True)
+    team_worker_commands.add_team_parsers(team_sub, common)
+    team_worker_commands.add_release_parser(sub, common)
     return parser
 
 
