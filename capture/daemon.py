@@ -340,6 +340,7 @@ class Daemon:
             "team_release": lambda r: self._team(lambda con: team_control.release_on(
                 con, self.paths.access_head, dt.date.fromisoformat(r["day"]) if r.get("day") else None)),
             "team_status": lambda _: self._team(team_control.status_on),
+            "team_overview": lambda _: self._team(team_control.overview_on),
         }
 
     def _team(self, action) -> dict:

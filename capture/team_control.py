@@ -252,6 +252,16 @@ def status_on(con) -> dict:
             "last_release": releases[0] if releases else None}
 
 
+def overview_on(con) -> dict:
+    """status_on, with every release sent (newest day first) and what the
+    accepted team consent text promised (its scope: columns and categories)."""
+    state = status_on(con)
+    member = team_db.last_membership(con)
+    kept = store.text_version(con, member["text_version"]) if member else None
+    return {**state, "records": team_db.releases(con), "promise": json.loads(kept["scope"]) if kept else None,
+            "promise_text": kept["text"] if kept else None}
+
+
 # --- on the paths: through the daemon while it runs -------------------------------------
 def plain(value):
     """Values as the daemon's JSON carries them (and back: the dates stay ISO text)."""
@@ -306,3 +316,11 @@ def status(paths: Paths) -> dict:
                 "last_release": None}
     upgrade(paths)
     return _do(paths, "team_status", {}, status_on, write=False)
+
+
+def overview(paths: Paths) -> dict:
+    """overview_on, from the daemon or the file (status() without a database)."""
+    if not paths.db.exists():
+        return {**status(paths), "records": [], "promise": None, "promise_text": None}
+    upgrade(paths)
+    return _do(paths, "team_overview", {}, overview_on, write=False)
