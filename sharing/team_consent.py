@@ -21,7 +21,8 @@ MIN_K = 3  # the team server never shows a figure over fewer people than this (i
 
 
 def _fill(text: str, indent: str = "") -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=" " * len(indent))
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=" " * len(indent),
+                         break_on_hyphens=False, break_long_words=False)  # a path or hash stays whole
 
 
 def scope(team: str, store: str, categories: list[str], worker_id: str) -> dict:
