@@ -175,11 +175,17 @@ def test_nothing_is_released_before_consent_for_today_or_before_joining(team):
         team_control.send(paths)
     team_control.join(paths, folder.root, "Alpha", secret)  # consent given today
     assert team_control.send(paths) == []
+    with pytest.raises(control.ControlError, match="before the day after you joined"):
+        team_control.send(paths, DAYS[2])
+    assert release_files(folder) == []
+    join(paths, folder, secret, days_ago=3)  # consent given three days ago: today is still not complete
     with pytest.raises(control.ControlError, match="not a completed day"):
         team_control.send(paths, TODAY)
     with pytest.raises(control.ControlError, match="before the day after you joined"):
         team_control.send(paths, DAYS[2])
-    assert release_files(folder) == []
+    assert {teamstore.parse_release_key(k)[1] for k in release_files(folder)} == set()
+    sent = {dt.date.fromisoformat(s["day"]) for s in team_control.send(paths)}
+    assert sent and all(TODAY - dt.timedelta(days=3) < d < TODAY for d in sent)
 
 
 def test_after_revoking_nothing_more_is_released_and_removal_leaves_no_file_of_mine(team):
