@@ -35,7 +35,7 @@ from store.paths import Paths
 from .control import ControlError, _through_daemon_or_file, upgrade
 
 CAPTURED = "local"  # whose rows a release is computed from: what capture recorded here
-DAYS_BACK = 62  # the daemon looks this many days back for a completed day not yet sent
+DAYS_BACK = 28  # the daily round looks this far back for a completed day not yet sent (under raw retention)
 RELEASE_WHO = "team release"
 
 
@@ -199,7 +199,8 @@ def eligible_days(con, today: dt.date) -> tuple[dict, dt.date] | None:
 def release_on(con, access_head: Path, day: dt.date | None = None, today: dt.date | None = None,
                worker: str = CAPTURED) -> list[dict]:
     """Send the release of ``day`` (default: every completed day since consent
-    not yet sent, up to DAYS_BACK back); what was sent. ValueError says why a
+    never sent, up to DAYS_BACK back); what was sent (a day asked for is
+    computed again and sent only if its bytes changed). ValueError says why a
     day asked for cannot go (no team, consent revoked, today, before consent,
     no data); teamstore.StoreError or OSError when the store cannot be written."""
     today = today or dt.date.today()
@@ -221,6 +222,11 @@ def release_on(con, access_head: Path, day: dt.date | None = None, today: dt.dat
     folder = teamstore.open_store(Path(member["store"]))
     sent = []
     for d in days:
+        key = teamstore.release_key(member["team"], d, member["pseudonym"])
+        if day is None and team_db.release_record(con, member["store"], key):
+            # Sent once: the daily round never sends it again (its raw events may since have expired,
+            # which would change its figures); a release asked for by day recomputes it.
+            continue
         row = release.compute(con, d, worker, member["pseudonym"], member["team"], allowed)
         if row is None:
             if day is not None:

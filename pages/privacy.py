@@ -494,6 +494,16 @@ def team_release(seen: dict) -> None:
                    f"{when(dt.datetime.fromisoformat(str(seen['sent'])))}.")
 
 
+def leave(remove: bool) -> str | None:
+    try:
+        done = team_control.leave(paths, remove)
+    except control.ControlError as exc:
+        return str(exc)
+    if done["remove_error"]:
+        return f"You left the team, but your released files could not be removed: {done['remove_error']}"
+    return None
+
+
 def team_panel() -> None:
     note("team")
     try:
@@ -513,7 +523,7 @@ def team_panel() -> None:
                    f"{when(dt.datetime.fromisoformat(str(state['consent']['at'])))}.", icon=":material/groups:")
         remove = st.checkbox("Also remove every file I released from the team store", key="team_remove")
         if st.button("Revoke team consent and leave", icon=":material/block:", key="team_leave"):
-            act(attempt, team_control.leave, paths, remove, where="team",
+            act(leave, remove, where="team",
                 done="You left the team: nothing more is released." + (" Your released files were removed."
                                                                       if remove else ""))
     if state["store_error"]:

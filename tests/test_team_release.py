@@ -278,6 +278,9 @@ def test_the_command_line_joins_releases_and_says_what_it_sent(team):
     status = cli("team", "status", "--db", str(paths.db)).stdout
     assert "in team 'Alpha'" in status and "1 release(s) sent" in status
     assert SECRET not in cli("inventory", "--db", str(paths.db)).stdout
+    # The secret is kept in the encrypted database only: no other file here or in the store holds it.
+    holders = [f for f in paths.db.parent.rglob("*") if f.is_file() and f != secret and SECRET.encode() in f.read_bytes()]
+    assert holders == []
 
 
 def test_an_older_file_keeps_its_capture_consent_exactly_when_upgraded(tmp_path, old_database):
