@@ -60,7 +60,7 @@ def _categories(paths: Paths) -> list[str]:
     if not paths.db.exists():
         return list(_default_rules())
     try:
-        table = client.read(paths, statements.named()["category_rules_all"].sql, checked=True, upgrade=True)
+        table = client.read(paths, statements.named()["category_rules_all"].sql, upgrade=True)
     except store.StoreError as exc:
         raise ControlError(str(exc)) from None
     except client.DaemonError as exc:
