@@ -22,7 +22,7 @@ from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
 
-from . import backends, clock, consent_text
+from . import backends, clock, consent_text, team_control
 from . import settings as settings_file
 from .policy import Policy
 from .recorder import Recorder
@@ -93,6 +93,8 @@ class InstanceLock:
 # How often the daemon purges expired rows (it also does at start); tests set it shorter.
 PURGE_SECONDS = float(os.environ.get("WORKPRINT_PURGE_SECONDS", retention.PURGE_INTERVAL.total_seconds()))
 WRITE_OP_SECONDS = 600.0  # a deletion or purge with its compaction, on a large file
+# After a release that failed (the team store unreachable, say), the next try waits this long.
+RELEASE_RETRY_SECONDS = float(os.environ.get("WORKPRINT_RELEASE_RETRY_SECONDS", 300))
 
 
 class Daemon:
@@ -102,6 +104,9 @@ class Daemon:
         self.purge_seconds = purge_seconds
         self._purge_at = 0.0
         self._purging = None  # the daily purge's Future while it runs
+        self._released_on: dt.date | None = None  # the local day the daily release last ran on
+        self._release_at = 0.0  # no release try before this (monotonic), after a failed one
+        self._releasing = None  # the daily release's Future while it runs
         self.db = store.Database(paths.db)
         self.recorder = Recorder()
         self.file_settings: settings_file.Settings | None = None
@@ -266,6 +271,7 @@ class Daemon:
         while not self.stop_requested.wait(TICK):
             self.tick()
             self._purge_when_due()
+            self._release_when_due()
             failure = self.backend.failure()
             if failure:
                 self.exit_reason = f"{failure}: flushed everything and stopped"
@@ -329,7 +335,42 @@ class Daemon:
             "inventory": self._inventory,
             "access_log": self._access_log,
             "retention": self._retention,
+            "team_join": lambda r: self._team(lambda con: team_control.join_on(con, r["offered"], r.get("sha256"))),
+            "team_leave": lambda r: self._team(lambda con: team_control.leave_on(con, bool(r.get("remove")))),
+            "team_release": lambda r: self._team(lambda con: team_control.release_on(
+                con, self.paths.access_head, dt.date.fromisoformat(r["day"]) if r.get("day") else None)),
+            "team_status": lambda _: self._team(team_control.status_on),
+            "team_overview": lambda _: self._team(team_control.overview_on),
         }
+
+    def _team(self, action) -> dict:
+        """A team action on the file, in the writer thread (it writes the ledger and the record)."""
+        return self.writer.call(lambda: team_control.plain(action(self.db.writer())), WRITE_OP_SECONDS)
+
+    # --- the daily release --------------------------------------------------------
+    def _release_when_due(self) -> None:
+        """Once a local day (and at start), release the completed days not yet
+        sent, in the writer thread; a failure is logged and tried again later."""
+        if self._releasing is not None and self._releasing.done():
+            self._releasing = None
+        today = dt.date.today()
+        if self._releasing is None and self._released_on != today and time.monotonic() >= self._release_at:
+            self._releasing = self.writer.submit(lambda: self._release_quietly(today))
+
+    def _release_quietly(self, today: dt.date) -> None:
+        try:
+            con = self.db.writer()
+            if team_control.eligible_days(con, today) is not None:
+                sent = team_control.release_on(con, self.paths.access_head, today=today)
+                for release in sent:
+                    log.info("released %s to the team store (%s, %d bytes)", release["day"], release["key"],
+                             release["bytes"])
+        except Exception as exc:  # noqa: BLE001 - capture goes on; the next try comes later
+            log.warning("could not send the daily team release (tried again in %.0f s): %s",
+                        RELEASE_RETRY_SECONDS, exc)
+            self._release_at = time.monotonic() + RELEASE_RETRY_SECONDS
+        else:
+            self._released_on = today
 
     def _retention(self, _request: dict) -> dict:
         cursor = self.db.cursor()

@@ -3,6 +3,7 @@
     workprint run | stop | status | pause | resume | consent | settings | categories | purge | delete
     workprint export --format F | inventory | access-log
     workprint import FORMAT ... | demo ...
+    workprint team join | leave | status, release   (the worker: cli/team_worker_commands.py)
     workprint query list | query run NAME ...
     workprint team init-store | team account ... | team serve ...   (the team server; cli/team_commands.py)
 
@@ -30,7 +31,7 @@ def _parser():
     import importers
     from demo import cli as demo_cli
 
-    from . import capture_commands, team_commands
+    from . import capture_commands, team_commands, team_worker_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -40,7 +41,11 @@ def _parser():
     importers.add_parser(sub, common)
     demo_cli.add_parser(sub, common)
     query_commands.add_parser(sub)
-    team_commands.add_parser(sub)  # returns the `team` group: worker-side team commands register into it
+    # One `team` group: the team server's commands (init-store, account, serve) and the worker's (join,
+    # leave, status) side by side.
+    team_sub = team_commands.add_parser(sub)
+    team_worker_commands.add_team_parsers(team_sub, common)
+    team_worker_commands.add_release_parser(sub, common)
     return parser
 
 

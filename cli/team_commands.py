@@ -31,7 +31,7 @@ def fail(message: str, code: int = 2) -> int:
 
 
 def add_parser(sub) -> argparse._SubParsersAction:
-    team = sub.add_parser("team", help="the team server: its store, accounts and sign-in, and serving it")
+    team = sub.add_parser("team", help="team mode: join a team (workers); the team store, accounts, serving (the server)")
     group = team.add_subparsers(dest="team_command", required=True)
     state = argparse.ArgumentParser(add_help=False)
     state.add_argument("--state", metavar="DIR", help="the server's own folder: accounts, sessions "

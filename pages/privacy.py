@@ -9,7 +9,7 @@ import re
 import polars as pl
 import streamlit as st
 
-from capture import control
+from capture import control, team_control, team_seen
 from dashboard import data, frame, ui
 
 frame.enter()
@@ -445,3 +445,113 @@ delete_panel()
 
 st.subheader("Who read your data")
 access_panel()
+
+
+def team_join_form() -> None:
+    """Join a team: the store, the team and the secret's file, then the team consent text to read and accept."""
+    st.info("You are in no team: nothing about you leaves this computer.", icon=":material/group_off:")
+    with st.expander("Join a team"):
+        left, right = st.columns(2)
+        where = left.text_input("Team store (a folder)", key="team_store")
+        name = right.text_input("Team", key="team_name")
+        secret = st.text_input("File holding your organisation's pseudonym secret", key="team_secret",
+                               help="The file's path, never the secret itself.")
+        if not (where and name and secret):
+            return
+        try:
+            offered = team_control.offer(paths, where, name, secret)
+        except control.ControlError as exc:
+            st.error(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        st.markdown(consent_markdown(offered["text"]))
+        st.caption(f"Team consent text, sha256 `{offered['sha256'][:16]}…`.")
+        read = st.checkbox("I have read what a release holds, and that I can revoke at any time.", key="team_read")
+        if st.button("Join and consent", type="primary", disabled=not read, key="team_join"):
+            act(attempt, team_control.join, paths, where, name, secret, None, offered["sha256"], where="team",
+                done=f"You joined team {name}: completed days from tomorrow on are released once a day.")
+
+
+def team_release(seen: dict) -> None:
+    """One release as the team store holds it, and how it keeps the promise."""
+    mark = {team_seen.AS_SENT: "", team_seen.GONE: " — GONE from the team store",
+            team_seen.CHANGED: " — CHANGED in the team store", team_seen.REMOVED: " — removed by you",
+            team_seen.UNREACHABLE: " — the store cannot be read"}[seen["state"]]
+    with st.expander(f"{seen['day']}{mark}", expanded=bool(seen["problems"])):
+        if seen["state"] == team_seen.CHANGED:
+            st.error("This file is not the one sent: its sha256 differs from the local record.",
+                     icon=":material/gpp_bad:")
+        elif seen["state"] == team_seen.GONE:
+            st.warning("The file sent is no longer in the team store.", icon=":material/warning:")
+        shown = seen["row"] or seen["recorded"]
+        st.caption("As the team store holds it now:" if seen["row"] else "As sent (the local record):")
+        st.dataframe(pl.DataFrame(team_seen.rows(shown)), hide_index=True, width="stretch")
+        if seen["problems"]:
+            st.error("Differences from what the consent text promised:\n" +
+                     "\n".join(f"- {p}" for p in seen["problems"]), icon=":material/rule:")
+        elif seen["row"]:
+            st.success("Matches what the consent text promised.", icon=":material/check_circle:")
+        st.caption(f"`{seen['key']}`, {seen['bytes']:,} bytes, sha256 `{seen['sha256'][:16]}…`, sent "
+                   f"{when(dt.datetime.fromisoformat(str(seen['sent'])))}.")
+
+
+def leave(remove: bool) -> str | None:
+    try:
+        done = team_control.leave(paths, remove)
+    except control.ControlError as exc:
+        return str(exc)
+    if done["remove_error"]:
+        return f"You left the team, but your released files could not be removed: {done['remove_error']}"
+    return None
+
+
+def team_panel() -> None:
+    note("team")
+    try:
+        state = team_seen.releases(paths)
+    except control.ControlError as exc:
+        ui.empty(str(exc))
+        return
+    member = state["membership"]
+    if not state["in_team"]:
+        if member:
+            st.caption(f"You left team {member['team']} on {when(dt.datetime.fromisoformat(str(member['left_at'])))}:"
+                       " no release is sent.")
+        team_join_form()
+    else:
+        st.success(f"You are in team **{member['team']}** (store `{member['store']}`), pseudonym "
+                   f"`{member['pseudonym'][:16]}…`; team consent version {state['consent']['version']} given "
+                   f"{when(dt.datetime.fromisoformat(str(state['consent']['at'])))}.", icon=":material/groups:")
+        remove = st.checkbox("Also remove every file I released from the team store", key="team_remove")
+        if st.button("Revoke team consent and leave", icon=":material/block:", key="team_leave"):
+            act(leave, remove, where="team",
+                done="You left the team: nothing more is released." + (" Your released files were removed."
+                                                                      if remove else ""))
+    if state["store_error"]:
+        st.warning(f"The team store cannot be read: {state['store_error']}", icon=":material/cloud_off:")
+    if state["seen"]:
+        st.markdown(f"**Every release sent ({len(state['seen'])}), newest first, read back from the team store:**")
+        for seen in state["seen"]:
+            team_release(seen)
+    if member:
+        team_access(member)
+
+
+def team_access(member: dict) -> None:
+    log = team_seen.access(paths, member["pseudonym"], member["store"])
+    if log["error"]:
+        st.warning(f"The team store's access log cannot be read: {log['error']}", icon=":material/cloud_off:")
+        return
+    if not log["intact"]:
+        st.error(f"The team store's access log for your pseudonym is {log['state']}: it was changed outside "
+                 "Workprint, so who read your figures cannot be trusted.", icon=":material/gpp_bad:")
+    elif not log["entries"]:
+        st.success("Nobody on the team server has read figures that include you.", icon=":material/verified_user:")
+    else:
+        st.success(f"The team store's access log for you is {log['state']}.", icon=":material/verified_user:")
+    if log["entries"]:
+        st.dataframe(pl.DataFrame(log["entries"]).sort("seq", descending=True), hide_index=True, width="stretch",
+                     column_order=("when", "who", "what", "params", "why"))
+
+
+st.subheader("Your team: what your team sees")
+team_panel()

@@ -23,15 +23,28 @@ from .txn import transaction
 log = logging.getLogger("workprint.consent")
 
 
-def register_text(con, text: str, scope: str) -> int:
+CAPTURE = "capture"  # recording on this computer: every consent before team mode
+TEAM = "team"  # daily releases of aggregates to a team (capture/team_control.py)
+SCOPES = (CAPTURE, TEAM)
+
+
+def _scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise ValueError(f"{scope!r} is not a consent scope (one of {', '.join(SCOPES)})")
+    return scope
+
+
+def register_text(con, text: str, scope: str, consent_scope: str = CAPTURE) -> int:
     """The version number of ``text``, kept as a new version if it is new.
-    ``scope`` (JSON) is what it covers."""
+    ``scope`` (JSON) is what it covers; ``consent_scope`` which consent it
+    asks for (CAPTURE or TEAM)."""
     sha = hashlib.sha256(text.encode()).hexdigest()
     with transaction(con):
         found = statements.scalar(con, "consent_text_find", {"sha256": sha})
         if found is not None:
             return int(found)
-        return int(statements.scalar(con, "consent_text_add", {"sha256": sha, "text": text, "scope": scope}))
+        return int(statements.scalar(con, "consent_text_add", {"sha256": sha, "text": text, "scope": scope,
+                                                               "consent_scope": _scope(consent_scope)}))
 
 
 def find_text(con, sha256: str) -> int | None:
@@ -41,19 +54,28 @@ def find_text(con, sha256: str) -> int | None:
 
 
 def text_version(con, version: int) -> dict | None:
-    """One kept version: version, sha256, text, scope (JSON) and created; None if unknown."""
+    """One kept version: version, sha256, text, scope (JSON), created and
+    consent_scope (which consent it asks for); None if unknown."""
     rows = statements.execute(con, "consent_text_get", {"version": int(version)}).fetchall()
-    return dict(zip(("version", "sha256", "text", "scope", "created"), rows[0])) if rows else None
+    return dict(zip(("version", "sha256", "text", "scope", "created", "consent_scope"), rows[0])) if rows else None
 
 
-def record_consent(con, accepted: bool, version: int | str | None = None, worker: str = "local") -> None:
-    """Append an accept of ``version``, or a withdrawal (of whatever was accepted)."""
+def record_consent(con, accepted: bool, version: int | str | None = None, worker: str = "local",
+                   scope: str = CAPTURE) -> None:
+    """Append an accept of ``version``, or a withdrawal (of whatever was
+    accepted), in ``scope``: an answer in one scope never changes another's.
+    ValueError if ``version`` is a text of another scope."""
+    _scope(scope)
     if version is None:
-        latest = latest_consent(con, worker)
+        latest = latest_consent(con, worker, scope)
         version = latest["text_version"] if latest else "0"
+    elif accepted:
+        kept = text_version(con, int(version))
+        if kept is not None and kept["consent_scope"] != scope:
+            raise ValueError(f"version {version} is the {kept['consent_scope']} consent text, not the {scope} one")
     statements.execute(con, "consent_record", {
         "action": "accept" if accepted else "withdraw", "version": str(version), "worker": worker,
-        "account": _account()})
+        "account": _account(), "scope": scope})
 
 
 def _account() -> str:
@@ -63,15 +85,21 @@ def _account() -> str:
         return "unknown"
 
 
-def latest_consent(con, worker: str = "local") -> dict | None:
-    """The worker's latest action: action, ts, text_version, account; None if none."""
-    rows = statements.execute(con, "consent_latest_row", {"worker": worker}).fetchall()
+def latest_consent(con, worker: str = "local", scope: str = CAPTURE) -> dict | None:
+    """The worker's latest action in ``scope``: action, ts, text_version, account; None if none."""
+    if _scope(scope) == CAPTURE:
+        rows = statements.execute(con, "consent_latest_row", {"worker": worker}).fetchall()
+    else:
+        rows = statements.execute(con, "consent_latest_in_scope", {"worker": worker, "scope": scope}).fetchall()
     return dict(zip(("action", "ts", "text_version", "account"), rows[0])) if rows else None
 
 
-def consent_given(con, worker: str = "local") -> bool:
-    """True if the worker's latest consent action is an accept (of any version)."""
-    return statements.scalar(con, "consent_action", {"worker": worker}) == "accept"
+def consent_given(con, worker: str = "local", scope: str = CAPTURE) -> bool:
+    """True if the worker's latest consent action in ``scope`` is an accept (of any version)."""
+    if _scope(scope) == CAPTURE:
+        return statements.scalar(con, "consent_action", {"worker": worker}) == "accept"
+    latest = latest_consent(con, worker, scope)
+    return bool(latest) and latest["action"] == "accept"
 
 
 def withdraw(write, marker: Path) -> str:

@@ -48,7 +48,7 @@ def inventory(con, raw_days: int = RAW_DAYS, derived_months: int = DERIVED_MONTH
             out.append({
                 "table": table, "column": column, "type": data_type,
                 "meaning": meanings.meaning(table, column) or NO_MEANING,
-                "example": _example(value),
+                "example": "(kept, not shown)" if (table, column) in meanings.HIDDEN and value else _example(value),
                 "kept": meanings.kept(table, raw_days, derived_months),
                 "rows": rows,
             })

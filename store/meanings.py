@@ -145,6 +145,8 @@ TABLES: dict[str, Table] = {
         "text": "the text, exactly as shown",
         "scope": "what it covers, as data (the apps you listed are kept only as hashes)",
         "created": "when it was first shown, UTC",
+        "consent_scope": "which consent it asks for: 'capture' (recording on this computer) or 'team' (daily "
+                         "releases of aggregates to a team you joined)",
     }),
     "derive_state": Table("derived", "since", "where the upkeep of the derived tables resumes", {
         "worker": _WORKER,
@@ -164,6 +166,30 @@ TABLES: dict[str, Table] = {
         "worker": _WORKER,
         "seq": "the order the answers were given in (it decides, never the clock)",
         "account": "the login that gave the answer",
+        "scope": "which consent was answered: 'capture' or 'team'; an answer to one never changes the other",
+    }),
+    "team_membership": Table("file", "joined", "the teams you joined: where your daily releases go", {
+        "joined": "when you joined, UTC",
+        "team": "the team's name",
+        "store": "where the team store is (a folder)",
+        "worker_id": "the worker id your pseudonym is made from (your login, unless you gave another)",
+        "pseudonym": "your pseudonym in the team store: HMAC-SHA256 of the worker id with the organisation's secret",
+        "secret": "the organisation's pseudonym secret, kept only in this encrypted file (never shown here); "
+                  "cleared when you leave",
+        "text_version": "the version of the team consent text you accepted when joining",
+        "left_at": "when you left the team (empty while you are in it), UTC",
+    }),
+    "team_releases": Table("file", "sent", "every daily release sent to a team, exactly as sent", {
+        "team": "the team it went to",
+        "day": "the local day it is about",
+        "key": "its name in the team store",
+        "sha256": "the hash of the file as sent, to check the store still holds exactly it",
+        "bytes": "the file's size",
+        "sent": "when it was last sent, UTC",
+        "content": "the release's one row, as JSON: exactly the figures the team store got",
+        "pseudonym": "the pseudonym it was released under",
+        "store": "the team store it went to",
+        "removed": "when you had it removed from the team store (empty while it is there), UTC",
     }),
     "access_log": Table("file", "seq", "every read of your data by anyone or anything but you", {
         "seq": "the entry's number, from 1",
@@ -189,6 +215,10 @@ TABLES: dict[str, Table] = {
         "value": "its value",
     }),
 }
+
+
+# Columns whose value the inventory never shows as an example (it is on screen and in the CLI's output).
+HIDDEN = frozenset({("team_membership", "secret")})
 
 
 def kept(table: str, raw_days: int, derived_months: int) -> str:

@@ -154,6 +154,12 @@ class Paths:
         return self.db.with_name(self.db.name + ".access-head")
 
     @property
+    def team_access_head(self) -> Path:
+        """The last entry of the team store's access log for this worker's
+        pseudonym that a verified pull saw (capture.team_seen): its number and hash."""
+        return self.db.with_name(self.db.name + ".team-access-head")
+
+    @property
     def socket(self) -> Path:
         digest = hashlib.sha256(str(self.db).encode()).hexdigest()[:20]
         return runtime_dir() / f"{digest}.sock"

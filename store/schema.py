@@ -396,8 +396,49 @@ _STEPS = [
 ]
 STEPS_VERSION = 7
 
+# Version 8: team mode, the worker's side (capture/team_control.py, sharing/release.py).
+# - Consent per scope: every consent answer and every kept text says which
+#   consent it is: 'capture' (recording on this computer, everything before
+#   this version) or 'team' (daily releases to a team). Rows already there
+#   are 'capture', so capture consent stays exactly as it was.
+# - team_membership: the team joined, where its store is, the organisation's
+#   pseudonym secret (in this encrypted file, never a plain file; cleared on
+#   leaving) and the pseudonym it gives; one row per join.
+# - team_releases: every release sent, with the exact row as JSON, so the
+#   worker can see what left and check the store still holds exactly that.
+_TEAM = [
+    "ALTER TABLE consent_log ADD COLUMN scope VARCHAR DEFAULT 'capture'",
+    "UPDATE consent_log SET scope = 'capture' WHERE scope IS NULL",
+    "ALTER TABLE consent_texts ADD COLUMN consent_scope VARCHAR DEFAULT 'capture'",
+    "UPDATE consent_texts SET consent_scope = 'capture' WHERE consent_scope IS NULL",
+    """CREATE TABLE team_membership (
+        joined TIMESTAMPTZ NOT NULL,
+        team VARCHAR NOT NULL,
+        store VARCHAR NOT NULL,
+        worker_id VARCHAR NOT NULL,
+        pseudonym VARCHAR NOT NULL,
+        secret VARCHAR,
+        text_version INTEGER NOT NULL,
+        left_at TIMESTAMPTZ
+    )""",
+    """CREATE TABLE team_releases (
+        team VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        key VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        sent TIMESTAMPTZ NOT NULL,
+        content VARCHAR NOT NULL,
+        pseudonym VARCHAR NOT NULL,
+        store VARCHAR NOT NULL,
+        removed TIMESTAMPTZ,
+        PRIMARY KEY (store, key)
+    )""",
+]
+TEAM_VERSION = 8
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG, _STEPS]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG, _STEPS, _TEAM]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -35,11 +35,13 @@ CREATE OR REPLACE MACRO stored_key_class(p_class) AS
     CASE WHEN p_class IN ('letter', 'digit', 'punctuation') THEN 'character' ELSE p_class END;
 
 -- name: macro_consent_latest
--- The worker's latest consent action ('accept' or 'withdraw'), when it was
--- taken and the consent text's version; no row if there was none. Latest by
--- the ledger's own sequence, not by the clock.
+-- The worker's latest consent action to capture ('accept' or 'withdraw'),
+-- when it was taken and the consent text's version; no row if there was
+-- none. Latest by the ledger's own sequence, not by the clock. Team consent
+-- (scope 'team') is another answer and never counts here.
 CREATE OR REPLACE MACRO consent_latest(p_worker) AS TABLE
-SELECT action, ts, text_version, account FROM consent_log WHERE worker = p_worker ORDER BY seq DESC LIMIT 1;
+SELECT action, ts, text_version, account FROM consent_log WHERE worker = p_worker AND scope = 'capture'
+ORDER BY seq DESC LIMIT 1;
 
 -- name: macro_hour_totals
 -- hourly summed over apps: one row per worker, UTC hour and source, for the

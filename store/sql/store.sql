@@ -35,8 +35,9 @@ INSERT INTO batches VALUES ($id, $source, $n, now());
 -- $version: the consent text's version
 -- $worker: whose consent
 -- $account: the login that took it
-INSERT INTO consent_log (ts, action, text_version, worker, seq, account)
-SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1, $account FROM consent_log;
+-- $scope: which consent: 'capture' or 'team'
+INSERT INTO consent_log (ts, action, text_version, worker, seq, account, scope)
+SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1, $account, $scope FROM consent_log;
 
 -- name: data_columns
 -- table.column of the data tables, in the order they were made (the consent text's list).
@@ -55,14 +56,15 @@ SELECT version FROM consent_texts WHERE sha256 = $sha256;
 -- $sha256: the text's hash
 -- $text: the text, exactly as shown
 -- $scope: what it covers, as JSON (capture.consent_text)
-INSERT INTO consent_texts
-SELECT coalesce(max(version), 0) + 1, $sha256, $text, $scope, now() FROM consent_texts
+-- $consent_scope: which consent it asks for: 'capture' or 'team'
+INSERT INTO consent_texts (version, sha256, text, scope, created, consent_scope)
+SELECT coalesce(max(version), 0) + 1, $sha256, $text, $scope, now(), $consent_scope FROM consent_texts
 RETURNING version;
 
 -- name: consent_text_get
--- One version of the consent text: its text, hash, scope and when it was first shown.
+-- One version of the consent text: its text, hash, scope, when it was first shown and which consent it asks for.
 -- $version: the version number
-SELECT version, sha256, text, scope, created FROM consent_texts WHERE version = $version;
+SELECT version, sha256, text, scope, created, consent_scope FROM consent_texts WHERE version = $version;
 
 -- name: consent_latest_row
 -- The worker's latest consent action, its time, text version and account; no row if none.
@@ -73,6 +75,14 @@ SELECT action, ts, text_version, account FROM consent_latest($worker);
 -- The worker's latest consent action ('accept' or 'withdraw'); no row if none.
 -- $worker: whose consent
 SELECT action FROM consent_latest($worker);
+
+-- name: consent_latest_in_scope
+-- The worker's latest consent action in one scope, its time, text version and
+-- account; no row if none. Latest by the ledger's own sequence.
+-- $worker: whose consent
+-- $scope: 'capture' or 'team'
+SELECT action, ts, text_version, account FROM consent_log
+WHERE worker = $worker AND scope = $scope ORDER BY seq DESC LIMIT 1;
 
 -- name: category_rule_check
 -- Fails with DuckDB's message if the pattern is not a valid regular expression.
