@@ -175,14 +175,17 @@ def test_a_file_rewritten_after_the_worker_read_it_is_caught(store, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path, dashboard_db, running_server):
+def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path, running_server):
     """The Team page on a worker's own dashboard, joined to Engineering of a real store the server has read:
     the heatmap and switching line are the manager's figures cell for cell, Engineering only, and the
-    worker's folder holds no ledger. (The membership stands in for capture.team_control, on branch release.)"""
+    worker's folder holds no ledger. Before the server has read, the page says the weeks are not drawn."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    import store as own_store
+    from capture import team_control
     from demo import team as demo_team
+    from store.paths import Paths
     from testkit import ROOT
 
     root = tmp_path / "store"
@@ -190,18 +193,31 @@ def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path,
     store = teamstore.open_store(root)
     boss = Viewer("manager of Engineering", "manager", frozenset({"Engineering"}))
     server = tmp_path / "server"
-    weeks = views.options(boss, store=store, state=server)[1][-4:]
-    wanted = {v: views.read(boss, v, ["Engineering"], weeks, store=store, state=server) for v in views.VIEWS}
+    own = tmp_path / "own" / "own.duckdb"
+    own.parent.mkdir()
+    own_store.open_writable(own).close()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("an organisation secret of enough length\n")
+    secret.chmod(0o600)
+    team_control.join(Paths(own), root, "Engineering", secret, worker_id="w-test")
     monkeypatch.setenv("WORKPRINT_DEMO_DB", str(tmp_path / "demo.duckdb"))
-    monkeypatch.setenv("WORKPRINT_DB", str(tmp_path / "own" / "own.duckdb"))
+    monkeypatch.setenv("WORKPRINT_DB", str(own))
     monkeypatch.setenv("WORKPRINT_DASHBOARD_TOKEN", "owner-key-for-these-tests")
     monkeypatch.delenv("WORKPRINT_MODE", raising=False)
-    monkeypatch.setattr(teamdata, "_membership", lambda: {"team": "Engineering", "store": str(root)})
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.query_params["token"] = "owner-key-for-these-tests"
-    at.run().switch_page("pages/team.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+
+    def page():
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        at.query_params["token"] = "owner-key-for-these-tests"
+        at.run().switch_page("pages/team.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = page()
+    assert not at.get("plotly_chart") and any("has not drawn" in e.value for e in at.main.error)
+    weeks = views.options(boss, store=store, state=server)[1][-4:]
+    wanted = {v: views.read(boss, v, ["Engineering"], weeks, store=store, state=server) for v in views.VIEWS}
+    at = page()
     assert at.multiselect(key="team_teams").options == ["Engineering"]
     shown = {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
     z = shown["team-activity-Engineering"]["data"][0]["z"]

@@ -212,8 +212,8 @@ def test_a_missing_demo_team_store_is_explained(monkeypatch, tmp_path, dashboard
 @pytest.mark.skipif(importlib.util.find_spec("capture.team_control") is None,
                     reason="the worker's team controller (branch release) is not here yet")
 def test_a_worker_in_a_team_sees_what_their_manager_sees_of_their_team_only(monkeypatch, tmp_path):
-    """A worker who joined a team sees their own team's figures, as its manager does, and no other
-    team's; it is not marked as demo data."""
+    """A worker who joined a team sees their own team's figures, as the team server drew and published
+    them when its manager read them, and no other team's; it is not marked as demo data."""
     from capture import team_control
     from store.paths import Paths
 
@@ -224,6 +224,11 @@ def test_a_worker_in_a_team_sees_what_their_manager_sees_of_their_team_only(monk
     secret.chmod(0o600)
     demo_team.generate(tmp_path / "store", seed=1)
     team_control.join(Paths(own), tmp_path / "store", "Engineering", secret, worker_id="w-test")
+    boss = Viewer("manager of Engineering", "manager", frozenset({"Engineering"}))
+    found = teamstore.open_store(tmp_path / "store")
+    weeks = views.options(boss, store=found, state=tmp_path / "server")[1][-4:]
+    for view in views.VIEWS:  # the server draws and publishes; the worker's page only reads that
+        views.read(boss, view, ["Engineering"], weeks, store=found, state=tmp_path / "server")
     at = team_page()
     assert at.multiselect(key="team_teams").options == ["Engineering"]
     assert {key.rsplit("-", 1)[-1] for key in figures(at) if key.startswith("team-activity-")} == {"Engineering"}
