@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -302,3 +303,20 @@ def test_an_older_file_keeps_its_capture_consent_exactly_when_upgraded(tmp_path,
     assert store.consent_given(con) and not store.consent_given(con, scope="team")
     assert store.latest_consent(con)["text_version"] == "1"
     con.close()
+
+
+def test_an_export_leaves_the_organisation_secret_out(team, tmp_path, monkeypatch):
+    """An export is made to leave the file (to another tool, a researcher): with the
+    secret in it, whoever got it could work out every colleague's pseudonym."""
+    paths, folder, secret = team
+    join(paths, folder, secret)
+    for fmt in ("parquet", "json"):
+        done = control.export(paths, fmt, to=f"mine-{fmt}")
+        out = Path(done["path"])
+        assert done["tables"]["team_membership"] == 1
+        for part in out.rglob("*"):
+            if part.is_file():
+                assert SECRET.encode() not in part.read_bytes(), part
+    held = duckdb.connect().execute("SELECT team, secret FROM read_parquet($f)",
+                                    {"f": str(Path(control.export_folder()) / "mine-parquet" / "team_membership.parquet")})
+    assert held.fetchall() == [("Alpha", None)]

@@ -242,3 +242,9 @@ SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table
 -- Every row of one stored table, as stored.
 -- $table: the table's name, as the catalog gives it
 SELECT * FROM query_table($table::VARCHAR);
+
+-- name: export_team_membership
+-- The team membership as an export holds it: every row, the organisation's
+-- pseudonym secret left out (null). An export is made to leave the file, and
+-- whoever holds the secret can work out anyone's pseudonym from their id.
+SELECT * REPLACE (NULL::VARCHAR AS secret) FROM team_membership;
