@@ -86,7 +86,8 @@ if not chosen:
 chosen_categories: list[str] | None = None
 
 if (activity := section("activity", "Active time by weekday and hour")) is not None:
-    for tab, team in zip(st.tabs(chosen), chosen):
+    ordered = charts.readable_first(activity.frame, chosen)
+    for tab, team in zip(st.tabs(ordered), ordered):
         tab.plotly_chart(charts.heatmap(activity.frame, team, "min", activity.k), key=f"team-activity-{team}")
     download(activity, "activity")
 
@@ -99,7 +100,8 @@ picked = st.multiselect("Categories", known, key="team_categories", placeholder=
                         help="Narrows the category shares and the comparison; none chosen shows them all.")
 chosen_categories = picked or None
 if (shares := section("categories", "Share of time per category")) is not None:
-    for tab, team in zip(st.tabs(chosen), chosen):
+    ordered = charts.readable_first(shares.frame, chosen)
+    for tab, team in zip(st.tabs(ordered), ordered):
         tab.plotly_chart(charts.category_shares(shares.frame, team, "%", shares.k), key=f"team-categories-{team}")
     download(shares, "categories")
 

@@ -146,3 +146,11 @@ def test_comparison_points_carry_their_intervals():
                                               (960, None, "ms", "960 ms and more"), (0.25, 0.5, "s", "0.25–0.5 s")])
 def test_bin_labels(lo, hi, unit, want):
     assert charts.bin_label(lo, hi, unit) == want
+
+
+def test_a_team_with_figures_comes_before_one_with_none():
+    """The page's tabs open on the first team: a suppressed-only team there shows an empty chart."""
+    frame = pl.DataFrame({"team": ["Design", "Design", "Ops"], "value": [None, None, 3.0],
+                          "suppressed": [True, True, False]})
+    assert charts.readable_first(frame, ["Design", "Ops", "Zeta"]) == ["Ops", "Design", "Zeta"]
+    assert charts.readable_first(frame.clear(), ["Design", "Ops"]) == ["Design", "Ops"]

@@ -96,6 +96,13 @@ def _week_label(week) -> str:
 
 
 # --- active time by weekday x hour -------------------------------------------------------------
+def readable_first(frame: pl.DataFrame, teams: list[str]) -> list[str]:
+    """The teams in their order, those with at least one figure shown first: the tab a
+    page opens on is then a chart, not a team whose every cell is suppressed."""
+    shown = set(frame.filter(~pl.col("suppressed"))["team"].to_list()) if frame.height else set()
+    return sorted(teams, key=lambda team: team not in shown)
+
+
 def heatmap(frame: pl.DataFrame, team: str, unit: str, k: int, title: str | None = None) -> go.Figure:
     """One team's weekday (rows, Monday on top; 0 = Monday) x local hour (columns) grid of
     ``value``: suppressed cells blank, with "fewer than k people" on hover, every other
