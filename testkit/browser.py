@@ -9,13 +9,14 @@ import ast
 import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from .processes import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded one
@@ -140,16 +141,8 @@ class Dashboard:
         raise RuntimeError(f"dashboard did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        if self.proc is not None:
+            stop_group(self.proc)
 
     def __enter__(self) -> "Dashboard":
         return self.start()
@@ -162,6 +155,19 @@ def launch_chromium(playwright, *extra_args: str):
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run ./run.sh test, which installs Debian's chromium")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@contextlib.contextmanager
+def chromium(*extra_args: str):
+    """Debian's Chromium, headless, under Playwright, for a with-block (a test module's browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, *extra_args)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Tab:

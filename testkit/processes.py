@@ -3,6 +3,7 @@ reading a database file directly."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -223,3 +224,33 @@ def on_a_terminal(argv: list[str], stream: str = "stdout", timeout: float = 60) 
     os.close(leader)
     other = (proc.stderr if stream == "stdout" else proc.stdout).read().decode()
     return proc.wait(timeout), shown, other
+
+
+class MovableClock:
+    """A clock a test moves instead of sleeping: call it for the time, ``move(minutes=5)``."""
+
+    START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+
+    def __init__(self, at: dt.datetime | None = None) -> None:
+        self.at = at or self.START
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def move(self, **delta) -> None:
+        self.at += dt.timedelta(**delta)
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """End a process started in its own group (start_new_session) and its children:
+    SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout)

@@ -14,7 +14,7 @@ import pytest
 import store
 from store import derive
 from store import events as ev
-from testkit import XSession
+from testkit import MovableClock, XSession
 
 
 def pytest_configure(config):
@@ -274,3 +274,14 @@ def running_server(monkeypatch):
 
     monkeypatch.setattr(PagesManager, "__init__", init)
     return lambda running: state.update(running=running)
+
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The team server's clock (team.accounts.now), moved by a test instead of slept."""
+    from team import accounts
+
+    c = MovableClock()
+    monkeypatch.setattr(accounts, "now", c)
+    return c

@@ -18,28 +18,11 @@ from argon2 import PasswordHasher
 
 from team import accounts
 from team.accounts import NO_MATCH, AccountError, Accounts, SessionEnded, SignInRefused
+from testkit import MovableClock
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def move(self, **delta) -> None:
-        self.at += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(accounts, "now", c)
-    return c
+T0 = MovableClock.START  # where the clock fixture (conftest) starts
 
 
 @pytest.fixture

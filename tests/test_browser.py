@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Dashboard, Tab, launch_chromium, registered_pages
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Dashboard, Tab, chromium, registered_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = registered_pages(ROOT / "app.py")
@@ -44,12 +44,8 @@ OWN_DATA_ONLY = {"privacy"}
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ whole process (dashboard/server.py), so the fixture does what the server does.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import threading
 from pathlib import Path
@@ -37,17 +36,6 @@ MAY_SEE = {"admin": {"team", "accounts"}, "manager": {"team"}, "researcher": {"e
 HOME = {"admin": "Team", "manager": "Team", "researcher": "Explore"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def move(self, **delta) -> None:
-        self.at += dt.timedelta(**delta)
-
-
 @pytest.fixture(autouse=True)
 def no_legacy_pages(monkeypatch):
     original = PagesManager.__init__
@@ -57,13 +45,6 @@ def no_legacy_pages(monkeypatch):
         PagesManager.uses_pages_directory = False  # as dashboard/server.py does for the server's process
 
     monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(accounts, "now", c)
-    return c
 
 
 @pytest.fixture

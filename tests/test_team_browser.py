@@ -20,7 +20,7 @@ import pytest
 
 from demo import team as demo_team
 from testkit import copy_db
-from testkit.browser import Dashboard, Tab, launch_chromium, registered_pages
+from testkit.browser import Dashboard, Tab, chromium, registered_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "tests" / "out" / "screenshots"
@@ -45,12 +45,8 @@ def server(dashboard_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_run_sh_made_the_demo_team_store(server):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -30,7 +29,8 @@ import pytest
 
 from sharing import teamstore
 from team.accounts import Accounts
-from testkit.browser import VIEWPORT, free_port, launch_chromium
+from testkit import stop_group
+from testkit.browser import VIEWPORT, chromium, free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,16 +67,8 @@ class TeamServer:
         raise RuntimeError(f"team server did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        if self.proc is not None:
+            stop_group(self.proc)
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +109,8 @@ def server(tmp_path_factory, provider):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw, "--host-resolver-rules=MAP team.example 127.0.0.1, MAP evil.example 127.0.0.1")
-        yield chromium
-        chromium.close()
+    with chromium("--host-resolver-rules=MAP team.example 127.0.0.1, MAP evil.example 127.0.0.1") as launched:
+        yield launched
 
 
 @pytest.fixture
