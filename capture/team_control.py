@@ -188,6 +188,11 @@ def _standing_on(con) -> dict:
             "version": int(latest["text_version"]) if latest and given else None}
 
 
+def local_today() -> dt.date:
+    """The worker's local date, the one clock releases go by: a day before it is complete."""
+    return dt.date.today()
+
+
 def eligible_days(con, today: dt.date) -> tuple[dict, dt.date] | None:
     """The membership and the first day that may be released; None if no team consent stands."""
     member, standing = team_db.membership(con), _standing_on(con)
@@ -203,7 +208,7 @@ def release_on(con, access_head: Path, day: dt.date | None = None, today: dt.dat
     computed again and sent only if its bytes changed). ValueError says why a
     day asked for cannot go (no team, consent revoked, today, before consent,
     no data); teamstore.StoreError or OSError when the store cannot be written."""
-    today = today or dt.date.today()
+    today = today or local_today()
     found = eligible_days(con, today)
     if found is None:
         raise ValueError("no team consent stands: join a team first (python -m capture team join), "

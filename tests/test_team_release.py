@@ -58,11 +58,19 @@ def team(tmp_path, template):
     return Paths(db), folder, secret
 
 
+@pytest.fixture(autouse=True)
+def today_is_the_days_written(monkeypatch):
+    """Releases go by the worker's date; the data was written for TODAY's week, so a run
+    that crosses midnight must not see a different today halfway through."""
+    monkeypatch.setattr(team_control, "local_today", lambda: TODAY)
+
+
 def join(paths: Paths, folder, secret, days_ago: int = 7, name: str = "Alpha") -> dict:
-    """Join, then move the team consent back ``days_ago`` days (as if given then)."""
+    """Join, then move the team consent back to noon ``days_ago`` days before TODAY (as if given then)."""
     done = team_control.join(paths, folder.root, name, secret)
+    given = dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(12)).astimezone()
     con = connect(paths.db)
-    con.execute("UPDATE consent_log SET ts = now() - to_days($n::INTEGER) WHERE scope = 'team'", {"n": days_ago})
+    con.execute("UPDATE consent_log SET ts = $at WHERE scope = 'team'", {"at": given})
     con.close()
     return done
 
