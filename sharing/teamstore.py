@@ -31,8 +31,9 @@ import datetime as dt
 import json
 import os
 import re
-import threading
 from pathlib import Path
+
+from store.paths import write_private, write_temp
 
 from . import pseudonym as _pseudonym
 
@@ -73,33 +74,16 @@ class Folder:
             raise StoreError(f"{key!r} is not a key in the team store")
         return self.root.joinpath(*parts)
 
-    def _temp(self, path: Path) -> Path:
-        return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-
     def _write_temp(self, path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = self._temp(path)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, self.file_mode)
-        try:
-            with open(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        return temp
+        return write_temp(path, data, self.file_mode)
 
     def put(self, key: str, data: bytes) -> None:
         """Write ``data`` at ``key``, replacing what was there: under a temporary
         name, then renamed, so a reader sees the old file or the new, never half."""
         path = self._path(key)
-        temp = self._write_temp(path, data)
-        try:
-            os.replace(temp, path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_private(path, data, self.file_mode)
 
     def put_new(self, key: str, data: bytes) -> bool:
         """Write ``data`` at ``key`` only if nothing is there; False if something was."""

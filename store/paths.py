@@ -83,17 +83,29 @@ def export_dir() -> Path:
     return Path(os.environ.get(EXPORT_ENV) or Path.home() / "Workprint exports").expanduser().absolute()
 
 
-def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: a new owner-only file (made
-    with O_EXCL|O_NOFOLLOW, so no link is followed), synced, then renamed over
-    it. A reader sees the old content or the new, never half."""
+def write_temp(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    """``data`` in a new file beside ``path`` (made with O_EXCL|O_NOFOLLOW, so no
+    link is followed; ``mode``), synced: the temporary file, for the caller to
+    rename or link into place. Nothing is left behind if the write fails."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def write_private(path: Path, data: str | bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` atomically: a new owner-only file
+    (:func:`write_temp`), then renamed over it. A reader sees the old content
+    or the new, never half."""
+    temp = write_temp(path, data.encode() if isinstance(data, str) else data, mode)
+    try:
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
