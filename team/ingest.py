@@ -61,25 +61,6 @@ def days(store: teamstore.Folder, team: str) -> list[dt.date]:
     return sorted(found)
 
 
-def _plain(arrow_type) -> str:
-    """The type without the nested field names Parquet gives lists ('element') and maps (the column's name)
-    when read back, which change no value (the release branch's check does the same)."""
-    if pa.types.is_map(arrow_type):
-        return str(pa.map_(arrow_type.key_type, arrow_type.item_type))
-    if pa.types.is_list(arrow_type):
-        return str(pa.list_(arrow_type.value_type))
-    return str(arrow_type)
-
-
-def _as_promised(table: pa.Table) -> pa.Table:
-    """The table with the promise's nested names where only those differ; otherwise as it is, so the check
-    names every difference."""
-    promised = [(c.name, c.arrow) for c in release_format.COLUMNS]
-    if [(f.name, _plain(f.type)) for f in table.schema] == promised:
-        return table.cast(release_format.schema())
-    return table
-
-
 def _read(store: teamstore.Folder, key: str) -> pa.Table:
     """The release at ``key``, checked. Raises ValueError saying what is wrong."""
     team, day, who = teamstore.parse_release_key(key)
@@ -87,7 +68,7 @@ def _read(store: teamstore.Folder, key: str) -> pa.Table:
         table = pq.ParquetFile(io.BytesIO(store.get(key))).read(use_threads=False)  # read_table: 2.5x the time
     except (pa.ArrowException, OSError) as exc:
         raise ValueError(f"not a readable Parquet file ({exc})") from None
-    table = _as_promised(table)
+    table = release_format.as_promised(table)
     problems = release_format.check(table)
     if problems:
         raise ValueError("; ".join(problems))
