@@ -32,7 +32,9 @@ from pathlib import Path
 
 import polars as pl
 
+from capture import team_control
 from capture.control import ControlError
+from dashboard import signin
 from sharing import teamstore
 from store import paths
 from team import config
@@ -66,22 +68,9 @@ class TeamSource:
         return f"signed in as {self.viewer.who}"
 
 
-def _signed_in() -> Viewer | None:
-    try:
-        from dashboard import signin  # built by the sign-in work; until it is there, nobody is signed in
-    except ImportError:
-        return None
-    return signin.viewer()
-
-
 def _membership() -> dict | None:
     """The team this worker is in now ({'team', 'store', ...}, never the secret), from their own
-    database through their controller (capture.team_control.status); None if none, or until
-    that controller is there."""
-    try:
-        from capture import team_control
-    except ImportError:
-        return None
+    database through their controller (capture.team_control.status); None if none."""
     own = paths.paths()
     if not own.db.exists():
         return None
@@ -108,7 +97,7 @@ def demo_root() -> Path:
 def source() -> TeamSource:
     """Whose view the Team page shows, and from which store. Raises TeamUnavailable."""
     if config.team_mode():
-        viewer = _signed_in()
+        viewer = signin.viewer()
         if viewer is None:
             raise TeamUnavailable("Sign in to see team figures.")
         return TeamSource("server", viewer, _open(config.store_root(), "the team server"), config.state_dir())
@@ -117,7 +106,7 @@ def source() -> TeamSource:
         team = joined["team"]
         viewer = Viewer(who=f"a member of {team} (own team view)", role="member", teams=frozenset({team}))
         root = Path(joined["store"])
-        return TeamSource("member", viewer, _open(root, "your team"), _member_state(root))
+        return TeamSource("member", viewer, _open(root, "your team"), _member_state())
     root = demo_root()
     if not (root / "demo-team.json").exists():
         raise TeamUnavailable(f"The demo team store is not at {root} yet. `./run.sh dashboard` makes it when it "
@@ -128,7 +117,7 @@ def source() -> TeamSource:
     return TeamSource("demo", viewer, store, root / ".server-state")
 
 
-def _member_state(root: Path) -> Path:
+def _member_state() -> Path:
     """The worker's own folder (beside their database) for the digests of the published figures it read."""
     folder = paths.db_path().parent / "team-view"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
