@@ -55,18 +55,24 @@ def _fail(message: str) -> int:
 def run(args, paths) -> int:
     """Import ``args.source``; 0 on success (or already imported), 2 with an
     ``error:`` line on stderr when the input is bad or the database is busy,
-    130 when interrupted (Ctrl-C), after which nothing was written."""
+    130 when interrupted (Ctrl-C), after which nothing was written.
+
+    A Ctrl-C that comes once the import is committing is held until the
+    command ends: the import is complete, and the command says so."""
     with _interruptible() as interrupted:
         try:
-            return _run(args, paths, interrupted)
+            code = _run(args, paths, interrupted)
         except BaseException:
             if not interrupted.is_set():
                 raise
-        print(f"error: interrupted: nothing was imported, {paths.db} is as it was", file=sys.stderr)
-        return 130
+            print(f"error: interrupted: nothing was imported, {paths.db} is as it was", file=sys.stderr)
+            return 130
+        if interrupted.is_set():
+            print("note: Ctrl-C came while the import was being committed; it is complete", file=sys.stderr)
+        return code
 
 
-def _run(args, paths, interrupted: threading.Event) -> int:
+def _run(args, paths, interrupted: Interrupt) -> int:
     progress = Progress(args.source.rstrip("/").rsplit("/", 1)[-1] or args.source)  # silent unless stderr is a terminal
     try:
         return _import(args, paths, interrupted, progress)
@@ -74,7 +80,7 @@ def _run(args, paths, interrupted: threading.Event) -> int:
         progress.close()
 
 
-def _import(args, paths, interrupted: threading.Event, progress: Progress) -> int:
+def _import(args, paths, interrupted: Interrupt, progress: Progress) -> int:
     try:
         prepared = _module(args.importer).load(args, progress)
     except BadInput as exc:
@@ -92,7 +98,7 @@ def _import(args, paths, interrupted: threading.Event, progress: Progress) -> in
     try:
         if store.marked_demo(con):
             return _fail(f"{paths.db} {store.DEMO_REFUSED}")
-        line = write(con, prepared, progress)
+        line = write(con, prepared, progress, committing=interrupted.hold)
     except BadInput as exc:
         progress.close()
         return _fail(str(exc))
@@ -113,23 +119,39 @@ def _import(args, paths, interrupted: threading.Event, progress: Progress) -> in
     return 0
 
 
+class Interrupt:
+    """Whether Ctrl-C (or SIGTERM) came, and whether it may still stop the
+    import. Until :meth:`hold`, the signal raises KeyboardInterrupt: DuckDB
+    turns it into an error of its own ("Query interrupted", or an aborted
+    transaction) when it lands mid-query, and :meth:`is_set` tells those apart
+    from real failures; the transaction rolls back either way. From
+    :meth:`hold` (just before the commit) on, the signal is only noted:
+    stopping there could leave a committed import reported as not done."""
+
+    def __init__(self) -> None:
+        self._came = threading.Event()
+        self._held = False
+
+    def is_set(self) -> bool:
+        return self._came.is_set()
+
+    def hold(self) -> None:
+        self._held = True
+
+    def handler(self, signum, frame) -> None:
+        self._came.set()
+        if not self._held:
+            raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def _interruptible():
-    """Ctrl-C (or SIGTERM) raises KeyboardInterrupt and sets the event it
-    yields. DuckDB turns the interrupt into an error of its own
-    ("Query interrupted", or an aborted transaction) when it lands mid-query;
-    the event tells those apart from real failures. The import's transaction
-    rolls back either way."""
-    interrupted = threading.Event()
-
-    def handler(signum, frame):
-        interrupted.set()
-        raise KeyboardInterrupt
-
+    """Ctrl-C and SIGTERM go to the :class:`Interrupt` yielded, for the block."""
+    interrupted = Interrupt()
     if threading.current_thread() is not threading.main_thread():
         yield interrupted
         return
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, interrupted.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield interrupted
     finally:

@@ -130,7 +130,7 @@ FLUSH_ROWS = 250_000
 IMPORT_MEMORY = "384MB"
 
 
-def write(con, prepared: Prepared, progress: Progress = QUIET) -> str:
+def write(con, prepared: Prepared, progress: Progress = QUIET, committing=lambda: None) -> str:
     """Write ``prepared`` (batches already stored are skipped) and refresh the
     derived tables of its workers; returns the one-line summary. ``progress``
     shows the rows written (a streamed input reports its own reading) and the
@@ -139,7 +139,8 @@ def write(con, prepared: Prepared, progress: Progress = QUIET) -> str:
     The events and every derived table are written in one transaction: an
     import killed or interrupted at any moment leaves the database as before
     or as after. Raises duckdb errors from the write, or BadInput from a
-    streamed input, after which nothing was stored.
+    streamed input, after which nothing was stored. ``committing()`` is
+    called when only the commit is left (the command holds Ctrl-C from then).
     """
     written: dict[str, int] = {}
     workers: set[str] = set()
@@ -180,6 +181,7 @@ def write(con, prepared: Prepared, progress: Progress = QUIET) -> str:
         progress.step("updating the derived tables", "workers", len(workers))
         derive.refresh_many(con, {w: us_to_datetime(prepared.workers[w]) for w in workers})
         progress.add(len(workers))
+        committing()
     return summary(prepared, written, workers, partly_known=partly_known)
 
 

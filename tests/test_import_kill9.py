@@ -122,3 +122,31 @@ def _startup_seconds() -> float:
     subprocess.run([sys.executable, "-m", "capture", "import", "--help"], cwd=ROOT, capture_output=True, check=True)
     return time.monotonic() - t0
 
+
+
+# Runs an import with Ctrl-C sent the moment only its commit is left.
+_CTRL_C_AT_COMMIT = """
+import os, signal, sys
+import importers
+from cli import main
+hold = importers.Interrupt.hold
+def hold_then_ctrl_c(self):
+    hold(self)
+    os.kill(os.getpid(), signal.SIGINT)
+importers.Interrupt.hold = hold_then_ctrl_c
+sys.exit(main(["import", *sys.argv[2:], "--db", sys.argv[1]]))
+"""
+
+
+def test_ctrl_c_while_committing_completes_the_import_and_says_so(tmp_path, tmp_path_factory):
+    """A Ctrl-C that lands as the import commits must not report "nothing was
+    imported" over a database that holds the whole import (a CI run saw it)."""
+    _, after = _full_import("eventlog", tmp_path_factory)
+    db = tmp_path / "committing.duckdb"
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_AT_COMMIT, str(db), *IMPORTS["eventlog"]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert _state(db) == after
+    assert done.returncode == 0, done.stderr
+    assert "nothing was imported" not in done.stderr
+    assert "Ctrl-C came while the import was being committed; it is complete" in done.stderr
+    assert done.stdout.startswith("reviewing"), done.stdout
