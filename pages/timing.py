@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import data, frame, ui
 from dashboard.charts import timing as charts
-from queries import stats
+from sharing import stats
 
 
 class Measure(NamedTuple):

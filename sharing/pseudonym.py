@@ -41,3 +41,17 @@ def pseudonym(worker: str, secret: bytes) -> str:
 
 def is_pseudonym(text: str) -> bool:
     return bool(_PSEUDONYM.match(text))
+
+
+def scoped(worker: str, secret: bytes, scope: str) -> str:
+    """64 hex digits: HMAC-SHA256 of the worker id keyed with a key of its own
+    for ``scope`` (e.g. ``study:sleep-2027``), itself HMAC-SHA256(secret,
+    scope). Two scopes give unrelated pseudonyms for the same worker, so their
+    data cannot be joined on the person, and neither equals the team
+    pseudonym (:func:`pseudonym`, keyed with the secret itself)."""
+    if not scope:
+        raise ValueError("a pseudonym scope must be named")
+    if len(secret) < MIN_SECRET_BYTES:
+        raise SecretError(f"the organisation's pseudonym secret must be at least {MIN_SECRET_BYTES} bytes")
+    key = hmac.new(secret, b"workprint-scope:" + scope.encode(), hashlib.sha256).digest()
+    return hmac.new(key, worker.encode(), hashlib.sha256).hexdigest()

@@ -29,7 +29,7 @@ from streamlit.util import calc_hash
 import queries
 import store
 from dashboard import frame, ui
-from queries import stats
+from sharing import stats
 from testkit import cli, connect, copy_db, shared
 from testkit.browser import registered_pages  # the browser test and the bench share it
 

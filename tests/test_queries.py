@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 import queries
 import store
-from queries import stats
+from sharing import stats
 from store import derive
 from store import events as ev
 from testkit import ROOT, cli, copy_db, rows, shared
