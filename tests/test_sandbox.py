@@ -1,0 +1,330 @@
+"""The researcher's SQL sandbox (team/sandbox.py) over a real study ledger (a DuckDB file).
+
+If these fail, a researcher could read files or the network from the server, change or leave the study's
+ledger, read another study's or the server's tables, see a single person's values, or hang the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import statistics
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from team import sandbox, study_tables
+from team.sandbox import SandboxFailed, SandboxRefused, SandboxTimeout
+
+K = 3
+MEASURES = ("activity", "categories", "typing")  # days, hours, categories, typing: no transitions
+TABLES = tuple(t.name for t in study_tables.for_measures(MEASURES))
+PEOPLE = [f"p{i:02d}" for i in range(6)]
+WEEK1, WEEK2 = dt.date(2026, 1, 5), dt.date(2026, 1, 12)
+
+
+def _rows() -> dict[str, list[dict]]:
+    """Six people released all of week 1; only two released in week 2 (under k). Only p00 used 'Rare'."""
+    rng = random.Random(13)
+    out = {name: [] for name in TABLES}
+    person_days = [(p, WEEK1 + dt.timedelta(d)) for p in PEOPLE for d in range(5)]
+    person_days += [(p, WEEK2 + dt.timedelta(d)) for p in PEOPLE[:2] for d in range(2)]
+    for person, day in person_days:
+        keys = {"person": person, "day": day, "week": day - dt.timedelta(day.weekday()), "weekday": day.isoweekday()}
+        out["days"].append({**keys, "active_minutes": rng.randint(60, 480), "switches": rng.randint(10, 300),
+                            "focus_sessions": None, "focus_seconds": None})
+        for hour in range(24):
+            out["hours"].append({**keys, "hour": hour, "active_minutes": rng.randint(0, 60), "switches": rng.randint(0, 30)})
+        for category in ["Code", "Mail"] + (["Rare"] if person == "p00" else []):
+            out["categories"].append({**keys, "category": category, "seconds": rng.randint(60, 9000)})
+        for b in range(3):
+            out["typing"].append({**keys, "bin": b, "lo_ms": b * 100.0, "hi_ms": (b + 1) * 100.0, "n": rng.randint(0, 50)})
+    return out
+
+
+def _write_ledger(path: Path, rows: dict[str, list[dict]]) -> None:
+    con = duckdb.connect(str(path))
+    for name in TABLES:
+        table = study_tables.BY_NAME[name]
+        schema = exp.Schema(this=exp.to_table(name), expressions=[
+            exp.ColumnDef(this=exp.to_identifier(f.name), kind=exp.DataType.build(f.sql_type, dialect="duckdb"))
+            for f in table.fields])
+        con.execute(exp.Create(this=schema, kind="TABLE").sql("duckdb"))
+        frame = pa.Table.from_pylist(rows[name])  # noqa: F841  (read by DuckDB's replacement scan below)
+        con.execute(exp.insert(exp.select("*").from_("frame"), name).sql("duckdb"))
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _rows()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("study") / "ledger.duckdb"
+    _write_ledger(path, data)
+    return path
+
+
+@pytest.fixture
+def unchanged(ledger):
+    """The ledger's bytes are the same after the test as before it."""
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    yield ledger
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before, "the sandbox changed the study's ledger"
+
+
+def _run(ledger, sql, **kw):
+    return sandbox.run(ledger, sql, TABLES, kw.pop("k", K), **kw)
+
+
+# --- Hostile queries: refused before anything runs, saying what and why ------------------------------------
+
+HOSTILE = [
+    ("SELECT * FROM read_csv('/etc/passwd')", "read_csv.*reads files"),
+    ("SELECT count(*) FROM read_csv('/etc/passwd')", "read_csv.*reads files"),
+    ("SELECT count(*) FROM read_parquet('{other}')", "read_parquet.*reads files"),
+    ("sElEcT count(*) fRoM ReAd_PaRqUeT('{other}')", "read_parquet.*reads files"),
+    ("SELECT count(*) FROM \"read_csv\"('/etc/passwd')", "read_csv.*reads files"),
+    ("SELECT count(*) FROM read_csv('https://example.com/x.csv')", "read_csv.*network"),
+    ("SELECT count(*) FROM '/etc/passwd'", "table '/etc/passwd'.*this study's tables are"),
+    ("SELECT count(*) FROM '{other}'", "this study's tables are"),
+    ("INSTALL httpfs", "INSTALL statement"),
+    ("LOAD httpfs", "LOAD statement"),
+    ("ATTACH '{tmp}/other.db' AS other", "ATTACH statement"),
+    ("DETACH ledger", "DETACH statement"),
+    ("USE ledger", "USE statement"),
+    ("COPY days TO '{tmp}/out.csv'", "COPY statement"),
+    ("COPY (SELECT count(*) FROM days) TO '{tmp}/out.csv'", "COPY statement"),
+    ("EXPORT DATABASE '{tmp}/export'", "EXPORT statement"),
+    ("PRAGMA table_info('days')", "PRAGMA statement"),
+    ("SET enable_external_access = true", "SET statement"),
+    ("RESET memory_limit", "RESET statement"),
+    ("CALL pragma_version()", "CALL statement"),
+    ("CREATE TABLE t AS SELECT count(*) FROM days", "CREATE statement"),
+    ("CREATE VIEW v AS SELECT count(*) FROM days", "CREATE statement"),
+    ("CREATE MACRO m(x) AS x", "CREATE statement"),
+    ("INSERT INTO days (person) VALUES ('x')", "INSERT statement.*changes data"),
+    ("UPDATE days SET active_minutes = 0", "UPDATE statement.*changes data"),
+    ("DELETE FROM days", "DELETE statement.*changes data"),
+    ("DROP TABLE days", "DROP statement"),
+    ("DESCRIBE days", "DESCRIBE statement"),
+    ("SHOW TABLES", "SHOW statement"),
+    ("SUMMARIZE days", "SUMMARIZE statement"),
+    ("SELECT count(*) FROM days; DROP TABLE days", "2 statements"),
+    ("SELECT count(*) FROM days /* only a comment */; DROP TABLE days", "2 statements"),
+    ("SELECT count(*) FROM days --\n; DELETE FROM days", "2 statements"),
+    ("SELECT count(*) FROM information_schema.tables", "qualified table"),
+    ("SELECT count(*) FROM duckdb_tables()", "duckdb_tables.*server's settings"),
+    ("SELECT count(*) FROM sqlite_master", "table 'sqlite_master'"),
+    ("SELECT count(*) FROM ledger.days", "qualified table ledger.days"),
+    ("SELECT count(*) FROM \"ledger\".\"DAYS\"", "qualified table"),
+    ("SELECT count(*) FROM memory.main.x", "qualified table"),
+    ("SELECT count(ledger.main.days.person) FROM days", "qualified column"),
+    ("SELECT count(*) FROM transitions", "table 'transitions'.*days, hours, categories, typing"),
+    ("SELECT count(*) FROM glob('/etc/*')", "glob.*reads files"),
+    ("SELECT count(*) FROM range(1000000000)", "range"),
+    ("SELECT count(*) FROM days WHERE getenv('HOME') IS NOT NULL", "getenv.*environment"),
+    ("SELECT current_setting('memory_limit'), count(*) FROM days", "current_setting"),
+    ("SELECT week, list(active_minutes) FROM days GROUP BY week", "list/array_agg.*single person"),
+    ("SELECT week, array_agg(active_minutes) FROM days GROUP BY week", "array_agg.*single person"),
+    ("SELECT week, string_agg(category, ',') FROM categories GROUP BY week", "string_agg.*single person"),
+    ("SELECT week, min(active_minutes) FROM days GROUP BY week", "min\\(\\).*single person"),
+    ("SELECT week, MAX(active_minutes) FROM days GROUP BY week", "max\\(\\).*single person"),
+    ("SELECT week, first(active_minutes) FROM days GROUP BY week", "first.*single person"),
+    ("SELECT week, arg_max(day, active_minutes) FROM days GROUP BY week", "arg_max.*single person"),
+    ("SELECT week, max_by(day, active_minutes) FROM days GROUP BY week", "max_by.*single person"),
+    ("SELECT week, quantile_cont(active_minutes, 1.0) FROM days GROUP BY week", "strictly between 0 and 1"),
+    ("SELECT week, quantile_cont(active_minutes, [0.1, 0.9]) FROM days GROUP BY week", "one fraction"),
+    ("SELECT week, sum(active_minutes) OVER (PARTITION BY week) FROM days", "window function"),
+    ("SELECT week, rank() OVER (ORDER BY count(*)) FROM days GROUP BY week", "window function"),
+    ("SELECT person FROM days", "does not aggregate"),
+    ("SELECT person, active_minutes FROM days WHERE week = '2026-01-05'", "does not aggregate"),
+    ("SELECT * FROM days", "\\*"),
+    ("SELECT count(*) FROM days WHERE person = 'p01'", "person.*single one person out"),
+    ("SELECT week, sum(CASE WHEN person = 'p01' THEN active_minutes END) FROM days GROUP BY week", "person"),
+    ("SELECT count(*) FILTER (WHERE person < 'p03') FROM days", "person"),
+    ("SELECT count(*) FROM days AS d(day, person)", "renaming the columns"),
+    ("SELECT count(*) FROM days WHERE day IN (SELECT day FROM transitions)", "subquery"),
+    ("SELECT count(*) FROM (SELECT * FROM read_csv('/etc/passwd')) s", "subquery"),
+    ("WITH t AS (SELECT * FROM days) SELECT count(*) FROM t", "subquery or CTE"),
+    ("SELECT (SELECT count(*) FROM hours), count(*) FROM days", "subquery"),
+    ("SELECT count(*) AS __workprint_persons FROM days", "__workprint_persons.*sandbox's own"),
+    ("SELECT week, count(*) FROM days GROUP BY week ORDER BY __WORKPRINT_persons", "sandbox's own"),
+    ("SELECT count(*) UNION SELECT count(*) FROM days", "UNION statement"),
+    ("SELECT count(*) FROM days POSITIONAL JOIN hours", "join"),
+    ("SELECT count(*) FROM days WHERE weekday = $1", "parameter"),
+    ("SELECT count(*)", "reading no table"),
+    ("   ", "empty query"),
+]
+
+
+@pytest.mark.parametrize(("sql", "why"), HOSTILE, ids=[f"{i:02d}" for i in range(len(HOSTILE))])
+def test_hostile_query_is_refused_naming_why(unchanged, tmp_path, sql, why):
+    """A query reaching beyond reading the study's tables is refused with a message saying what and why,
+    before anything runs (a missing ledger is refused the same way: nothing was opened), the ledger unchanged
+    and nothing written."""
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"x": [1, 2, 3]}), other)
+    sql = sql.format(other=other, tmp=tmp_path)
+    with pytest.raises(SandboxRefused, match=f"(?is)refused: .*{why}"):
+        _run(unchanged, sql)
+    with pytest.raises(SandboxRefused, match=f"(?is){why}"):
+        _run(tmp_path / "never-opened.duckdb", sql)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.parquet"], "a refused query wrote a file"
+
+
+def test_a_query_past_the_time_limit_is_stopped(unchanged):
+    """A researcher's runaway join would hold the server; it is stopped at the limit and says so."""
+    started = time.monotonic()
+    with pytest.raises(SandboxTimeout, match="ran past 1 s"):
+        _run(unchanged, "SELECT count(*) FROM hours a, hours b, hours c, hours d", timeout_s=1)
+    assert time.monotonic() - started < 2.5
+    assert _run(unchanged, "SELECT count(*) FROM days").rows == ((34,),)  # and the next query runs
+
+
+# --- Normal queries: right values, k suppression, persons, row limit -------------------------------------
+
+
+def test_aggregates_match_an_independent_computation(unchanged, data):
+    """The figures a researcher reads are the data's, not the rewrite's."""
+    result = _run(unchanged, "SELECT week, count(*) AS n, sum(active_minutes), avg(switches), median(active_minutes),"
+                             " count(DISTINCT person) FROM days GROUP BY week ORDER BY week")
+    week1 = [r for r in data["days"] if r["week"] == WEEK1]
+    assert result.columns == ("week", "n", "sum(active_minutes)", "avg(switches)", "median(active_minutes)",
+                              "count(DISTINCT person)")
+    assert result.rows == ((WEEK1, len(week1), sum(r["active_minutes"] for r in week1),
+                            pytest.approx(statistics.mean(r["switches"] for r in week1)),
+                            statistics.median(r["active_minutes"] for r in week1), 6),)
+    assert (result.suppressed, result.truncated) == (1, False)
+
+
+def test_quoted_and_cased_names_read_the_study_table(unchanged, data):
+    """"DAYS" is DuckDB's days: allowed, and the same figure."""
+    assert _run(unchanged, 'SELECT COUNT(*) FROM "DAYS" WHERE "Week" = DATE \'2026-01-05\'').rows == ((30,),)
+
+
+def test_join_and_where_values(unchanged, data):
+    """A join of two study tables counts the right rows and keeps k over both."""
+    result = _run(unchanged, "SELECT c.category, sum(c.seconds) AS s, avg(d.active_minutes) FROM days d "
+                             "JOIN categories c ON d.person = c.person AND d.day = c.day "
+                             "WHERE d.week = '2026-01-05' GROUP BY c.category ORDER BY c.category")
+    for category, total, mean in result.rows:
+        rows = [c for c in data["categories"] if c["category"] == category and c["week"] == WEEK1]
+        assert total == sum(c["seconds"] for c in rows)
+        minutes = {(d["person"], d["day"]): d["active_minutes"] for d in data["days"]}
+        assert mean == pytest.approx(statistics.mean(minutes[(c["person"], c["day"])] for c in rows))
+    assert [r[0] for r in result.rows] == ["Code", "Mail"]  # 'Rare' is one person's
+    assert result.suppressed == 1
+
+
+def test_rows_under_k_are_suppressed_and_counted(unchanged):
+    """A group of fewer than k persons is never shown, only counted; a per-person GROUP BY shows nothing."""
+    per_person = _run(unchanged, "SELECT person, sum(active_minutes) FROM days GROUP BY person")
+    assert (per_person.rows, per_person.suppressed) == ((), 6)
+    weeks = _run(unchanged, "SELECT week, count(*) FROM days GROUP BY week ORDER BY week")
+    assert [r[0] for r in weeks.rows] == [WEEK1] and weeks.suppressed == 1
+    assert _run(unchanged, "SELECT week, count(*) FROM days GROUP BY week", k=2).suppressed == 0
+    assert _run(unchanged, "SELECT count(*) FROM days WHERE week = '2026-01-12'").rows == ()
+
+
+def test_persons_are_those_whose_rows_were_read(unchanged):
+    """The access log learns whose rows a query read: everyone for a whole table, two for week 2, even when
+    the result was suppressed; a join reports both tables' people."""
+    assert _run(unchanged, "SELECT count(*) FROM days").persons == set(PEOPLE)
+    week2 = _run(unchanged, "SELECT count(*) FROM days WHERE week = '2026-01-12'")
+    assert (week2.persons, week2.rows) == ({"p00", "p01"}, ())
+    # A value condition is not trusted to narrow who was read: over-include rather than miss.
+    assert _run(unchanged, "SELECT count(*) FROM days WHERE active_minutes > 10000").persons == set(PEOPLE)
+    joined = _run(unchanged, "SELECT count(*) FROM days d JOIN categories c ON d.person = c.person "
+                             "WHERE d.week = '2026-01-12' AND c.category = 'Rare'")
+    assert joined.persons == set(PEOPLE)  # c is not narrowed by its category, d by its week
+    assert _run(unchanged, "SELECT count(*) FROM days d JOIN hours h ON d.person = h.person "
+                           "WHERE d.week = '2026-01-12' AND h.week = '2026-01-12'").persons == {"p00", "p01"}
+
+
+def test_max_rows_truncates(unchanged):
+    """A huge result is cut at max_rows and says so."""
+    full = _run(unchanged, "SELECT hour, avg(active_minutes) FROM hours GROUP BY hour ORDER BY hour")
+    assert len(full.rows) == 24 and not full.truncated
+    cut = _run(unchanged, "SELECT hour, avg(active_minutes) FROM hours GROUP BY hour ORDER BY hour", max_rows=10)
+    assert cut.rows == full.rows[:10] and cut.truncated
+    assert not _run(unchanged, "SELECT hour, count(*) FROM hours GROUP BY hour", max_rows=24).truncated
+
+
+def test_a_failing_query_is_a_clean_error(unchanged):
+    """A typo gives DuckDB's reason, not a traceback, and changes nothing."""
+    with pytest.raises(SandboxFailed, match="query failed: .*no_such_column"):
+        _run(unchanged, "SELECT count(no_such_column) FROM days")
+    with pytest.raises(ValueError, match="not study tables: 'secrets'"):
+        sandbox.run(unchanged, "SELECT count(*) FROM days", ["days", "secrets"], K)
+    with pytest.raises(ValueError, match="k must be"):
+        sandbox.run(unchanged, "SELECT count(*) FROM days", TABLES, 0)
+
+
+# --- Below the parser: the connection's own settings hold --------------------------------------------------
+
+BYPASS = [
+    ("SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"),
+    ("SELECT * FROM read_parquet('{other}')", "disabled by configuration"),
+    ("SELECT * FROM glob('/etc/*')", "disabled by configuration"),
+    ("SELECT count(*) FROM ledger.main.days WHERE false", None),  # reachable here: only the parser stops it
+]
+
+
+@pytest.mark.parametrize(("sql", "why"), BYPASS)
+def test_settings_hold_if_the_parser_were_bypassed(unchanged, tmp_path, sql, why):
+    """Were the parse-tree check ever fooled, the connection itself still reads no file."""
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"x": [1]}), other)
+    with sandbox.connect(unchanged, TABLES) as con:
+        if why is None:
+            assert sandbox.execute(con, sql, 5, lambda c: c.fetchall()) == [(0,)]
+            return
+        with pytest.raises(SandboxFailed, match=why):
+            sandbox.execute(con, sql.format(other=other), 5, lambda c: c.fetchall())
+
+
+@pytest.mark.parametrize("sql", ["SET enable_external_access = true", "RESET enable_external_access",
+                                 "SET lock_configuration = false", "ATTACH '{tmp}/x.db' AS x",
+                                 "COPY (SELECT 1) TO '{tmp}/x.csv'", "INSTALL httpfs", "LOAD httpfs",
+                                 "EXPORT DATABASE '{tmp}/export'"])
+def test_the_connection_refuses_what_the_parser_refuses(unchanged, tmp_path, sql):
+    """The settings are locked and external access is off, statement by statement, straight on DuckDB."""
+    with sandbox.connect(unchanged, TABLES) as con:
+        with pytest.raises(duckdb.Error, match="locked|disabled"):
+            con.execute(sql.format(tmp=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sql", ["DETACH ledger", "SELECT 1; DROP TABLE days", "CALL pragma_version()"])
+def test_the_executor_runs_only_one_select_by_duckdbs_own_parser(unchanged, sql):
+    """The executor checks with DuckDB's own parser too, so a statement sqlglot misread never runs."""
+    with sandbox.connect(unchanged, TABLES) as con:
+        with pytest.raises(SandboxRefused, match="other than one SELECT"):
+            sandbox.execute(con, sql, 5, lambda c: c.fetchall())
+        assert con.execute("SELECT count(*) FROM days").fetchone() == (34,)
+
+
+def test_only_the_studys_tables_are_views(unchanged):
+    """The connection names only the study's tables (a study without hours cannot read hours)."""
+    with sandbox.connect(unchanged, ["days"]) as con:
+        assert con.execute("SELECT count(*) FROM days").fetchone() == (34,)
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT count(*) FROM hours")
+    with pytest.raises(SandboxRefused, match="table 'hours'.*this study's tables are days"):
+        sandbox.run(unchanged, "SELECT count(*) FROM hours", ["days"], K)
+
+
+def test_the_rewrite_is_what_runs():
+    """The query run is the checked tree: comments gone, the k column last."""
+    tree = sqlglot.parse_one(sandbox.check("SELECT count(*) FROM days -- note", TABLES).tree.sql("duckdb"))
+    assert tree.expressions[-1].alias == sandbox.RESERVED
