@@ -109,7 +109,9 @@ def viewer() -> Viewer | None:
         teams = frozenset(account.scopes)
     else:
         teams = frozenset()
-    return Viewer(who=f"{account.role} {account.name} ({HOW_NAMED.get(via, via)})", role=account.role, teams=teams)
+    studies = frozenset(account.scopes) if account.role == "researcher" else frozenset()
+    return Viewer(who=f"{account.role} {account.name} ({HOW_NAMED.get(via, via)})", role=account.role, teams=teams,
+                  studies=studies)
 
 
 def sign_in(name: str, password: str) -> str | None:

@@ -1,0 +1,70 @@
+"""A researcher's SQL over one study, through the same door as Explore's reads.
+
+:func:`query` checks that the viewer may read the study (team.explore's rule),
+brings the study's ledger up to date with the store (so a worker who left is
+gone), runs the query in the sandbox (team.sandbox: read-only, allow-listed
+tables and functions, the study's k per row, a time and row limit), and logs
+the read in the access log of every person whose rows it read
+(team.explore.log_read) before returning anything. A refused query reads
+nothing and logs nothing; if the log cannot be written, the rows are not
+returned (LogRefused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from sharing import teamstore
+
+from . import explore, sandbox, study_ledger, study_tables
+from .viewer import Viewer
+
+TIMEOUT_S = 10
+MAX_ROWS = 10_000
+MAX_SQL_CHARS = 20_000
+
+SandboxRefused = sandbox.SandboxRefused
+SandboxFailed = sandbox.SandboxFailed
+SandboxTimeout = sandbox.SandboxTimeout
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    frame: pl.DataFrame  # every row over at least k distinct persons
+    suppressed: int  # rows left out for covering fewer
+    truncated: bool  # only the first MAX_ROWS rows are here
+    k: int
+    persons: int  # how many people's access logs the read was written to
+
+
+def query(viewer: Viewer, store: teamstore.Folder, state: Path, study_id: str, sql: str,
+          timeout_s: float = TIMEOUT_S, max_rows: int = MAX_ROWS) -> SqlResult:
+    """Run ``sql`` over the study's tables. Raises PermissionError / LookupError (the study),
+    SandboxRefused (before anything ran), SandboxTimeout / SandboxFailed (DuckDB stopped it),
+    and explore.LogRefused."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise SandboxRefused("the query is empty: write one SELECT over the study's tables")
+    if len(sql) > MAX_SQL_CHARS:
+        raise SandboxRefused(f"the query is {len(sql):,} characters long, more than {MAX_SQL_CHARS:,}")
+    study = explore._study(viewer, store, study_id)
+    with study_ledger.opened(state, study) as con:
+        study_ledger.sync(con, store, study)
+    found = sandbox.run(study_ledger.path(state, study.id), sql, study_tables.for_measures(study.measures), study.k,
+                        timeout_s=timeout_s, max_rows=max_rows)
+    explore.log_read(store, study, found.persons, viewer.who, "study SQL query", {"sql": sql})
+    frame = pl.DataFrame([list(r) for r in found.rows], schema=_unique(found.columns), orient="row") \
+        if found.rows else pl.DataFrame(schema={c: pl.Null for c in _unique(found.columns)})
+    return SqlResult(frame, found.suppressed, found.truncated, study.k, len(found.persons))
+
+
+def _unique(columns) -> list[str]:
+    """Column names as a frame needs them: a repeated name gets a suffix (SELECT count(*), count(*))."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in columns:
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
