@@ -307,3 +307,27 @@ def test_a_worker_who_left_is_in_no_later_read_or_log(world):
     assert len(_log(store, leaver)) == 1
     with study_ledger.opened(state, s) as con:
         assert con.execute("SELECT count(*) FROM days WHERE person = $p", {"p": leaver}).fetchone()[0] == 0
+
+
+@pytest.mark.slow
+def test_the_demo_study_shows_on_a_fresh_machine(tmp_path):
+    """The demo team store holds a demo study that Explore reads as the demo viewer: marked demo, most groups
+    over k, a few (weekend days) not, transitions and the finer typing bins there, and its people's study
+    pseudonyms none of their team pseudonyms."""
+    from demo import study as demo_study
+    from demo import team as demo_team
+
+    made = demo_team.generate(tmp_path / "demo-team", end=dt.date(2026, 6, 1))
+    assert made["study"]["people"] >= 15 and demo_team.ready(tmp_path / "demo-team")
+    store = teamstore.open_store(tmp_path / "demo-team")
+    demo = Viewer("the demo (this dashboard)", "demo", frozenset(), frozenset({demo_study.STUDY_ID}))
+    (found,) = explore.studies(demo, store)
+    assert found.demo and {"transitions", "typing_fine"} <= set(found.measures)
+    state = tmp_path / "state"
+    days = explore.read(demo, store, state, found.id, "active_minutes", ("week", "weekday"))
+    assert days.frame.height > 3 * days.suppressed > 0 and (days.frame["persons"] >= found.k).all()
+    for measure, by in (("transition_share", ("from_category", "to_category")), ("typing_fine_share", ("bin",))):
+        assert explore.read(demo, store, state, found.id, measure, by).frame.height > 10
+    study_people = {studies.parse_release_key(k)[2] for k in store.list(studies.release_prefix(found.id))}
+    team_people = {k.split("/")[3][:-8] for k in store.list("releases")}
+    assert len(study_people) == made["study"]["people"] and not study_people & team_people
