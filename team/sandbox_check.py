@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 RESERVED = "__workprint_persons"  # the k column; a researcher's identifier may not start with "__workprint"
+MAX_CHARS = 20_000
 KEY_COLUMNS = {"day", "week", "weekday"}  # a WHERE on these alone scopes whose rows were read
 
 _AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Median, exp.PercentileCont, exp.ApproxQuantile, exp.Stddev,
@@ -101,10 +102,14 @@ def parse(sql: str) -> exp.Expression:
     """The one statement of ``sql``; SandboxRefused for none, several or unreadable SQL."""
     if not isinstance(sql, str) or not sql.strip():
         raise _refuse("an empty query", "write one SELECT over the study's tables")
+    if len(sql) > MAX_CHARS:
+        raise _refuse(f"a query of {len(sql):,} characters", f"the sandbox reads queries of up to {MAX_CHARS:,}")
     logger = logging.getLogger("sqlglot")
     level, logger.level = logger.level, logging.ERROR  # it warns when it falls back to a Command
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except RecursionError:
+        raise _refuse("a query nested this deeply", "the sandbox cannot check it; write it flatter") from None
     except sqlglot.errors.SqlglotError as error:
         first = sql.split(None, 1)[0].strip(";").upper()
         if first in _UNPARSED:  # statements sqlglot cannot read at all: name them rather than a syntax error
