@@ -51,8 +51,20 @@ def pick_for(measure, key: str):
 
 def download(name: str, make, mime: str, key: str) -> None:
     """A download made when clicked (each export is logged as a read of its own), never at render time."""
-    st.download_button(name.rsplit(".", 1)[1].upper(), make, name, mime, key=key, icon=":material/download:",
-                       width="content", on_click="ignore")
+    label = {"csv": "CSV", "parquet": "Parquet"}[name.rsplit(".", 1)[1]]
+    st.download_button(label, make, name, mime, key=key, icon=":material/download:", width="content",
+                       on_click="ignore")
+
+
+def result_table(result) -> None:
+    """The rows as read, with their units: dates as dates, shares as percentages, people as a count."""
+    config = {key: st.column_config.DateColumn(charts.key_label(key), format="D MMM YYYY")
+              for key in result.by if key in charts.TIME_KEYS}
+    config |= {key: st.column_config.Column(charts.key_label(key)) for key in result.by if key not in config}
+    share = "share" in result.unit
+    config["value"] = st.column_config.NumberColumn(result.unit, format="percent" if share else "%.2f")
+    config["persons"] = st.column_config.NumberColumn("people", help="How many people the row covers (never who)")
+    st.dataframe(result.frame, hide_index=True, column_config=config)
 
 
 st.title("Explore")
@@ -65,7 +77,7 @@ except READ_ERRORS as exc:
 if src.demo:
     st.warning("**Demo data**: a generated study of made-up people, no real person's work. This is exactly what a "
                "researcher of this study would see on the team server.", icon=":material/science:")
-st.caption(f"Showing {src.who}. {NO_PERSON}")
+st.caption(f"Showing {src.who}. {NO_PERSON} The sidebar's dates and filters are for your own data, not this page.")
 if not found:
     ui.empty("No study you may read is in the team store yet.")
     st.stop()
@@ -110,7 +122,7 @@ with explore_tab:
             st.plotly_chart(charts.result_chart(result.frame, result.by, result.unit, researchdata.measure_label(m),
                                                 result.suppressed, result.k), key="ex-chart")
             st.caption(result.note)
-            st.dataframe(result.frame, hide_index=True)
+            result_table(result)
             stem = f"workprint-{study.id}-{m.name}{'-by-' + '-'.join(by) if by else ''}{'-demo' if src.demo else ''}"
             with st.container(horizontal=True):
                 download(f"{stem}.csv", lambda: researchdata.export(result, "csv"), "text/csv", "ex-csv")
@@ -135,7 +147,8 @@ with compare_tab:
     if a_span and b_span:
         sides = [researchdata.Filters(first=s[0], last=s[1], weekdays=d, **({pick_name: pick} if pick_name else {}))
                  for s, d in ((a_span, a_days), (b_span, b_days))]
-        labels = [f"{s[0]:%d %b} to {s[1]:%d %b %Y} ({names[d].lower()})" for s, d in ((a_span, a_days), (b_span, b_days))]
+        labels = [f"{side} ({s[0]:%-d %b} to {s[1]:%-d %b %Y}{'' if d == (1, 7) else ', ' + names[d]})"
+                  for side, s, d in (("A", a_span, a_days), ("B", b_span, b_days))]
         try:
             compared = researchdata.compare(src, study.id, cm.name, sides[0], sides[1], labels[0], labels[1])
         except READ_ERRORS + (researchdata.LogRefused,) as exc:
