@@ -89,7 +89,8 @@ st.markdown(f"**{study.name}**: {study.purpose}\n\n"
             f"Researcher: {study.researcher}. Releases until {study.ends:%d %b %Y}. Every result covers at least "
             f"k = {study.k} people. Asked for: {', '.join(study.measures)}.")
 try:
-    choices = researchdata.choices(src, study.id)
+    with st.spinner("Reading the study's releases (new ones are taken into its ledger first)..."):
+        choices = researchdata.choices(src, study.id)
 except READ_ERRORS as exc:
     show_error(exc)
     st.stop()
