@@ -21,11 +21,12 @@ Defence in depth, each layer tested on its own (tests/test_sandbox.py):
    spilling, and locks the configuration so that no SET can undo it.
 4. A timer interrupts the query at ``timeout_s``; at most ``max_rows`` rows are returned.
 
-k: every returned row covers at least k distinct persons in each table instance it reads (the least of those
-counts); rows under k are dropped and counted in ``suppressed``. ``persons``, for the access log, is
-conservative: every person with a row in a table instance the query read, within the query's WHERE
-conditions on that instance's day, week or weekday only (value conditions, joins, HAVING and suppression are
-ignored, so it over-includes rather than misses). ``suppressed`` counts the rows seen before ``max_rows``.
+k: every returned row covers at least k distinct persons in each table instance it reads, subqueries' and
+CTEs' included (the least of those counts); rows under k are dropped and counted in ``suppressed`` (the rows
+seen before ``max_rows``). ``persons``, for the access log, is conservative: every person with a row in a
+table instance the query read, within the WHERE conditions on that instance's day, week or weekday only of
+the SELECT that reads it (value conditions, joins, HAVING, LIMIT and suppression are ignored, so it
+over-includes rather than misses). The time limit applies to the query and to the persons look-up, each.
 
 Not covered (say so to researchers): k bounds who a row covers, not what it reveals. An aggregate narrowed
 inside (``sum(CASE WHEN hour = 3 ...)``, FILTER) can still be about fewer than k persons' values, and the

@@ -156,10 +156,24 @@ HOSTILE = [
     ("SELECT week, sum(CASE WHEN person = 'p01' THEN active_minutes END) FROM days GROUP BY week", "person"),
     ("SELECT count(*) FILTER (WHERE person < 'p03') FROM days", "person"),
     ("SELECT count(*) FROM days AS d(day, person)", "renaming the columns"),
-    ("SELECT count(*) FROM days WHERE day IN (SELECT day FROM transitions)", "subquery"),
-    ("SELECT count(*) FROM (SELECT * FROM read_csv('/etc/passwd')) s", "subquery"),
-    ("WITH t AS (SELECT * FROM days) SELECT count(*) FROM t", "subquery or CTE"),
-    ("SELECT (SELECT count(*) FROM hours), count(*) FROM days", "subquery"),
+    ("SELECT count(*) FROM days WHERE day IN (SELECT day FROM transitions)", "table 'transitions'"),
+    ("SELECT count(*) FROM days WHERE day IN (SELECT day FROM hours)", "subquery may only stand in FROM"),
+    ("SELECT count(*) FROM days WHERE EXISTS (SELECT 1 FROM hours)", "subquery may only stand in FROM"),
+    ("SELECT (SELECT count(*) FROM hours), count(*) FROM days", "subquery may only stand in FROM"),
+    ("SELECT count(*) FROM (SELECT * FROM read_csv('/etc/passwd')) s", "read_csv.*reads files"),
+    ("WITH t AS (SELECT * FROM read_csv('/etc/passwd')) SELECT count(*) FROM t", "read_csv.*reads files"),
+    ("WITH t AS (SELECT * FROM ledger.main.days) SELECT count(*) FROM t", "qualified table"),
+    ("WITH t AS (SELECT person AS who, week FROM days) SELECT count(*) FROM t WHERE who = 'p01'", "person"),
+    ("SELECT count(*) FROM (SELECT week AS person FROM days) s", "only the person column may be called person"),
+    ("WITH RECURSIVE t AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM t) SELECT count(*) FROM t", "RECURSIVE"),
+    ("SELECT count(*) FROM (SELECT week, count(*) AS n FROM days GROUP BY week) s", "must GROUP BY s.person|person"),
+    ("SELECT median(n) FROM (SELECT person, count(*) AS n FROM days GROUP BY ALL) s", "GROUP BY"),
+    ("SELECT count(*) FROM (SELECT DISTINCT week FROM days) s", "DISTINCT in a subquery"),
+    ("SELECT count(*) FROM (SELECT * EXCLUDE (person) FROM days) s", "\\*"),
+    ("SELECT count(*) FROM (SELECT 1 UNION SELECT 2) s", "UNION"),
+    ("SELECT count(*) FROM (SELECT person FROM days) s WHERE s.person = 'p01'", "person"),
+    ("SELECT count(*) FROM (SELECT count(*) AS n) s", "reading no table"),
+    ("SELECT count(*) FROM (SELECT * FROM days) AS s(a, b)", "renaming the columns"),
     ("SELECT count(*) AS __workprint_persons FROM days", "__workprint_persons.*sandbox's own"),
     ("SELECT week, count(*) FROM days GROUP BY week ORDER BY __WORKPRINT_persons", "sandbox's own"),
     ("SELECT count(*) UNION SELECT count(*) FROM days", "UNION statement"),
@@ -271,6 +285,38 @@ def test_persons_are_those_whose_rows_were_read(unchanged):
     assert joined.persons == set(PEOPLE)  # c is not narrowed by its category, d by its week
     assert _run(unchanged, "SELECT count(*) FROM days d JOIN hours h ON d.person = h.person "
                            "WHERE d.week = '2026-01-12' AND h.week = '2026-01-12'").persons == {"p00", "p01"}
+
+
+def test_per_person_figures_then_their_distribution(unchanged, data):
+    """The common research query, a per-person figure then its median across people, works as a subquery in
+    FROM or a CTE, gives the data's values, and keeps k counting people, not per-person rows."""
+    sub = _run(unchanged, "SELECT week, median(m), count(*) FROM (SELECT person, week, sum(active_minutes) AS m "
+                          "FROM days GROUP BY person, week) s GROUP BY week ORDER BY week")
+    cte = _run(unchanged, "WITH per AS (SELECT person, week, sum(active_minutes) AS m FROM days GROUP BY person, week) "
+                          "SELECT week, median(m), count(*) FROM per GROUP BY week ORDER BY week")
+    sums = {}
+    for r in data["days"]:
+        sums[(r["person"], r["week"])] = sums.get((r["person"], r["week"]), 0) + r["active_minutes"]
+    week1 = [v for (p, w), v in sums.items() if w == WEEK1]
+    assert sub.rows == cte.rows == ((WEEK1, statistics.median(week1), 6),)
+    assert sub.suppressed == cte.suppressed == 1  # week 2: two people
+    assert sub.persons == set(PEOPLE)
+
+
+def test_subqueries_keep_k_and_persons(unchanged, data):
+    """A subquery cannot hide how few people a row covers, and its own WHERE scopes whom it read."""
+    few = _run(unchanged, "SELECT avg(n) FROM (SELECT person, count(*) AS n FROM days WHERE week = '2026-01-12' "
+                          "GROUP BY person) s")
+    assert (few.rows, few.suppressed, few.persons) == ((), 1, {"p00", "p01"})
+    top = _run(unchanged, "SELECT avg(m) FROM (SELECT person, sum(active_minutes) AS m FROM days GROUP BY person "
+                          "ORDER BY m DESC LIMIT 2) s")
+    assert (top.rows, top.suppressed) == ((), 1)  # the top two people: under k
+    busy = _run(unchanged, "SELECT count(*) FROM (SELECT * FROM days WHERE active_minutes > 300) AS s")
+    assert busy.rows == ((sum(r["active_minutes"] > 300 for r in data["days"]),),)
+    joined = _run(unchanged, "SELECT c.category, count(*) FROM (SELECT person, day FROM days WHERE week = '2026-01-05') s"
+                             " JOIN categories c ON s.person = c.person AND s.day = c.day GROUP BY c.category "
+                             "ORDER BY c.category")
+    assert joined.rows == (("Code", 30), ("Mail", 30)) and joined.suppressed == 1  # 'Rare': one person
 
 
 def test_max_rows_truncates(unchanged):
