@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from . import study_tables
 from .sandbox_rules import AGGREGATES, RESERVED, STATEMENT_WHY, UNPARSED, SandboxRefused, check_node, outside, refuse, snippet
 
 MAX_CHARS = 20_000
@@ -201,6 +202,20 @@ class _Scopes:
         return subquery.alias, names
 
 
+def _names(select: exp.Select, allowed: tuple[str, ...]) -> None:
+    """Columns must be the study tables' fields or the query's own aliases: DuckDB reads a table's name used
+    as a column as its whole row, pseudonym included (``days::VARCHAR LIKE '%p01%'``)."""
+    fields = {f.name for name in allowed for f in study_tables.BY_NAME[name].fields}
+    aliases = {a.alias.lower() for a in select.find_all(exp.Alias)}
+    sources = {n.alias_or_name.lower() for n in select.find_all(exp.Table, exp.Subquery)} - {""}
+    for clash in sorted((sources | set(study_tables.BY_NAME)) & (fields | aliases)):
+        raise refuse(f"the name {clash!r} for a table and a column", "name a table and a column differently")
+    for column in select.find_all(exp.Column):
+        if column.name.lower() not in fields | aliases:
+            raise refuse(f"the column {column.name!r}", "it is neither a column of the study's tables nor an alias "
+                         "this query defines (a table's name as a column would read its whole row)")
+
+
 def check(sql: str, allowed) -> Plan:
     """The plan for ``sql`` over the tables ``allowed``; SandboxRefused naming what is not allowed and why."""
     allowed = tuple(allowed)
@@ -210,6 +225,7 @@ def check(sql: str, allowed) -> Plan:
         _source(table, allowed)
     for node in select.walk():
         check_node(node)
+    _names(select, allowed)
     for select_ in [select, *select.find_all(exp.Select)]:
         if not select_.args.get("from_"):
             raise refuse("a query reading no table", f"read one of the study's tables: {', '.join(allowed)}")

@@ -6,7 +6,7 @@ tree, subqueries' included).
   anything else is refused, naming it. Functions reading files or the network (read_*, glob, ...) or the
   server (getenv, current_setting, duckdb_*, ...) are named as such.
 - Aggregates returning one row's value are refused (min, max, list/array_agg, string_agg, first, last,
-  any_value, arg_max/max_by, arg_min/min_by, mode, quantile_disc): they show one person's value whatever
+  any_value, arg_max/max_by, arg_min/min_by, mode, quantile_disc, approx_quantile): they show one person's value whatever
   the group's size. quantile_cont takes one fraction strictly between 0 and 1 (0 and 1 are min and max).
 - Window functions, parameters, ``*`` (but in count(*) and, plain, in a subquery in FROM), set operations,
   subqueries outside FROM / JOIN, names starting with ``__workprint`` (the sandbox's own).
@@ -22,7 +22,7 @@ from sqlglot import exp
 
 RESERVED = "__workprint_persons"  # the k column; a researcher's identifier may not start with "__workprint"
 
-AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Median, exp.PercentileCont, exp.ApproxQuantile, exp.Stddev,
+AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Median, exp.PercentileCont, exp.Stddev,
                exp.StddevSamp, exp.StddevPop, exp.Variance, exp.VariancePop, exp.Corr, exp.CovarSamp, exp.CovarPop,
                exp.CountIf, exp.LogicalOr, exp.LogicalAnd, exp.ApproxDistinct, exp.Kurtosis, exp.Skewness)
 _SCALARS = (exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Ln, exp.Log, exp.Exp, exp.Sqrt, exp.Cbrt, exp.Pow, exp.Sign,
@@ -30,7 +30,7 @@ _SCALARS = (exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Ln, exp.Log, exp.Exp, e
             exp.TimestampTrunc, exp.DateTrunc, exp.DateDiff, exp.DateAdd, exp.DateSub, exp.DayOfWeek, exp.DayOfWeekIso,
             exp.DayOfMonth, exp.DayOfYear, exp.Month, exp.Year, exp.Week, exp.WeekOfYear, exp.Quarter, exp.Dayname,
             exp.Monthname, exp.TimeToStr, exp.Lower, exp.Upper, exp.Length, exp.Concat, exp.Substring, exp.Trim,
-            exp.Replace, exp.StartsWith, exp.Contains, exp.Left, exp.Right, exp.LastDay, exp.Mod, exp.CurrentDate)
+            exp.Replace, exp.StartsWith, exp.Contains, exp.Left, exp.Right, exp.LastDay, exp.Mod, exp.CurrentDate, exp.TimeToUnix)
 _ANONYMOUS = {"date_part", "datepart", "isoyear", "yearweek"}  # DuckDB functions sqlglot has no class for
 # Expression kinds that are neither functions nor checked one by one below.
 _NODES = (exp.Select, exp.From, exp.Join, exp.Where, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Limit,
@@ -38,7 +38,7 @@ _NODES = (exp.Select, exp.From, exp.Join, exp.Where, exp.Group, exp.Having, exp.
           exp.Boolean, exp.Null, exp.Neg, exp.Not, exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
           exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.DPipe, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
           exp.NullSafeEQ, exp.NullSafeNEQ, exp.DataType, exp.DataTypeParam, exp.Interval, exp.Var, exp.Filter,
-          exp.Distinct, exp.Star, exp.Subquery)
+          exp.Distinct, exp.Star, exp.Subquery, exp.Mod)
 _ONE_VALUE = (exp.Min, exp.Max, exp.ArrayAgg, exp.GroupConcat, exp.First, exp.Last, exp.AnyValue, exp.ArgMax,
               exp.ArgMin, exp.Mode, exp.PercentileDisc, exp.Quantile)
 _ONE_VALUE_NAMES = {"list", "histogram", "arbitrary", "approx_top_k", "reservoir_quantile", "bitstring_agg",
@@ -99,8 +99,8 @@ def _function(node: exp.Func) -> None:
         raise refuse(f"the function {name}()", "it is not among the functions the sandbox allows "
                       "(aggregates count, sum, avg, median, quantile_cont, stddev, variance, corr...; "
                       "date, number, text and CASE functions)")
-    fraction = node.args.get("expression") if isinstance(node, exp.PercentileCont) else node.args.get("quantile")
-    if isinstance(node, (exp.PercentileCont, exp.ApproxQuantile)) and not (
+    fraction = node.args.get("expression")
+    if isinstance(node, exp.PercentileCont) and not (
             isinstance(fraction, exp.Literal) and not fraction.is_string and 0 < float(fraction.this) < 1):
         raise refuse(f"{snippet(node)}", "a quantile takes one fraction, a number strictly between 0 and 1 "
                       "(0 and 1 are the minimum and maximum: one person's value)")
