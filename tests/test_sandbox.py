@@ -181,6 +181,12 @@ HOSTILE = [
     ("SELECT count(*) FROM days WHERE weekday = $1", "parameter"),
     ("SELECT count(*)", "reading no table"),
     ("   ", "empty query"),
+    ("SELECT count(*) FROM categories WHERE category = 'a\\'; DROP TABLE days; --'", "3 statements"),
+    ("SELECT count(*) FROM categories WHERE category = $$a'; DROP TABLE days; --$$", "rawstring"),
+    ("SELECT count(*) FROM days NATURAL JOIN hours", "join"),
+    ("SELECT count(*) FROM days, LATERAL (SELECT 1 AS x) l", "lateral"),
+    ("SELECT count(*) FROM days QUALIFY true", "qualify"),
+    ("SELECT count(*) FROM days PIVOT (sum(active_minutes) FOR weekday IN (1, 2))", "pivot"),
     ("SELECT week, count(*) FROM days GROUP BY week HAVING sum(CASE WHEN days::VARCHAR > 'p03' THEN 1 END) > 0",
      "column 'days'.*whole row"),
     ("SELECT count(*) FROM days d WHERE d::VARCHAR LIKE '%p01%'", "column 'd'"),
@@ -473,6 +479,14 @@ def test_only_the_studys_tables_are_views(unchanged):
             con.execute("SELECT count(*) FROM hours")
     with pytest.raises(SandboxRefused, match="table 'hours'.*this study's tables are days"):
         sandbox.run(unchanged, "SELECT count(*) FROM hours", ["days"], K)
+
+
+def test_a_comment_read_differently_never_runs(unchanged):
+    """sqlglot nests comments; were DuckDB to end this one early, the text would hold a DROP. What runs is the
+    checked tree, without comments, so only the SELECT runs."""
+    result = _run(unchanged, "SELECT count(*) FROM days /* nested /* comment */ ; DROP TABLE days */")
+    assert result.rows == ((34,),)
+    assert _run(unchanged, "SELECT count(*) FROM days").rows == ((34,),)
 
 
 def test_the_rewrite_is_what_runs():
