@@ -7,7 +7,8 @@ API (stable; additions only):
   (columns, rows, suppressed, persons, truncated). ``tables`` are the study's table names (or Tables), as
   ``study_tables.for_measures(study.measures)`` gives them; ``k`` the study's k.
 - :class:`SandboxRefused` (a ValueError): refused before anything ran, the message naming what and why
-  (the rules are team/sandbox_check.py's). :class:`SandboxFailed` (a ValueError): the query ran and DuckDB
+  (the rules: team/sandbox_check.py, the statement, tables, subqueries and k rewrite; team/sandbox_rules.py,
+  what may appear in it). :class:`SandboxFailed` (a ValueError): the query ran and DuckDB
   stopped it (an unknown column, a type error, memory); :class:`SandboxTimeout` (a SandboxFailed): it ran
   past ``timeout_s``. The caller (the Explore API) logs the read for ``persons``; this module logs nothing.
 
@@ -17,9 +18,12 @@ Defence in depth, each layer tested on its own (tests/test_sandbox.py):
    text as typed: comments dropped, a count of distinct persons appended for k.
 2. DuckDB's own parser must also see exactly one SELECT.
 3. A fresh in-memory connection ATTACHes the ledger READ_ONLY, creates temp views of the allowed tables only,
-   then turns external access off (no files, network, ATTACH, COPY, extensions), caps memory, threads and
-   spilling, and locks the configuration so that no SET can undo it.
+   then turns external access off (no files, network, ATTACH, COPY, extensions), caps memory (512 MB),
+   threads (2) and spilling (none), and locks the configuration so that no SET can undo it (team/sandbox.sql).
 4. A timer interrupts the query at ``timeout_s``; at most ``max_rows`` rows are returned.
+
+:func:`connect` and :func:`execute` are layers 2-4 on their own (the tests run hostile SQL through them,
+bypassing the parser, to see DuckDB refuse it).
 
 k: every returned row covers at least k distinct persons in each table instance it reads, subqueries' and
 CTEs' included (the least of those counts); rows under k are dropped and counted in ``suppressed`` (the rows
