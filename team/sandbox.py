@@ -54,8 +54,14 @@ from .sandbox_check import RESERVED, Plan, SandboxRefused, check
 
 __all__ = ["run", "SandboxResult", "SandboxRefused", "SandboxFailed", "SandboxTimeout", "RESERVED"]
 
+# DuckDB errors whose text is about the query (names, syntax, limits), never about a value in the data.
+_ABOUT_THE_QUERY = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException, duckdb.PermissionException,
+                    duckdb.OutOfMemoryException, duckdb.NotImplementedException)
+
+
 class SandboxFailed(ValueError):
-    """The query ran and DuckDB stopped it; the message is DuckDB's first line."""
+    """The query ran and DuckDB stopped it; the message is DuckDB's first line where that is about the query,
+    and withheld where it may quote a value from the data."""
 
 
 class SandboxTimeout(SandboxFailed):
@@ -132,8 +138,12 @@ def execute(con, sql: str, timeout_s: float, fetch) -> object:
         return fetch(con.execute(sql))
     except duckdb.InterruptException:
         raise SandboxTimeout(f"the query ran past {timeout_s:g} s and was stopped") from None
-    except duckdb.Error as error:
+    except _ABOUT_THE_QUERY as error:
         raise SandboxFailed(f"the query failed: {_first_line(error)}") from None
+    except duckdb.Error as error:
+        # A conversion or range error quotes the value it failed on: a person's category, say.
+        raise SandboxFailed(f"the query failed on a value in the data ({type(error).__name__}; DuckDB's message "
+                            "is withheld, as it can quote one person's value): try TRY_CAST, or check the types") from None
     finally:
         timer.cancel()
 
