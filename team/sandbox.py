@@ -32,9 +32,12 @@ table instance the query read, within the WHERE conditions on that instance's da
 the SELECT that reads it (value conditions, joins, HAVING, LIMIT and suppression are ignored, so it
 over-includes rather than misses). The time limit applies to the query and to the persons look-up, each.
 
-Not covered (say so to researchers): k bounds who a row covers, not what it reveals. An aggregate narrowed
-inside (``sum(CASE WHEN hour = 3 ...)``, FILTER) can still be about fewer than k persons' values, and the
-median of k values is one of them; there is no noise here, unlike the team views.
+Not covered (say so to researchers and the ethics board): k bounds who a row covers, not what it reveals.
+An aggregate narrowed inside (``sum(CASE WHEN hour = 3 ...)``, FILTER) can still be about fewer than k
+persons' values, and the median of k values is one of them; whether a query fails (an overflow, a cast)
+can depend on a single row, so failing is a one-bit answer about rows that k does not guard, even with
+DuckDB's message withheld; ``suppressed`` tells that small groups exist. There is no noise here, unlike the
+team views; every read is logged (by the caller) for every person it may have touched.
 """
 
 from __future__ import annotations
