@@ -7,7 +7,8 @@ API (stable; additions only):
   (columns, rows, suppressed, persons, truncated). ``tables`` are the study's table names (or Tables), as
   ``study_tables.for_measures(study.measures)`` gives them; ``k`` the study's k.
 - :class:`SandboxRefused` (a ValueError): refused before anything ran, the message naming what and why
-  (the rules are team/sandbox_check.py's). :class:`SandboxFailed` (a ValueError): the query ran and DuckDB
+  (the rules: team/sandbox_check.py, the statement, tables, subqueries and k rewrite; team/sandbox_rules.py,
+  what may appear in it). :class:`SandboxFailed` (a ValueError): the query ran and DuckDB
   stopped it (an unknown column, a type error, memory); :class:`SandboxTimeout` (a SandboxFailed): it ran
   past ``timeout_s``. The caller (the Explore API) logs the read for ``persons``; this module logs nothing.
 
@@ -17,19 +18,26 @@ Defence in depth, each layer tested on its own (tests/test_sandbox.py):
    text as typed: comments dropped, a count of distinct persons appended for k.
 2. DuckDB's own parser must also see exactly one SELECT.
 3. A fresh in-memory connection ATTACHes the ledger READ_ONLY, creates temp views of the allowed tables only,
-   then turns external access off (no files, network, ATTACH, COPY, extensions), caps memory, threads and
-   spilling, and locks the configuration so that no SET can undo it.
+   then turns external access off (no files, network, ATTACH, COPY, extensions), caps memory (512 MB),
+   threads (2) and spilling (none), and locks the configuration so that no SET can undo it (team/sandbox.sql).
 4. A timer interrupts the query at ``timeout_s``; at most ``max_rows`` rows are returned.
 
-k: every returned row covers at least k distinct persons in each table instance it reads (the least of those
-counts); rows under k are dropped and counted in ``suppressed``. ``persons``, for the access log, is
-conservative: every person with a row in a table instance the query read, within the query's WHERE
-conditions on that instance's day, week or weekday only (value conditions, joins, HAVING and suppression are
-ignored, so it over-includes rather than misses). ``suppressed`` counts the rows seen before ``max_rows``.
+:func:`connect` and :func:`execute` are layers 2-4 on their own (the tests run hostile SQL through them,
+bypassing the parser, to see DuckDB refuse it).
 
-Not covered (say so to researchers): k bounds who a row covers, not what it reveals. An aggregate narrowed
-inside (``sum(CASE WHEN hour = 3 ...)``, FILTER) can still be about fewer than k persons' values, and the
-median of k values is one of them; there is no noise here, unlike the team views.
+k: every returned row covers at least k distinct persons in each table instance it reads, subqueries' and
+CTEs' included (the least of those counts); rows under k are dropped and counted in ``suppressed`` (the rows
+seen before ``max_rows``). ``persons``, for the access log, is conservative: every person with a row in a
+table instance the query read, within the WHERE conditions on that instance's day, week or weekday only of
+the SELECT that reads it (value conditions, joins, HAVING, LIMIT and suppression are ignored, so it
+over-includes rather than misses). The time limit applies to the query and to the persons look-up, each.
+
+Not covered (say so to researchers and the ethics board): k bounds who a row covers, not what it reveals.
+An aggregate narrowed inside (``sum(CASE WHEN hour = 3 ...)``, FILTER) can still be about fewer than k
+persons' values, and the median of k values is one of them; whether a query fails (an overflow, a cast)
+can depend on a single row, so failing is a one-bit answer about rows that k does not guard, even with
+DuckDB's message withheld; ``suppressed`` tells that small groups exist. There is no noise here, unlike the
+team views; every read is logged (by the caller) for every person it may have touched.
 """
 
 from __future__ import annotations
@@ -49,8 +57,14 @@ from .sandbox_check import RESERVED, Plan, SandboxRefused, check
 
 __all__ = ["run", "SandboxResult", "SandboxRefused", "SandboxFailed", "SandboxTimeout", "RESERVED"]
 
+# DuckDB errors whose text is about the query (names, syntax, limits), never about a value in the data.
+_ABOUT_THE_QUERY = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException, duckdb.PermissionException,
+                    duckdb.OutOfMemoryException, duckdb.NotImplementedException)
+
+
 class SandboxFailed(ValueError):
-    """The query ran and DuckDB stopped it; the message is DuckDB's first line."""
+    """The query ran and DuckDB stopped it; the message is DuckDB's first line where that is about the query,
+    and withheld where it may quote a value from the data."""
 
 
 class SandboxTimeout(SandboxFailed):
@@ -127,8 +141,12 @@ def execute(con, sql: str, timeout_s: float, fetch) -> object:
         return fetch(con.execute(sql))
     except duckdb.InterruptException:
         raise SandboxTimeout(f"the query ran past {timeout_s:g} s and was stopped") from None
-    except duckdb.Error as error:
+    except _ABOUT_THE_QUERY as error:
         raise SandboxFailed(f"the query failed: {_first_line(error)}") from None
+    except duckdb.Error as error:
+        # A conversion or range error quotes the value it failed on: a person's category, say.
+        raise SandboxFailed(f"the query failed on a value in the data ({type(error).__name__}; DuckDB's message "
+                            "is withheld, as it can quote one person's value): try TRY_CAST, or check the types") from None
     finally:
         timer.cancel()
 
