@@ -64,7 +64,7 @@ from .viewer import Viewer
 
 TIME_KEYS = ("week", "month", "weekday", "day")
 WEEKDAYS = {"every day": (1, 7), "Monday to Friday": (1, 5), "Saturday and Sunday": (6, 7)}
-_FAR = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+_FAR = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))  # no filter; year 1 is no date to Spark (strftime)
 _EDGES = {"typing": ("ms", rf.TYPING_EDGES_MS), "clicking": ("s", rf.CLICK_EDGES_S),
           "typing_fine": ("ms", sf.TYPING_FINE_EDGES_MS), "clicking_fine": ("s", sf.CLICK_FINE_EDGES_S)}
 _TYPES = {"week": pl.Date, "month": pl.Date, "day": pl.Date, "weekday": pl.Int32, "hour": pl.Int32, "bin": pl.Int32,

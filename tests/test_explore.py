@@ -331,3 +331,22 @@ def test_the_demo_study_shows_on_a_fresh_machine(tmp_path):
     study_people = {studies.parse_release_key(k)[2] for k in store.list(studies.release_prefix(found.id))}
     team_people = {k.split("/")[3][:-8] for k in store.list("releases")}
     assert len(study_people) == made["study"]["people"] and not study_people & team_people
+
+
+def test_options_offer_only_what_the_study_asked_for(tmp_path):
+    """A study of activity and typing offers their measures only, with their group-bys and filters; asking
+    for a category share of it is refused by name."""
+    s = g.study("narrow", ("activity", "typing"), k=3)
+    store = g.build(tmp_path / "store", s, {"A": 3}, days=2)
+    found = explore.options(s)
+    assert [m.name for m in found.measures] == ["active_minutes", "switches", "hourly_active_minutes",
+                                                "hourly_switches", "typing_share"]
+    hourly = found.measures[2]
+    assert "hour" in hourly.keys and hourly.pick is None and "category" not in hourly.filters
+    assert found.measures[-1].keys[-1] == "bin" and found.measures[-1].pick == "bin"
+    assert found.weekdays["Monday to Friday"] == (1, 5)
+    viewer = Viewer("researcher rob", "researcher", frozenset(), frozenset({"narrow"}))
+    with pytest.raises(ValueError, match="'category_share' is not a measure of study 'narrow'"):
+        explore.read(viewer, store, tmp_path / "state", "narrow", "category_share")
+    span = explore.Choices(g.DAY0, g.DAY0 + dt.timedelta(days=1), ())
+    assert explore.choices(viewer, store, tmp_path / "state", "narrow") == span
