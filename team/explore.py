@@ -34,8 +34,10 @@ The rules, all enforced here (never in a page):
   study gives an empty frame. Each side of a compare needs k persons, else ValueError and nothing is shown.
 - Values: day measures are means over person-days, hourly ones over person-day-hours; shares (categories,
   transitions, rhythm bins) are pooled: the group's amount over its time group's (the same keys without the
-  category, pair or bin), so a person with more time weighs more. compare holds per-person values (each
-  person's mean, or own share of the picked category or bin).
+  category, pair or bin), so a person with more time weighs more. A share's cells (time group x category,
+  pair or bin) of fewer than k persons are left out of every sum, the whole included, so one minus the shares
+  shown is never a suppressed cell's share. compare holds per-person values (each person's mean, or own share
+  of the picked category or bin).
 - Logged: before a read returns, one sharing.teamlog entry goes to the access log of every person whose rows
   it read (all persons in its filters, whether or not their groups were shown), under their study
   pseudonym; if one cannot be written the read is refused (LogRefused) and returns nothing.
