@@ -69,6 +69,9 @@ def cmd_study_create(args) -> int:
             ends = dt.date.fromisoformat(args.ends)
         except ValueError:
             raise studies.StudyError(f"--ends must be a day, YYYY-MM-DD, not {args.ends!r}") from None
+        if ends <= dt.date.today():
+            raise studies.StudyError(f"--ends {ends} is not after today: workers release completed days from the "
+                                     "day after they join, so a study ending by today could never receive any")
         study = studies.Study(id=args.id, name=args.name, purpose=args.purpose, researcher=args.researcher,
                               ends=ends, measures=tuple(m.strip() for m in args.measures.split(",") if m.strip()),
                               k=args.k)
@@ -92,7 +95,8 @@ def cmd_study_list(args) -> int:
     if not found:
         print("no studies in the store yet: publish one with `workprint team study create ...`")
     for s in found:
-        print(f"{s.id}: {s.name} ({s.researcher}); until {s.ends}; k = {s.k}; {', '.join(s.measures)}"
+        ended = " (ended: no more releases)" if s.ends < dt.date.today() else ""
+        print(f"{s.id}: {s.name} ({s.researcher}); until {s.ends}{ended}; k = {s.k}; {', '.join(s.measures)}"
               f"{' (demo)' if s.demo else ''}")
     return 0
 
@@ -115,22 +119,42 @@ def cmd_study_sync(args) -> int:
         store, study, state = _ledger(args)
         with study_ledger.opened(state, study) as con:
             report = study_ledger.sync(con, store, study)
-    except (studies.StudyError, teamstore.StoreError, LookupError) as exc:
+    except (studies.StudyError, teamstore.StoreError, LookupError, ValueError) as exc:
         return fail(str(exc))
     print(f"study {study.id}: {report}")
     return 0
 
 
 def cmd_study_export(args) -> int:
+    """The ledger copied for the Spark engine: per-person day rows, so a read of everyone's data, logged in
+    everyone's access log before anything is written; only into a new or empty folder."""
     from sharing import studies, teamstore
-    from team import study_ledger
+    from team import explore, study_ledger
 
+    target = Path(args.to).resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        return fail(f"--to {target} must be a new or empty folder: the copy is per-person study data, and is "
+                    "never mixed into other files")
     try:
         store, study, state = _ledger(args)
         with study_ledger.opened(state, study) as con:
             study_ledger.sync(con, store, study)
-            written = study_ledger.export(con, study, Path(args.to).resolve())
-    except (studies.StudyError, teamstore.StoreError, LookupError, OSError) as exc:
+            everyone = study_ledger.persons(con)
+            explore.log_read(store, study, everyone, f"team server admin {_user()} (command line)",
+                             "study ledger copied for the Spark engine", {"to": str(target)})
+            written = study_ledger.export(con, study, target)
+    except (studies.StudyError, teamstore.StoreError, LookupError, ValueError, PermissionError, OSError) as exc:
         return fail(str(exc))
-    print(f"study {study.id}: wrote {len(written)} tables under {Path(args.to).resolve()}")
+    print(f"study {study.id}: wrote {len(written)} tables under {target} (owner-only). They hold each person's "
+          f"days, not results over k people: they are for running the study's queries on Spark (docs/spark.md), "
+          f"never to hand out. Logged in the access logs of all {len(everyone)} people.")
     return 0
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"

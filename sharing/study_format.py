@@ -80,8 +80,9 @@ def check_measures(measures) -> tuple[str, ...]:
         raise StudyFormatError(f"unknown measure {unknown[0]!r}: a study may ask for {', '.join(MEASURES)}")
     if not asked:
         raise StudyFormatError(f"a study must ask for at least one measure of {', '.join(MEASURES)}")
-    if len(set(asked)) != len(asked):
-        raise StudyFormatError("a measure is named twice")
+    twice = sorted({m for m in asked if asked.count(m) > 1})
+    if twice:
+        raise StudyFormatError(f"the measure {twice[0]!r} is named twice")
     return tuple(m for m in MEASURES if m in asked)
 
 

@@ -94,12 +94,42 @@ def opened(state: Path, study: studies_mod.Study):
             run(con, "study_create_files")
             for name in tables(study):
                 run(con, f"study_create_{name}")
+            _pin(con, study)
             for made in (file, file.with_name(file.name + ".wal")):
                 if made.exists() and made.stat().st_mode & 0o077:
                     os.chmod(made, 0o600)
             yield con
         finally:
             con.close()
+
+
+class StudyChanged(ValueError):
+    """The study's definition in the store is not the one the server first read (and its workers consented to)."""
+
+
+def _pin(con, study: studies_mod.Study) -> None:
+    """Pin the definition at the first open; refuse any later open under another one. A published study is never
+    changed (sharing.studies.publish), but a file in a folder can be edited: a k lowered or a measure added there
+    must not reach a single read."""
+    run(con, "study_create_definition")
+    found = run(con, "study_definition", study=study.id).fetchone()
+    now = studies_mod.to_json(study)
+    if found is None:
+        run(con, "study_pin_definition", study=study.id, definition=now)
+        return
+    if found[0] != now:
+        before = studies_mod.from_json(found[0])
+        changed = [f"{name} {getattr(before, name)!r} -> {getattr(study, name)!r}"
+                   for name in ("name", "purpose", "researcher", "ends", "measures", "k", "demo")
+                   if getattr(before, name) != getattr(study, name)]
+        raise StudyChanged(f"study {study.id!r} in the team store is not the one this server first read and its "
+                           f"workers consented to ({'; '.join(changed)}); nothing is read. A published study is never "
+                           f"changed: restore {studies_mod.study_key(study.id)} or publish a new study id")
+
+
+def persons(con) -> list[str]:
+    """Every person the ledger holds a day of."""
+    return [r[0] for r in run(con, "study_persons").fetchall()]
 
 
 def _connect(file: Path, attempts: int = 50):

@@ -132,3 +132,23 @@ INSERT INTO clicking_fine SELECT b.pseudonym, b.day, CAST(date_trunc('week', b.d
 FROM (SELECT pseudonym, day, unnest(click_fine_bins) AS n, generate_subscripts(click_fine_bins, 1) - 1 AS bin
       FROM batch) b
 JOIN edges e ON e.bin = b.bin WHERE b.n > 0;
+
+-- name: study_create_definition
+-- The study's definition as the server first read it from the store: the one its workers consented to.
+CREATE TABLE IF NOT EXISTS definition (study VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL,
+    first_read TIMESTAMPTZ NOT NULL);
+
+-- name: study_definition
+-- The pinned definition, if any.
+-- $study: the study id
+SELECT definition FROM definition WHERE study = $study;
+
+-- name: study_pin_definition
+-- Pin the definition at the first open.
+-- $study: the study id
+-- $definition: sharing.studies.to_json of it
+INSERT INTO definition VALUES ($study, $definition, now());
+
+-- name: study_persons
+-- Every person the ledger holds a day of (whose access logs a copy of the ledger is written to).
+SELECT DISTINCT person FROM days ORDER BY person;

@@ -58,7 +58,7 @@ def test_a_study_has_only_the_tables_of_its_measures(tmp_path):
     with study_ledger.opened(tmp_path / "state", s) as con:
         study_ledger.sync(con, store, s)
         names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert names == {"files", "days", "hours", "typing"}
+        assert names == {"files", "definition", "days", "hours", "typing"}
         assert con.execute("SELECT count(*) FROM days WHERE focus_seconds IS NOT NULL").fetchone()[0] == 0
     assert study_ledger.path(tmp_path / "state", "narrow").stat().st_mode & 0o077 == 0
 
