@@ -119,6 +119,9 @@ def cmd_study_sync(args) -> int:
         store, study, state = _ledger(args)
         with study_ledger.opened(state, study) as con:
             report = study_ledger.sync(con, store, study)
+    except study_ledger.StudyExpired as exc:
+        print(str(exc))
+        return 0
     except (studies.StudyError, teamstore.StoreError, LookupError, ValueError) as exc:
         return fail(str(exc))
     print(f"study {study.id}: {report}")

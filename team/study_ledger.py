@@ -21,6 +21,7 @@ team/study_ledger.sql. :func:`export` writes each table to
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import threading
@@ -191,8 +192,27 @@ def _edges(name: str) -> pa.Table:
                      "hi": pa.array(tuple(float(e) for e in edges) + (None,), pa.float64())})
 
 
-def sync(con, store: teamstore.Folder, study: studies_mod.Study) -> Report:
-    """Bring the study's ledger up to date with its release folder in the store, in one transaction."""
+class StudyExpired(LookupError):
+    """The study's keeping time is over: what it received has been deleted."""
+
+
+def sync(con, store: teamstore.Folder, study: studies_mod.Study, today: dt.date | None = None) -> Report:
+    """Bring the study's ledger up to date with its release folder in the store, in one transaction.
+
+    After ``study.keep_until`` (sharing.studies.KEEP_DAYS after the end date, as the consent text says) it deletes
+    every release of the study from the store, and so every row from the ledger, and raises StudyExpired: the
+    retention is the software's, not a promise in a document."""
+    today = today or dt.date.today()
+    if today > study.keep_until:
+        deleted = sum(store.delete(key) for key in store.list(studies_mod.release_prefix(study.id)))
+        _sync(con, store, study)
+        raise StudyExpired(f"study {study.id!r} ended on {study.ends}, and what it received was deleted after "
+                           f"{study.keep_until} ({studies_mod.KEEP_DAYS} days later), as its consent text says"
+                           + (f": {deleted} file(s) removed from the store now" if deleted else ""))
+    return _sync(con, store, study)
+
+
+def _sync(con, store: teamstore.Folder, study: studies_mod.Study) -> Report:
     report = Report()
     listed = {}
     for key in store.list(studies_mod.release_prefix(study.id)):

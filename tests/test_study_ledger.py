@@ -190,3 +190,24 @@ def test_export_writes_each_table_as_parquet_spark_can_read(setup, tmp_path):
         assert table.num_rows == counts[path.parent.name]
         assert table.column_names == [f.name for f in study_tables.BY_NAME[path.parent.name].fields]
         assert duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchone()[0] == table.num_rows  # noqa: S608
+
+
+def test_after_its_keeping_time_a_study_is_deleted_from_the_store_and_the_ledger(tmp_path):
+    """The consent text says what a study received is kept until KEEP_DAYS after its end, then deleted: the
+    server deletes it itself, and nothing can be read of it after."""
+    import datetime as dt
+
+    import pytest
+
+    from sharing import studies
+
+    s = g.study("ended", ("activity",))
+    store = g.build(tmp_path / "store", s, {"A": 3}, days=2)
+    assert store.list(studies.release_prefix(s.id))
+    with study_ledger.opened(tmp_path / "state", s) as con:
+        study_ledger.sync(con, store, s, today=s.keep_until)  # the last day kept: still there
+        assert con.execute("SELECT count(*) FROM days").fetchone()[0] == 6
+        with pytest.raises(study_ledger.StudyExpired, match="deleted after"):
+            study_ledger.sync(con, store, s, today=s.keep_until + dt.timedelta(days=1))
+        assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("days", "hours")] == [0, 0]  # noqa: S608
+    assert store.list(studies.release_prefix(s.id)) == []
