@@ -22,7 +22,7 @@ from store.events import START, STOP
 from store.paths import Paths, private_folder
 from store.server import QueryServer
 
-from . import backends, clock, consent_text, team_control
+from . import backends, clock, consent_text, study_control, team_control
 from . import settings as settings_file
 from .policy import Policy
 from .recorder import Recorder
@@ -341,6 +341,13 @@ class Daemon:
                 con, self.paths.access_head, dt.date.fromisoformat(r["day"]) if r.get("day") else None)),
             "team_status": lambda _: self._team(team_control.status_on),
             "team_overview": lambda _: self._team(team_control.overview_on),
+            "study_join": lambda r: self._team(lambda con: study_control.join_on(con, r["offered"], r.get("sha256"))),
+            "study_leave": lambda r: self._team(lambda con: study_control.leave_on(con, r["study"])),
+            "study_release": lambda r: self._team(lambda con: study_control.release_on(
+                con, self.paths.access_head, dt.date.fromisoformat(r["day"]) if r.get("day") else None,
+                r.get("study"))),
+            "study_status": lambda _: self._team(study_control.status_on),
+            "study_overview": lambda _: self._team(study_control.overview_on),
         }
 
     def _team(self, action) -> dict:
@@ -358,6 +365,7 @@ class Daemon:
             self._releasing = self.writer.submit(lambda: self._release_quietly(today))
 
     def _release_quietly(self, today: dt.date) -> None:
+        failed = False
         try:
             con = self.db.writer()
             if team_control.eligible_days(con, today) is not None:
@@ -368,6 +376,16 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 - capture goes on; the next try comes later
             log.warning("could not send the daily team release (tried again in %.0f s): %s",
                         RELEASE_RETRY_SECONDS, exc)
+            failed = True
+        try:  # the studies joined, beside the team: one failing never holds the other back
+            for release in study_control.release_on(self.db.writer(), self.paths.access_head, today=today):
+                log.info("released %s to study %s (%s, %d bytes)", release["day"], release["study"], release["key"],
+                         release["bytes"])
+        except Exception as exc:  # noqa: BLE001 - capture goes on; the next try comes later
+            log.warning("could not send the daily study releases (tried again in %.0f s): %s",
+                        RELEASE_RETRY_SECONDS, exc)
+            failed = True
+        if failed:
             self._release_at = time.monotonic() + RELEASE_RETRY_SECONDS
         else:
             self._released_on = today

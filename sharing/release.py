@@ -57,7 +57,8 @@ def day_window(con, worker: str, day: dt.date) -> tuple[list[tuple], dt.datetime
     return hours, _utc(day, first), _utc(day + dt.timedelta(days=1), last)
 
 
-def _bins(con, worker: str, measure: str, start, end, edges) -> list[int]:
+def bins(con, worker: str, measure: str, start, end, edges) -> list[int]:
+    """Counts of one timing measure's values in [start, end) in the bins ``edges`` make (release_bins)."""
     counts = [0] * (len(edges) + 1)
     for index, n in _run(con, "release_bins", {"worker": worker, "measure": measure, "start": start, "end": end,
                                                "edges": [float(e) for e in edges]}):
@@ -88,8 +89,8 @@ def compute(con, day: dt.date, worker: str, pseudonym: str, team: str, categorie
     return {
         "pseudonym": pseudonym, "team": team, "day": day, "active_minutes": active, "switches": switches,
         "category_seconds": by_category, "focus_sessions": int(focus_n), "focus_seconds": int(round(focus_s)),
-        "typing_bins": _bins(con, worker, "iki", start, end, rf.TYPING_EDGES_MS),
-        "click_bins": _bins(con, worker, "click_interval", start, end, rf.CLICK_EDGES_S),
+        "typing_bins": bins(con, worker, "iki", start, end, rf.TYPING_EDGES_MS),
+        "click_bins": bins(con, worker, "click_interval", start, end, rf.CLICK_EDGES_S),
     }
 
 

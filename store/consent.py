@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 from . import statements
@@ -26,11 +27,13 @@ log = logging.getLogger("workprint.consent")
 CAPTURE = "capture"  # recording on this computer: every consent before team mode
 TEAM = "team"  # daily releases of aggregates to a team (capture/team_control.py)
 SCOPES = (CAPTURE, TEAM)
+# One consent per study (capture/study_control.py): 'study:<id>', the id as sharing.studies.check_id allows.
+_STUDY_SCOPE = re.compile(r"^study:[a-z0-9][a-z0-9-]{1,47}$")
 
 
 def _scope(scope: str) -> str:
-    if scope not in SCOPES:
-        raise ValueError(f"{scope!r} is not a consent scope (one of {', '.join(SCOPES)})")
+    if scope not in SCOPES and not (isinstance(scope, str) and _STUDY_SCOPE.match(scope) and "--" not in scope):
+        raise ValueError(f"{scope!r} is not a consent scope (one of {', '.join(SCOPES)}, or study:<id>)")
     return scope
 
 

@@ -146,7 +146,7 @@ TABLES: dict[str, Table] = {
         "scope": "what it covers, as data (the apps you listed are kept only as hashes)",
         "created": "when it was first shown, UTC",
         "consent_scope": "which consent it asks for: 'capture' (recording on this computer) or 'team' (daily "
-                         "releases of aggregates to a team you joined)",
+                         "releases of aggregates to a team you joined) or 'study:<id>' (releases to one study)",
     }),
     "derive_state": Table("derived", "since", "where the upkeep of the derived tables resumes", {
         "worker": _WORKER,
@@ -166,7 +166,7 @@ TABLES: dict[str, Table] = {
         "worker": _WORKER,
         "seq": "the order the answers were given in (it decides, never the clock)",
         "account": "the login that gave the answer",
-        "scope": "which consent was answered: 'capture' or 'team'; an answer to one never changes the other",
+        "scope": "which consent was answered: 'capture', 'team' or 'study:<id>'; an answer to one never changes another",
     }),
     "team_membership": Table("file", "joined", "the teams you joined: where your daily releases go", {
         "joined": "when you joined, UTC",
@@ -190,6 +190,31 @@ TABLES: dict[str, Table] = {
         "pseudonym": "the pseudonym it was released under",
         "store": "the team store it went to",
         "removed": "when you had it removed from the team store (empty while it is there), UTC",
+    }),
+    "study_membership": Table("file", "joined", "the studies you joined: where their releases go", {
+        "joined": "when you joined, UTC",
+        "study": "the study's id",
+        "store": "where the team store holding the study is (a folder)",
+        "definition": "the study as you consented to it (name, purpose, researcher, end date, measures, k), as JSON",
+        "worker_id": "the worker id your study pseudonym is made from",
+        "pseudonym": "your pseudonym in this study alone: keyed for the study, so no other study nor your team "
+                     "can join its data on you",
+        "secret": "the organisation's pseudonym secret, kept only in this encrypted file (never shown here); "
+                  "cleared when you leave",
+        "text_version": "the version of the study consent text you accepted when joining",
+        "left_at": "when you left the study (empty while you are in it), UTC",
+    }),
+    "study_releases": Table("file", "sent", "every daily release sent to a study, exactly as sent", {
+        "study": "the study it went to",
+        "day": "the local day it is about",
+        "key": "its name in the team store",
+        "sha256": "the hash of the file as sent, to check the store still holds exactly it",
+        "bytes": "the file's size",
+        "sent": "when it was last sent, UTC",
+        "content": "the release's one row, as JSON: exactly the figures the study got",
+        "pseudonym": "the study pseudonym it was released under",
+        "store": "the team store it went to",
+        "removed": "when it was removed from the store, on leaving the study (empty while it is there), UTC",
     }),
     "access_log": Table("file", "seq", "every read of your data by anyone or anything but you", {
         "seq": "the entry's number, from 1",
@@ -218,7 +243,7 @@ TABLES: dict[str, Table] = {
 
 
 # Columns whose value the inventory never shows as an example (it is on screen and in the CLI's output).
-HIDDEN = frozenset({("team_membership", "secret")})
+HIDDEN = frozenset({("team_membership", "secret"), ("study_membership", "secret")})
 
 
 def kept(table: str, raw_days: int, derived_months: int) -> str:

@@ -437,8 +437,44 @@ _TEAM = [
 ]
 TEAM_VERSION = 8
 
+# Version 9: studies, the worker's side (capture/study_control.py, sharing/study_release.py).
+# - study_membership: each study joined (several at once), where its store is,
+#   the study's definition exactly as consented to (its measures and end date
+#   decide what is sent, whatever the store says later), the organisation's
+#   secret (cleared on leaving) and the study pseudonym; one row per join.
+# - study_releases: every study release sent, with the exact row as JSON, and
+#   when it was removed from the store (leaving removes what was sent).
+# Study consent is in the consent ledger under the scope 'study:<id>'.
+_STUDIES = [
+    """CREATE TABLE study_membership (
+        joined TIMESTAMPTZ NOT NULL,
+        study VARCHAR NOT NULL,
+        store VARCHAR NOT NULL,
+        definition VARCHAR NOT NULL,
+        worker_id VARCHAR NOT NULL,
+        pseudonym VARCHAR NOT NULL,
+        secret VARCHAR,
+        text_version INTEGER NOT NULL,
+        left_at TIMESTAMPTZ
+    )""",
+    """CREATE TABLE study_releases (
+        study VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        key VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        sent TIMESTAMPTZ NOT NULL,
+        content VARCHAR NOT NULL,
+        pseudonym VARCHAR NOT NULL,
+        store VARCHAR NOT NULL,
+        removed TIMESTAMPTZ,
+        PRIMARY KEY (store, key)
+    )""",
+]
+STUDY_VERSION = 9
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG, _STEPS, _TEAM]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _ACCESS_LOG, _STEPS, _TEAM, _STUDIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 1 << 17
 # Tables read for an export through their own statement, which leaves a secret out.
-_WITHHELD = {"team_membership": "export_team_membership"}
+_WITHHELD = {"team_membership": "export_team_membership", "study_membership": "export_study_membership"}
 
 
 def wanted(con, tables: list[str] | None = None) -> list[str]:

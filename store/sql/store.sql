@@ -35,7 +35,7 @@ INSERT INTO batches VALUES ($id, $source, $n, now());
 -- $version: the consent text's version
 -- $worker: whose consent
 -- $account: the login that took it
--- $scope: which consent: 'capture' or 'team'
+-- $scope: which consent: 'capture', 'team' or 'study:<id>'
 INSERT INTO consent_log (ts, action, text_version, worker, seq, account, scope)
 SELECT now(), $action, $version, $worker, coalesce(max(seq), 0) + 1, $account, $scope FROM consent_log;
 
@@ -56,7 +56,7 @@ SELECT version FROM consent_texts WHERE sha256 = $sha256;
 -- $sha256: the text's hash
 -- $text: the text, exactly as shown
 -- $scope: what it covers, as JSON (capture.consent_text)
--- $consent_scope: which consent it asks for: 'capture' or 'team'
+-- $consent_scope: which consent it asks for: 'capture', 'team' or 'study:<id>'
 INSERT INTO consent_texts (version, sha256, text, scope, created, consent_scope)
 SELECT coalesce(max(version), 0) + 1, $sha256, $text, $scope, now(), $consent_scope FROM consent_texts
 RETURNING version;
@@ -80,7 +80,7 @@ SELECT action FROM consent_latest($worker);
 -- The worker's latest consent action in one scope, its time, text version and
 -- account; no row if none. Latest by the ledger's own sequence.
 -- $worker: whose consent
--- $scope: 'capture' or 'team'
+-- $scope: 'capture', 'team' or 'study:<id>'
 SELECT action, ts, text_version, account FROM consent_log
 WHERE worker = $worker AND scope = $scope ORDER BY seq DESC LIMIT 1;
 
