@@ -4,6 +4,7 @@
     workprint export --format F | inventory | access-log
     workprint import FORMAT ... | demo ...
     workprint team join | leave | status, release   (the worker: cli/team_worker_commands.py)
+    workprint study list | join | leave | status | release   (the worker's studies: cli/study_commands.py)
     workprint query list | query run NAME ...
     workprint team init-store | team account ... | team serve ...   (the team server; cli/team_commands.py)
 
@@ -31,7 +32,7 @@ def _parser():
     import importers
     from demo import cli as demo_cli
 
-    from . import capture_commands, team_commands, team_worker_commands
+    from . import capture_commands, study_commands, team_commands, team_worker_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -46,6 +47,7 @@ def _parser():
     team_sub = team_commands.add_parser(sub)
     team_worker_commands.add_team_parsers(team_sub, common)
     team_worker_commands.add_release_parser(sub, common)
+    study_commands.add_parser(sub, common)
     return parser
 
 

@@ -1,0 +1,139 @@
+"""The worker's study commands: ``study list | join | leave | status | release``.
+
+    workprint study list --store PATH
+    workprint study join --store PATH --study ID --secret-file FILE [--worker-id ID] [--yes | --sha256 HASH]
+    workprint study leave --study ID
+    workprint study status [--json]
+    workprint study release [--study ID] [--day YYYY-MM-DD]
+
+They go through capture.study_control, as the Privacy page does; joining
+shows the exact consent text and asks, as ``team join`` does.
+"""
+
+from __future__ import annotations
+
+import json
+
+from capture import control, study_control
+from store.paths import Paths
+
+from .capture_commands import fail
+from .team_worker_commands import _ask, _day
+
+
+def add_parser(sub, common) -> None:
+    study = sub.add_parser("study", help="studies: join one (consent per study), leave it, see what it received")
+    study_sub = study.add_subparsers(dest="study_command", required=True)
+    listed = study_sub.add_parser("list", parents=[common], help="the studies a team store holds")
+    listed.add_argument("--store", required=True, metavar="PATH", help="the team store (a folder)")
+    listed.set_defaults(handler=cmd_study_list)
+    join = study_sub.add_parser("join", parents=[common], help="join a study: consent to its daily releases")
+    join.add_argument("--store", required=True, metavar="PATH", help="the team store holding the study")
+    join.add_argument("--study", required=True, metavar="ID", help="the study's id (see study list)")
+    join.add_argument("--secret-file", required=True, metavar="FILE",
+                      help="a file holding the organisation's pseudonym secret (never give the secret itself)")
+    join.add_argument("--worker-id", metavar="ID", help="the id your pseudonym is made from (default: your login)")
+    answer = join.add_mutually_exclusive_group()
+    answer.add_argument("--yes", "--accept", dest="yes", action="store_true",
+                        help="consent without asking (the text is printed all the same)")
+    answer.add_argument("--sha256", help="consent to the text with this hash (shown with it); refused if it changed")
+    join.set_defaults(handler=cmd_study_join)
+    leave = study_sub.add_parser("leave", parents=[common],
+                                 help="leave a study: no release after this, and every file sent to it removed")
+    leave.add_argument("--study", required=True, metavar="ID", help="the study's id")
+    leave.set_defaults(handler=cmd_study_leave)
+    status = study_sub.add_parser("status", parents=[common], help="the studies you joined and what each received")
+    status.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    status.set_defaults(handler=cmd_study_status)
+    release = study_sub.add_parser("release", parents=[common], help="send your study releases now")
+    release.add_argument("--study", metavar="ID", help="only this study (default: every study you are in)")
+    release.add_argument("--day", type=_day, metavar="YYYY-MM-DD",
+                         help="this completed day (default: every completed day not sent yet)")
+    release.set_defaults(handler=cmd_study_release)
+
+
+def cmd_study_list(args, paths: Paths) -> int:
+    try:
+        found = study_control.listing(args.store)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if not found:
+        print(f"the team store {args.store} holds no study")
+    for study in found:
+        demo = " (demo)" if study.demo else ""
+        print(f"{study.id}: {study.name!r}{demo}, by {study.researcher}; ends {study.ends}; k = {study.k}; "
+              f"measures: {', '.join(study.measures)}")
+    return 0
+
+
+def cmd_study_join(args, paths: Paths) -> int:
+    try:
+        offered = study_control.offer(paths, args.store, args.study, args.secret_file, args.worker_id)
+        print(offered["text"])
+        print(f"(study consent text, sha256 {offered['sha256']})")
+        if not (args.yes or args.sha256) and not _ask():
+            print("nothing was recorded. To join, run the same command with --yes, or with "
+                  f"--sha256 {offered['sha256']}")
+            return 1
+        done = study_control.join(paths, args.store, args.study, args.secret_file, args.worker_id,
+                                  args.sha256 or offered["sha256"])
+    except control.ControlError as exc:
+        return fail(str(exc))
+    entry = next(s for s in done["studies"] if s["study"] == offered["study"])
+    print(f"joined study {entry['study']!r} (study consent version {entry['consent']['version']}); your "
+          f"pseudonym in it is {entry['membership']['pseudonym'][:16]}…")
+    print(f"completed days from tomorrow until {entry['ends']} are released once a day while capture runs, "
+          "or with: python -m capture study release")
+    return 0
+
+
+def cmd_study_leave(args, paths: Paths) -> int:
+    try:
+        done = study_control.leave(paths, args.study)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    print(f"left study {done['study']!r}: consent withdrawn, no release is sent from now on" if done["left"]
+          else f"you had left study {done['study']!r} already")
+    if done["remove_error"]:
+        return fail(f"the files you sent to it could not be removed yet (run study leave again): "
+                    f"{done['remove_error']}", 1)
+    print(f"removed {len(done['removed'])} file(s) you sent to it from the store")
+    return 0
+
+
+def cmd_study_status(args, paths: Paths) -> int:
+    try:
+        state = study_control.status(paths)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if args.json:
+        print(json.dumps(state, default=str, indent=2))
+        return 0
+    if not state["studies"]:
+        print("you have not joined a study: nothing is sent to any")
+    for entry in state["studies"]:
+        member = entry["membership"]
+        where = f"study {entry['study']!r} ({entry['name']}), store {member['store']}, ends {entry['ends']}"
+        print(f"in {where}, pseudonym {member['pseudonym'][:16]}…" if entry["in_study"]
+              else f"left {where} on {member['left_at']}")
+        consent = entry["consent"]
+        print(f"  consent: given (version {consent['version']}) on {consent['at']}" if consent["given"]
+              else "  consent: withdrawn")
+        last = entry["last_release"]
+        print(f"  {entry['releases']} release(s) held, {entry['removed']} removed"
+              + (f"; newest: {last['day']}, sent {last['sent']}" if last else ""))
+    return 0
+
+
+def cmd_study_release(args, paths: Paths) -> int:
+    try:
+        sent = study_control.send(paths, args.day, args.study)
+    except control.ControlError as exc:
+        return fail(str(exc))
+    if not sent:
+        print("nothing to send: every completed day with data is with the studies you are in already")
+    for release in sent:
+        state = "sent" if release["new"] else "already in the store, unchanged"
+        print(f"{release['day']} to study {release['study']}: {state}: {release['key']} ({release['bytes']} bytes, "
+              f"sha256 {release['sha256'][:16]}…)")
+    return 0
