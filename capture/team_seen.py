@@ -26,7 +26,11 @@ from . import team_control
 AS_SENT, GONE, CHANGED, REMOVED, UNREACHABLE = "as sent", "gone", "changed", "removed by you", "store unreachable"
 
 
-def _read_back(folder: teamstore.Folder | None, record: dict, categories: set[str] | None) -> dict:
+def read_back(folder: teamstore.Folder | None, record: dict, categories: set[str] | None,
+               check=release_format.check, row_of=release.row_of) -> dict:
+    """One release as the store holds it now, held against the promise
+    (``check(table, categories)``: a team's unless told; capture.study_seen
+    passes a study's)."""
     seen = {"day": record["day"], "key": record["key"], "sent": record["sent"], "bytes": record["bytes"],
             "sha256": record["sha256"], "recorded": json.loads(record["content"]), "row": None, "problems": []}
     if record["removed"]:
@@ -42,8 +46,8 @@ def _read_back(folder: teamstore.Folder | None, record: dict, categories: set[st
         table = release.decode(data)
     except Exception as exc:  # noqa: BLE001 - whatever is there instead of a release is reported
         return {**seen, "state": CHANGED, "problems": [f"the file is not a Parquet release: {exc}"]}
-    problems = release_format.check(table, categories)
-    row = release.row_of(table) if table.num_rows == 1 and not [p for p in problems if "column" in p] else None
+    problems = check(table, categories)
+    row = row_of(table) if table.num_rows == 1 and not [p for p in problems if "column" in p] else None
     if row is not None and row != seen["recorded"]:
         differ = sorted(k for k in set(row) | set(seen["recorded"]) if row.get(k) != seen["recorded"].get(k))
         problems.append("it differs from what was sent in: " + ", ".join(differ))
@@ -66,7 +70,7 @@ def releases(paths: Paths) -> dict:
             folder = teamstore.open_store(Path(member["store"]))
         except (teamstore.StoreError, OSError) as exc:
             error = str(exc)
-    state["seen"] = [_read_back(folder, r, categories) for r in state["records"]]
+    state["seen"] = [read_back(folder, r, categories) for r in state["records"]]
     state["store_error"] = error
     return state
 
@@ -91,24 +95,24 @@ def _pinned(head: Path, pseudonym: str) -> tuple[int, str] | None:
     return int(pinned["seq"]), str(pinned["hash"])
 
 
-def access(paths: Paths, pseudonym: str, store_root: str) -> dict:
+def access(paths: Paths, pseudonym: str, store_root: str, head: Path | None = None) -> dict:
     """Who read figures that include me: ``entries`` (seq, when, who, what,
     params, why), ``intact`` and ``state`` (sharing.teamlog.verify against
-    the pinned head), ``error`` when the store cannot be read. The head is
-    moved on only after a pull that verified."""
+    the pinned head: ``head``, else the team's), ``error`` when the store
+    cannot be read. The head is moved on only after a pull that verified."""
+    head = head or paths.team_access_head
     try:
         folder = teamstore.open_store(Path(store_root))
         found = teamlog.entries(folder, pseudonym)
     except (teamstore.StoreError, OSError) as exc:
         return {"entries": [], "intact": None, "state": "", "error": str(exc)}
-    seen = _pinned(paths.team_access_head, pseudonym)
+    seen = _pinned(head, pseudonym)
     verdict = teamlog.verify(found, seen if seen != (0, "unreadable") else None)
     if seen == (0, "unreadable"):
-        verdict = type(verdict)(len(found), 1, f"the pinned head {paths.team_access_head} cannot be read")
+        verdict = type(verdict)(len(found), 1, f"the pinned head {head} cannot be read")
     if verdict.ok and found:
         last = found[-1]
-        write_private(paths.team_access_head, json.dumps({"pseudonym": pseudonym, "seq": last.seq,
-                                                          "hash": last.hash}) + "\n")
+        write_private(head, json.dumps({"pseudonym": pseudonym, "seq": last.seq, "hash": last.hash}) + "\n")
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     return {"entries": [{"seq": e.seq, "when": (epoch + dt.timedelta(microseconds=e.ts_us)).isoformat(),
                          "who": e.who, "what": e.what, "params": e.params, "why": e.why} for e in found],

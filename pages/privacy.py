@@ -9,7 +9,7 @@ import re
 import polars as pl
 import streamlit as st
 
-from capture import control, team_control, team_seen
+from capture import control, study_control, study_seen, team_control, team_seen
 from dashboard import data, frame, ui
 
 frame.enter()
@@ -471,8 +471,8 @@ def team_join_form() -> None:
                 done=f"You joined team {name}: completed days from tomorrow on are released once a day.")
 
 
-def team_release(seen: dict) -> None:
-    """One release as the team store holds it, and how it keeps the promise."""
+def team_release(seen: dict, lines=team_seen.rows) -> None:
+    """One release as the team store holds it, and how it keeps the promise (``lines``: its rows' meanings)."""
     mark = {team_seen.AS_SENT: "", team_seen.GONE: " — GONE from the team store",
             team_seen.CHANGED: " — CHANGED in the team store", team_seen.REMOVED: " — removed by you",
             team_seen.UNREACHABLE: " — the store cannot be read"}[seen["state"]]
@@ -484,7 +484,7 @@ def team_release(seen: dict) -> None:
             st.warning("The file sent is no longer in the team store.", icon=":material/warning:")
         shown = seen["row"] or seen["recorded"]
         st.caption("As the team store holds it now:" if seen["row"] else "As sent (the local record):")
-        st.dataframe(pl.DataFrame(team_seen.rows(shown)), hide_index=True, width="stretch")
+        st.dataframe(pl.DataFrame(lines(shown)), hide_index=True, width="stretch")
         if seen["problems"]:
             st.error("Differences from what the consent text promised:\n" +
                      "\n".join(f"- {p}" for p in seen["problems"]), icon=":material/rule:")
@@ -536,8 +536,8 @@ def team_panel() -> None:
         team_access(member)
 
 
-def team_access(member: dict) -> None:
-    log = team_seen.access(paths, member["pseudonym"], member["store"])
+def team_access(member: dict, log: dict | None = None, server: str = "team server") -> None:
+    log = log or team_seen.access(paths, member["pseudonym"], member["store"])
     if log["error"]:
         st.warning(f"The team store's access log cannot be read: {log['error']}", icon=":material/cloud_off:")
         return
@@ -545,7 +545,7 @@ def team_access(member: dict) -> None:
         st.error(f"The team store's access log for your pseudonym is {log['state']}: it was changed outside "
                  "Workprint, so who read your figures cannot be trusted.", icon=":material/gpp_bad:")
     elif not log["entries"]:
-        st.success("Nobody on the team server has read figures that include you.", icon=":material/verified_user:")
+        st.success(f"Nobody on the {server} has read figures that include you.", icon=":material/verified_user:")
     else:
         st.success(f"The team store's access log for you is {log['state']}.", icon=":material/verified_user:")
     if log["entries"]:
@@ -555,3 +555,49 @@ def team_access(member: dict) -> None:
 
 st.subheader("Your team: what your team sees")
 team_panel()
+
+
+def study_leave(study: str) -> str | None:
+    try:
+        done = study_control.leave(paths, study)
+    except control.ControlError as exc:
+        return str(exc)
+    return f"You left the study, but the files you sent could not be removed yet: {done['remove_error']}" if (
+        done["remove_error"]) else None
+
+
+def studies_panel() -> None:
+    """Each study joined or left: what it received, read back from the store, and who read it."""
+    note("studies")
+    try:
+        state = study_seen.releases(paths)
+    except control.ControlError as exc:
+        ui.empty(str(exc))
+        return
+    if not state["studies"]:
+        st.info("You are in no study: nothing about you goes to any researcher. To join one: "
+                "`python -m capture study list --store PATH`, then `study join`.", icon=":material/science:")
+    for entry in state["studies"]:
+        member = entry["membership"]
+        st.markdown(f"**{entry['name']}** (`{entry['study']}`{', demo' if entry['demo'] else ''}) by "
+                    f"{entry['researcher']}, until {entry['ends']}; k = {entry['k']}; asks for "
+                    f"{', '.join(entry['measures'])}.")
+        if entry["in_study"]:
+            st.success(f"You are in this study, pseudonym `{member['pseudonym'][:16]}…` (this study's alone); "
+                       f"consent version {entry['consent']['version']}.", icon=":material/science:")
+            if st.button("Leave this study and remove what it received", icon=":material/block:",
+                         key=f"study_leave_{entry['study']}"):
+                act(study_leave, entry["study"], where="studies",
+                    done="You left the study: nothing more is sent, and the files it received were removed.")
+        else:
+            st.caption(f"You left on {when(dt.datetime.fromisoformat(str(member['left_at'])))}: nothing is sent, "
+                       f"{entry['removed']} file(s) it received were removed.")
+        if entry["store_error"]:
+            st.warning(f"The store cannot be read: {entry['store_error']}", icon=":material/cloud_off:")
+        for seen in entry["seen"]:
+            team_release(seen, lambda row, m=entry["measures"]: study_seen.rows(row, m))
+        team_access(member, study_seen.access(paths, entry), "research server")
+
+
+st.subheader("Studies: what each study received")
+studies_panel()
