@@ -104,6 +104,19 @@ def test_a_changed_file_and_a_vanished_one_are_flagged(released):
     assert "GONE" in expander.label
 
 
+def test_a_file_with_a_column_the_study_did_not_ask_for_is_flagged(released):
+    """The file must hold the study's columns only: one that holds a team
+    measure the study never asked for breaks the promise, and the page says so."""
+    paths, folder, sent = released
+    mine = newest(sent, SOME.id)
+    table = pq.read_table(folder.root / mine["key"]).append_column("focus_sessions", pa.array([3], pa.int32()))
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    folder.put(mine["key"], out.getvalue())
+    _, expander = release_table(privacy(), mine["key"][:60])
+    assert any("column focus_sessions: int32 is not promised" in e.value for e in expander.error)
+
+
 def test_each_study_access_log_is_its_own_and_a_forged_entry_is_caught(released):
     """A researcher's read is logged under the study pseudonym and shown with
     that study; an entry edited afterwards turns the verdict into an error."""

@@ -92,7 +92,7 @@ def test_leaving_removes_every_file_sent_and_nothing_more_is_sent(world):
     study pseudonym goes (also one the local record does not list), nobody
     else's, the secret is cleared, and no later round sends anything."""
     paths, folder, secret = world
-    join(paths, folder, secret, ALL.id)
+    join(paths, folder, secret, ALL.id, days_ago=3)
     join(paths, folder, secret, SOME.id)
     sent = study_control.send(paths)
     mine = entry(paths, ALL.id)["membership"]["pseudonym"]
@@ -108,6 +108,11 @@ def test_leaving_removes_every_file_sent_and_nothing_more_is_sent(world):
     with pytest.raises(control.ControlError, match="no consent to study 'rhythm-2027' stands"):
         study_control.send(paths, study_id=ALL.id)
     assert {s["study"] for s in study_control.send(paths, DAYS[-2])} == {SOME.id}
+    con = connect(paths.db)  # days go by: the days after leaving are never sent either
+    con.execute("UPDATE consent_log SET ts = now() - INTERVAL 6 DAY WHERE scope = 'study:rhythm-2027' "
+                "AND action = 'withdraw'")
+    con.close()
+    assert {s["study"] for s in study_control.send(paths)} <= {SOME.id}
     assert files(folder, ALL.id) == [other]
     left = entry(paths, ALL.id)
     assert not left["in_study"] and left["releases"] == 0 and left["removed"] == len(done["removed"]) - 1
