@@ -131,7 +131,7 @@ def cmd_study_release(args, paths: Paths) -> int:
     except control.ControlError as exc:
         return fail(str(exc))
     if not sent:
-        print("nothing to send: every completed day with data is with the studies you are in already")
+        print("nothing to send: no completed day with data is waiting for a study you are in")
     for release in sent:
         state = "sent" if release["new"] else "already in the store, unchanged"
         print(f"{release['day']} to study {release['study']}: {state}: {release['key']} ({release['bytes']} bytes, "
