@@ -592,6 +592,10 @@ def studies_panel() -> None:
         else:
             st.caption(f"You left on {when(dt.datetime.fromisoformat(str(member['left_at'])))}: nothing is sent, "
                        f"{entry['removed']} file(s) it received were removed.")
+            if entry["releases"]:  # the store was away when you left: leaving again retries the removal
+                st.warning(f"{entry['releases']} file(s) it received are not removed yet.", icon=":material/warning:")
+                if st.button("Remove them now", key=f"study_remove_{entry['study']}"):
+                    act(study_leave, entry["study"], where="studies", done="The files the study received were removed.")
         if entry["store_error"]:
             st.warning(f"The store cannot be read: {entry['store_error']}", icon=":material/cloud_off:")
         for seen in entry["seen"]:

@@ -145,3 +145,21 @@ def test_leaving_from_the_page_removes_what_the_study_received(released):
     assert folder.list(studies.release_prefix(ALL.id))
     assert any("You left the study" in s.value for s in at.main.success)
     assert any("file(s) it received were removed" in c.value for c in at.main.caption)
+
+
+def test_a_removal_the_store_was_away_for_is_shown_and_retried_from_the_page(released):
+    """Leaving while the shared drive is away still withdraws consent at once;
+    the page then says the files are not removed yet, and removes them once
+    the store is back."""
+    paths, folder, sent = released
+    marker = folder.root / teamstore.MARKER
+    marker.rename(marker.with_name("marker.aside"))
+    done = study_control.leave(paths, SOME.id)
+    assert done["left"] and done["remove_error"] and folder.list(studies.release_prefix(SOME.id))
+    marker.with_name("marker.aside").rename(marker)
+    at = privacy()
+    held = len([s for s in sent if s["study"] == SOME.id])
+    assert any(f"{held} file(s) it received are not removed yet" in w.value for w in at.main.warning)
+    next(b for b in at.main.button if b.key == f"study_remove_{SOME.id}").click().run()
+    assert folder.list(studies.release_prefix(SOME.id)) == []
+    assert any("The files the study received were removed" in s.value for s in at.main.success)
