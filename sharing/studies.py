@@ -30,6 +30,9 @@ from .teamstore import Folder
 FORMAT = 1
 K_MIN = 3  # as a team's: no study result is over fewer people than this
 K_DEFAULT = 5
+# How long the research server keeps a study's releases after its end date, then deletes them (the store's files
+# and its ledger): stated in the consent text, enforced by the server (team/study_ledger.py).
+KEEP_DAYS = 180
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_LIMITS = {"name": 120, "purpose": 2000, "researcher": 200}
@@ -77,6 +80,11 @@ class Study:
     @property
     def scope(self) -> str:
         return scope(self.id)
+
+    @property
+    def keep_until(self) -> dt.date:
+        """The last day the research server keeps what the study received; deleted after it."""
+        return self.ends + dt.timedelta(days=KEEP_DAYS)
 
     def running(self, day: dt.date) -> bool:
         """Whether releases are still sent for ``day``."""
