@@ -194,47 +194,58 @@ def release_on(con, access_head: Path, day: dt.date | None = None, study_id: str
     after the end, no data); teamstore.StoreError or OSError when the store
     cannot be written."""
     today = today or local_today()
-    sent, refused = [], []
+    sent, refused, unreachable = [], [], []
     for member, standing in _joined(con, study_id):
-        study, first, last = _days(member, standing, today)
-        if day is not None:
-            why = (f"{day} is not a completed day yet: only days before today are released" if day >= today else
-                   f"{day} is before the day after you joined study {study.id!r} ({first}): it is never released"
-                   if day < first else f"study {study.id!r} ended on {study.ends}: {day} is never released"
-                   if day > study.ends else None)
-            if why:
-                refused.append(why)
-                continue
-            days = [day]
-        else:
-            days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)][-DAYS_BACK:]
-        kept = store.text_version(con, member["text_version"])
-        allowed = json.loads(kept["scope"])["categories"] if kept else []
-        folder = teamstore.open_store(Path(member["store"]))
-        for d in days:
-            key = shared_studies.release_key(study.id, d, member["pseudonym"])
-            if day is None and study_db.release_record(con, member["store"], key):
-                continue  # sent once: the daily round never sends it again (as for a team)
-            row = study_release.compute(con, d, worker, member["pseudonym"], study, allowed)
-            if row is None:
-                if day is not None:
-                    refused.append(f"{d} holds no data: nothing to release to study {study.id!r}")
-                continue
-            out = study_release.send(folder, row, study.measures, allowed)
-            record = study_db.release_record(con, member["store"], out.key)
-            new = out.changed or record is None or record["sha256"] != out.sha256 or record["removed"]
-            if new:
-                study_db.record_release(con, study.id, d, out.key, out.sha256, out.size, out.content,
-                                        member["pseudonym"], member["store"])
-                accesslog.append(con, access_head, RELEASE_WHO, f"daily release to study {study.id}",
-                                 {"study": study.id, "day": d.isoformat()}, f"you consented to study {study.id}")
-            if new or day is not None:
-                sent.append({"study": study.id, "day": d, "key": out.key, "sha256": out.sha256, "bytes": out.size,
-                             "new": bool(new), "content": json.loads(out.content)})
+        try:
+            _release_study(con, access_head, member, standing, day, today, worker, sent, refused)
+        except (teamstore.StoreError, OSError) as exc:  # one study's store away never holds the others back
+            unreachable.append(f"study {member['study']!r}: {exc}")
+    if unreachable:
+        raise teamstore.StoreError("; ".join(unreachable) + (" (the other studies' releases were sent)" if sent else ""))
     if day is not None and not sent:
         raise ValueError("; ".join(refused) if refused else "you are in no study: join one first "
                          "(python -m capture study join)")
     return sent
+
+
+def _release_study(con, access_head: Path, member: dict, standing: dict, day: dt.date | None, today: dt.date,
+                   worker: str, sent: list, refused: list) -> None:
+    """release_on for one study: what went is appended to ``sent``, why a day asked for cannot to ``refused``."""
+    study, first, last = _days(member, standing, today)
+    if day is not None:
+        why = (f"{day} is not a completed day yet: only days before today are released" if day >= today else
+               f"{day} is before the day after you joined study {study.id!r} ({first}): it is never released"
+               if day < first else f"study {study.id!r} ended on {study.ends}: {day} is never released"
+               if day > study.ends else None)
+        if why:
+            refused.append(why)
+            return
+        days = [day]
+    else:
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)][-DAYS_BACK:]
+    kept = store.text_version(con, member["text_version"])
+    allowed = json.loads(kept["scope"])["categories"] if kept else []
+    folder = teamstore.open_store(Path(member["store"]))
+    for d in days:
+        key = shared_studies.release_key(study.id, d, member["pseudonym"])
+        if day is None and study_db.release_record(con, member["store"], key):
+            continue  # sent once: the daily round never sends it again (as for a team)
+        row = study_release.compute(con, d, worker, member["pseudonym"], study, allowed)
+        if row is None:
+            if day is not None:
+                refused.append(f"{d} holds no data: nothing to release to study {study.id!r}")
+            continue
+        out = study_release.send(folder, row, study.measures, allowed)
+        record = study_db.release_record(con, member["store"], out.key)
+        new = out.changed or record is None or record["sha256"] != out.sha256 or record["removed"]
+        if new:
+            study_db.record_release(con, study.id, d, out.key, out.sha256, out.size, out.content,
+                                    member["pseudonym"], member["store"])
+            accesslog.append(con, access_head, RELEASE_WHO, f"daily release to study {study.id}",
+                             {"study": study.id, "day": d.isoformat()}, f"you consented to study {study.id}")
+        if new or day is not None:
+            sent.append({"study": study.id, "day": d, "key": out.key, "sha256": out.sha256, "bytes": out.size,
+                         "new": bool(new), "content": json.loads(out.content)})
 
 
 def _entry(con, last: dict) -> dict:

@@ -144,6 +144,28 @@ def test_a_new_join_after_leaving_needs_consent_again(world):
         ("accept",), ("withdraw",), ("accept",)]
 
 
+def test_one_study_store_away_never_holds_another_study_back(world, tmp_path):
+    """Two studies in two stores: while one store is away, the other study still
+    gets its days, and the error names the study whose store could not be
+    written; once it is back, its days go too."""
+    paths, folder, secret = world
+    elsewhere = teamstore.create(tmp_path / "other-store")
+    studies.publish(elsewhere, SOME)
+    join(paths, folder, secret, ALL.id)
+    study_control.join(paths, elsewhere.root, SOME.id, secret)
+    con = connect(paths.db)
+    con.execute("UPDATE consent_log SET ts = now() - INTERVAL 7 DAY WHERE scope = 'study:switching'")
+    con.close()
+    marker = folder.root / teamstore.MARKER
+    marker.rename(marker.with_name("marker.aside"))
+    with pytest.raises(control.ControlError, match="study 'rhythm-2027': .* is not a team store .*the other studies'"):
+        study_control.send(paths)
+    assert len(files(elsewhere, SOME.id)) >= 4 and entry(paths, ALL.id)["releases"] == 0
+    marker.with_name("marker.aside").rename(marker)
+    assert {s["study"] for s in study_control.send(paths)} == {ALL.id}
+    assert len(files(folder, ALL.id)) == len(files(elsewhere, SOME.id))
+
+
 def test_pseudonyms_differ_between_studies_and_from_the_team_and_stay_the_same_each_day(world):
     """Two studies (and the team) must not be joinable on the person: the same
     worker and secret give three unrelated pseudonyms; within one study the
