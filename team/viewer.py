@@ -4,7 +4,9 @@ The sign-in layer (dashboard/signin.py) turns a signed-in account into a
 Viewer; the worker's own dashboard makes one for "what my manager sees" and
 for the demo. The team query layer (team/views.py) takes nothing else: what a
 viewer may read follows from ``role`` and ``teams`` only, and ``who`` is what
-the access log of every included worker records.
+the access log of every included worker records. ``studies`` is what a
+researcher may read (team/explore.py): the studies of the account's scopes;
+an admin reads every study, a manager or member none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 ROLES = ("admin", "manager", "researcher")  # accounts on the team server
 READS_TEAMS = frozenset({"admin", "manager", "member", "demo"})  # who may read team figures at all
+READS_STUDIES = frozenset({"researcher", "demo"})  # besides admin: who may read the studies named to them
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,14 @@ class Viewer:
     who: str  # for the access log: "manager ann (local account)", "a member of Design (own team view)"
     role: str  # one of ROLES, or "member" (a worker viewing their own team) or "demo"
     teams: frozenset[str]  # the teams whose figures this viewer may read (admin: every team, given as such)
+    studies: frozenset[str] = frozenset()  # the studies a researcher (or the demo) may read
 
     def may_read(self, team: str) -> bool:
         return self.role in READS_TEAMS and team in self.teams
+
+    def may_read_study(self, study_id: str) -> bool:
+        """Whether this viewer may read a study's results: an admin every study, a researcher (or the demo,
+        which team/explore.py holds to demo studies) those named in ``studies``; nobody else any."""
+        if self.role == "admin":
+            return True
+        return self.role in READS_STUDIES and study_id in self.studies

@@ -1,0 +1,251 @@
+"""A study's ledger on the research server: its releases as the long tables of
+team/study_tables.py, in ``<state>/studies/<id>.duckdb`` (owner-only).
+
+:func:`sync` lists the study's release folder of the team store
+(``study-releases/<id>/``, sharing.studies.release_prefix) and compares each
+key's size and modification time with what the ledger saw last, as
+team/ingest.py does for team releases: new or changed files are read and
+held against the study's promise (sharing.study_format.check, plus the file
+saying the study, day and pseudonym its key says); a file that fails is
+skipped and named in the report, never half-ingested. A key gone from the
+store takes its person-day out of every table: that is how a worker who left
+the study (and removed what was sent) disappears from it.
+
+The ledger holds exactly the tables of ``study_tables.for_measures(study.measures)``
+(plus ``files``, the bookkeeping no research query reads); its SQL is
+team/study_ledger.sql. :func:`export` writes each table to
+``<dir>/<table>/part-0.parquet``: the engine-neutral copy Spark reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sharing import release_format as rf
+from sharing import studies as studies_mod
+from sharing import study_format as sf
+from sharing import teamstore
+from store import catalog
+from store.paths import private_files, private_folder
+
+from . import study_tables
+
+FOLDER = "studies"
+_LOCK = threading.RLock()  # one writer per process: the server's sessions take turns
+_EDGES = {"typing": rf.TYPING_EDGES_MS, "clicking": rf.CLICK_EDGES_S, "typing_fine": sf.TYPING_FINE_EDGES_MS,
+          "clicking_fine": sf.CLICK_FINE_EDGES_S}
+_ALL = tuple(sf.MEASURES)
+
+
+@lru_cache(maxsize=1)
+def named() -> dict[str, catalog.Statement]:
+    return {s.name: s for s in catalog.parse(Path(__file__).resolve().parent / "study_ledger.sql")}
+
+
+def run(con, name: str, **params):
+    statement = named()[name]
+    return con.execute(statement.sql, statement.bind(params))
+
+
+@dataclass
+class Report:
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # key -> what was wrong with it
+
+    def __str__(self) -> str:
+        text = f"{self.added} new, {self.replaced} changed, {self.removed} removed, {self.unchanged} unchanged"
+        return text + "".join(f"\n  skipped {key}: {why}" for key, why in sorted(self.skipped.items()))
+
+
+def path(state: Path, study_id: str) -> Path:
+    return Path(state) / FOLDER / f"{studies_mod.check_id(study_id)}.duckdb"
+
+
+def tables(study: studies_mod.Study) -> tuple[str, ...]:
+    return tuple(t.name for t in study_tables.for_measures(study.measures))
+
+
+@contextlib.contextmanager
+def opened(state: Path, study: studies_mod.Study):
+    """The study's ledger, made if missing (owner-only), held by this process's lock while open."""
+    private_files()
+    folder = Path(state) / FOLDER
+    private_folder(Path(state))
+    private_folder(folder)
+    file = path(state, study.id)
+    with _LOCK:
+        con = _connect(file)
+        try:
+            run(con, "study_create_files")
+            for name in tables(study):
+                run(con, f"study_create_{name}")
+            for made in (file, file.with_name(file.name + ".wal")):
+                if made.exists() and made.stat().st_mode & 0o077:
+                    os.chmod(made, 0o600)
+            yield con
+        finally:
+            con.close()
+
+
+def _connect(file: Path, attempts: int = 50):
+    """The ledger's connection; another process holding it (a CLI sync) is waited for, up to ~5 s."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(file))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
+def _stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
+    if hasattr(store, "stat"):
+        return store.stat(key)
+    info = store.root.joinpath(*key.split("/")).stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _read(store: teamstore.Folder, key: str, study: studies_mod.Study) -> pa.Table:
+    """The study release at ``key``, checked against the study's promise. Raises ValueError saying what is wrong."""
+    study_id, day, who = studies_mod.parse_release_key(key)
+    try:
+        table = pq.ParquetFile(io.BytesIO(store.get(key))).read(use_threads=False)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"not a readable Parquet file ({exc})") from None
+    table = sf.as_promised(table, study.measures)
+    problems = sf.check(table, study.measures)
+    if problems:
+        raise ValueError("; ".join(problems))
+    row = table.to_pylist()[0]
+    if (row["study"], row["day"], row["pseudonym"]) != (study_id, day, who):
+        raise ValueError(f"the file says study {row['study']!r}, day {row['day']}, pseudonym "
+                         f"{str(row['pseudonym'])[:12]}…, not what its key says")
+    names = [c for c, _ in row.get("category_seconds") or []]
+    names += [n for p in row.get("category_transitions") or [] for n in (p["src"], p["dst"])]
+    bad = [c for c in names if len(c) > rf.MAX_CATEGORY_CHARS or not c.isprintable()]
+    if bad:
+        raise ValueError(f"category name {bad[0][:80]!r} is longer than {rf.MAX_CATEGORY_CHARS} characters "
+                         "or not printable")
+    return table
+
+
+def _wide(batch: pa.Table) -> pa.Table:
+    """``batch`` with every study column, NULL where the study did not ask: one set of insert statements."""
+    full = sf.schema(_ALL)
+    return pa.table({f.name: batch[f.name] if f.name in batch.column_names else pa.nulls(batch.num_rows, f.type)
+                     for f in full}, schema=full)
+
+
+def _edges(name: str) -> pa.Table:
+    edges = _EDGES[name]
+    return pa.table({"bin": pa.array(range(len(edges) + 1), pa.int64()),
+                     "lo": pa.array((0.0,) + tuple(float(e) for e in edges), pa.float64()),
+                     "hi": pa.array(tuple(float(e) for e in edges) + (None,), pa.float64())})
+
+
+def sync(con, store: teamstore.Folder, study: studies_mod.Study) -> Report:
+    """Bring the study's ledger up to date with its release folder in the store, in one transaction."""
+    report = Report()
+    listed = {}
+    for key in store.list(studies_mod.release_prefix(study.id)):
+        parsed = studies_mod.parse_release_key(key)
+        if parsed is None or parsed[0] != study.id:
+            continue
+        listed[key] = (parsed, _stat(store, key))
+    seen = {r[0]: r[1:] for r in run(con, "study_files").fetchall()}
+    good: list[pa.Table] = []
+    changes: list[tuple] = []
+    for key, ((_, day, who), (size, mtime)) in listed.items():
+        before = seen.get(key)
+        if before is not None and (before[0], before[1]) == (size, mtime):
+            report.unchanged += 1
+            if before[2]:
+                report.skipped[key] = before[2]
+            continue
+        try:
+            good.append(_read(store, key, study))
+        except (ValueError, FileNotFoundError) as exc:
+            changes.append((key, who, day, size, mtime, str(exc)))
+            report.skipped[key] = str(exc)
+            continue
+        changes.append((key, who, day, size, mtime, None))
+        if before is not None and not before[2]:
+            report.replaced += 1
+        else:
+            report.added += 1
+    gone = sorted(set(seen) - set(listed))
+    report.removed = len(gone)
+    if changes or gone:
+        _apply(con, study, changes, gone, good)
+    return report
+
+
+def _apply(con, study, changes, gone, good) -> None:
+    drop = [(c[1], c[2]) for c in changes] + [_person_day(k) for k in gone]
+    registered = {
+        "changes": pa.table({"key": [c[0] for c in changes], "person": [c[1] for c in changes],
+                             "day": pa.array([c[2] for c in changes], pa.date32()),
+                             "size": pa.array([c[3] for c in changes], pa.int64()),
+                             "mtime_ns": pa.array([c[4] for c in changes], pa.int64()),
+                             "problem": pa.array([c[5] for c in changes], pa.string())}),
+        "gone": pa.table({"key": pa.array(gone, pa.string())}),
+        "drop_days": pa.table({"person": pa.array([d[0] for d in drop], pa.string()),
+                               "day": pa.array([d[1] for d in drop], pa.date32())}),
+    }
+    if good:
+        registered["batch"] = _wide(pa.concat_tables(good))
+    for name, table in registered.items():
+        con.register(name, table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in tables(study):
+            run(con, f"study_drop_{name}")
+        run(con, "study_files_apply")
+        if good:
+            for name in tables(study):
+                if name in _EDGES:
+                    con.register("edges", _edges(name))
+                run(con, f"study_insert_{name}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in (*registered, "edges"):
+            with contextlib.suppress(Exception):
+                con.unregister(name)
+
+
+def _person_day(key: str):
+    _, day, who = studies_mod.parse_release_key(key)
+    return who, day
+
+
+def export(con, study: studies_mod.Study, folder: Path) -> list[Path]:
+    """Write each of the study's tables to ``folder/<table>/part-0.parquet`` (each file under a temporary
+    name, renamed when whole); the files written."""
+    written = []
+    for name in tables(study):
+        target = Path(folder) / name / "part-0.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = target.with_name(f".part-0.parquet.{os.getpid()}")
+        pq.write_table(con.table(name).to_arrow_table(), temp)
+        os.chmod(temp, 0o600)
+        temp.replace(target)
+        written.append(target)
+    return written
