@@ -79,7 +79,7 @@ def write_table(root: Path, name: str, parts: Iterable[pa.Table | pa.RecordBatch
 def export_releases(con, root: Path, rows_per_file: int = ROWS_PER_FILE) -> Path:
     """The team ledger's ``releases`` (team/ledger.py's DuckDB) as table ``releases`` of the dataset at
     ``root``, ordered by day so that a week's rows sit in few row groups. Returns the table's folder."""
-    reader = con.table("releases").order("day, team, pseudonym").fetch_arrow_reader(rows_per_file)
+    reader = con.table("releases").order("day, team, pseudonym").to_arrow_reader(rows_per_file)
 
     def parts():
         empty = True

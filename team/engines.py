@@ -84,11 +84,12 @@ def literal(name: str, value) -> exp.Expression:
     raise ValueError(f"${name}: {type(value).__name__} {value!r} cannot be a parameter")
 
 
-def spark_sql(name: str, params: dict) -> str:
+def spark_sql(name: str, params: dict, named: dict | None = None) -> str:
     """The Spark SQL of statement ``name`` with ``params`` bound as literals: its ``_spark`` variant if it
     has one, else sqlglot's translation of the DuckDB text. Raises ValueError for a missing, unknown or
-    unbindable parameter, KeyError for an unknown statement."""
-    named = statements()
+    unbindable parameter, KeyError for an unknown statement. ``named``: the statements to take it from
+    (team/*.sql's by default)."""
+    named = named if named is not None else statements()
     variant = named.get(name + SPARK_SUFFIX)
     statement = variant or named[name]
     bound = statement.bind(params)
@@ -116,23 +117,29 @@ class DuckDB:
 
     name = "duckdb"
 
-    def __init__(self, root: Path, threads: int | None = None):
+    def __init__(self, root: Path, threads: int | None = None, named: dict | None = None):
+        self.named = named if named is not None else statements()
         self.con = duckdb.connect(config={"threads": threads} if threads else {})
+        self.con.execute("SET enable_progress_bar = false")
         for table, folder in dataset.tables(root).items():
             self.con.read_parquet(str(folder / "*.parquet")).create_view(table)
 
     def rows(self, name: str, **params) -> list[tuple]:
-        statement = statements()[name]
+        statement = self.named[name]
         return [_plain(r) for r in self.con.execute(statement.sql, statement.bind(params)).fetchall()]
 
     def close(self) -> None:
         self.con.close()
 
 
-def spark_session(master: str = "local[2]", conf: dict | None = None):
-    """This process's Spark session, made on first call (about 15-20 s), with LOCAL_CONF and ``conf``.
-    ``master`` is a master URL (``local[2]``, ``spark://host:7077``, ``yarn``) or a Spark Connect address
-    (``sc://host:15002``). Raises RuntimeError when Java is missing (pyspark's own error is a stack trace)."""
+def spark_session(master: str | None = "local[2]", conf: dict | None = None):
+    """This process's Spark session, made on first call (about 15-20 s locally), with ``conf``.
+
+    ``master``: ``local[N]`` (with LOCAL_CONF: UI off, loopback only, 4 shuffle partitions), a cluster's
+    master URL (``spark://host:7077``, ``yarn``, ``k8s://...``), a Spark Connect address
+    (``sc://host:15002``), or None under spark-submit (which sets the master and the settings). The session
+    time zone is UTC in every case (dates are local days already; nothing may shift them). Raises
+    RuntimeError when a local session is asked for and Java is missing (pyspark's own error is a trace)."""
     global _SESSION
     with _SESSION_LOCK:
         if _SESSION is not None:
@@ -140,18 +147,19 @@ def spark_session(master: str = "local[2]", conf: dict | None = None):
         from pyspark.sql import SparkSession  # lazy: pyspark and its JVM only where Spark is used
 
         builder = SparkSession.builder.appName("workprint")
-        if master.startswith("sc://"):
+        settings = {"spark.sql.session.timeZone": "UTC"}
+        if master and master.startswith("sc://"):
             builder = builder.remote(master)
-        else:
-            if shutil.which("java") is None:
+        elif master:
+            if master.startswith("local") and shutil.which("java") is None:
                 raise RuntimeError("Spark needs Java 17 on PATH: apt-get install openjdk-17-jre-headless")
             builder = builder.master(master)
-            for key, value in LOCAL_CONF.items():
-                builder = builder.config(key, value)
-        for key, value in (conf or {}).items():
+            settings = LOCAL_CONF if master.startswith("local") else settings
+        for key, value in {**settings, **(conf or {})}.items():
             builder = builder.config(key, value)
         _SESSION = builder.getOrCreate()
-        _SESSION.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
+        if master and master.startswith("local"):
+            _SESSION.sparkContext.setLogLevel("ERROR")
         return _SESSION
 
 
@@ -169,17 +177,24 @@ class Spark:
 
     name = "spark"
 
-    def __init__(self, root: Path, session=None):
+    def __init__(self, root: Path | str, session=None, named: dict | None = None, tables: list[str] | None = None):
+        """``root``: a local folder, or an object store's URI (``s3a://bucket/path``, ``gs://...``), which
+        Spark reads and this process cannot list: then ``tables`` names the tables to register."""
+        self.named = named if named is not None else statements()
         base = session or spark_session()
         try:
             self.session = base.newSession()
         except Exception:  # Spark Connect has one session per client; its views are its own already  # noqa: BLE001
             self.session = base
-        for table, folder in dataset.tables(root).items():
-            self.session.read.parquet(str(folder)).createOrReplaceTempView(table)
+        if tables is None and "://" in str(root):
+            raise ValueError(f"{root}: name the tables to read from an object store (tables=[...])")
+        found = {t: f"{str(root).rstrip('/')}/{dataset.check_table(t)}" for t in tables} if tables is not None \
+            else {t: str(folder) for t, folder in dataset.tables(root).items()}
+        for table, folder in found.items():
+            self.session.read.parquet(folder).createOrReplaceTempView(table)
 
     def rows(self, name: str, **params) -> list[tuple]:
-        return [tuple(_plain(v) for v in r) for r in self.session.sql(spark_sql(name, params)).collect()]
+        return [tuple(_plain(v) for v in r) for r in self.session.sql(spark_sql(name, params, self.named)).collect()]
 
     def close(self) -> None:
         for table in self.session.catalog.listTables():
