@@ -6,6 +6,7 @@
     workprint team join | leave | status, release   (the worker: cli/team_worker_commands.py)
     workprint query list | query run NAME ...
     workprint team init-store | team account ... | team serve ...   (the team server; cli/team_commands.py)
+    workprint team study create | list | sync | export   (the research server; cli/research_commands.py)
 
 ``python -m capture ...`` is the same command; ``python -m queries ...`` is
 ``workprint query ...``. This package sits above every other: it builds the
@@ -31,7 +32,7 @@ def _parser():
     import importers
     from demo import cli as demo_cli
 
-    from . import capture_commands, team_commands, team_worker_commands
+    from . import capture_commands, research_commands, team_commands, team_worker_commands
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $WORKPRINT_DB or data/workprint.duckdb)")
@@ -45,6 +46,7 @@ def _parser():
     # leave, status) side by side.
     team_sub = team_commands.add_parser(sub)
     team_worker_commands.add_team_parsers(team_sub, common)
+    research_commands.add_parsers(team_sub)  # team study create | list | sync | export
     team_worker_commands.add_release_parser(sub, common)
     return parser
 

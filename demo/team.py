@@ -12,6 +12,8 @@ sharing.pseudonym with a demo secret.
   people, so a few of their cells (weekends, evenings) fall under k too.
 - Twelve whole weeks (Monday to Sunday) of working days, a few weekend
   sessions, a week off for some people and the odd sick day.
+- A demo study (demo/study.py, ``demo-rhythm``, marked demo) that about three in four of these people
+  joined: their days as study releases too, so Explore shows something on a fresh machine.
 - Each person has their own hours, pace and mix of apps, drawn around the
   figures of demo.model (the role's apps, the typing speed of the
   136M-keystrokes study, ~1,200 switches a day); apps become categories by
@@ -38,12 +40,13 @@ from statistics import NormalDist
 import numpy as np
 
 from sharing import pseudonym as pseudonyms
-from sharing import release_format, teamstore
+from sharing import release_format, studies, teamstore
 
+from . import study as demo_study
 from .model import APP_PROFILES, HOUR_RATE, ROLES
 
 MARKER = "demo-team.json"
-FORMAT = 1  # of this generator's output: a store of an older format is made again
+FORMAT = 2  # of this generator's output: a store of an older format is made again (2: with the demo study)
 SECRET = b"workprint demo team store secret (public: demo data only)"
 WEEKS = 12
 # (team, people, role in demo.model.ROLES): Design has fewer than k = 5 people.
@@ -196,19 +199,40 @@ def release_bytes(row: dict) -> bytes:
     return out.getvalue()
 
 
+class _Building(teamstore.Folder):
+    """The store while it is built: files written owner-only without an fsync each (the fsyncs were most of
+    the demo's set-up time); the folder is whole only once renamed into place, marker last, so a crash
+    leaves a building folder that the next run removes, never a store that looks whole."""
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, self.file_mode), "wb") as out:
+            out.write(data)
+
+
 def _write(root: Path, seed: int, end: dt.date) -> dict:
-    store = teamstore.create(root)
+    store = _Building(teamstore.create(root).root)
     calendar = days(end)
     count, members = 0, {team: 0 for team, *_ in TEAMS}
-    for p in people(seed):
+    everyone = people(seed)
+    study = demo_study.study(calendar[-1])
+    studies.publish(store, study)
+    joined, study_count = demo_study.members(everyone, seed, SECRET), 0
+    for p in everyone:
         members[p.team] += 1
         for n, day in enumerate(calendar):
             row = person_day(p, day, n // 7, seed)
             if row is not None:
                 store.put(teamstore.release_key(p.team, day, p.pseudonym), release_bytes(row))
                 count += 1
+                if p.pseudonym in joined:
+                    values = demo_study.row(row, p, joined[p.pseudonym], seed)
+                    store.put(demo_study.key(values), demo_study.release_bytes(values))
+                    study_count += 1
     about = {"demo": True, "format": FORMAT, "seed": seed, "first": calendar[0].isoformat(),
              "last": calendar[-1].isoformat(), "teams": members, "releases": count,
+             "study": {"id": study.id, "people": len(joined), "releases": study_count},
              "note": "generated demo data: no real person's work"}
     store.put(MARKER, json.dumps(about, indent=1, sort_keys=True).encode())  # last: the store is whole
     return about
@@ -230,7 +254,9 @@ def ready(root: Path) -> bool:
     if found is None or found.get("format") != FORMAT:
         return False
     try:
-        return len(teamstore.open_store(root).list("releases")) == found.get("releases")
+        store = teamstore.open_store(root)
+        return (len(store.list("releases")) == found.get("releases")
+                and len(store.list("study-releases")) == found.get("study", {}).get("releases"))
     except teamstore.StoreError:
         return False
 

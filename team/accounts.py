@@ -36,6 +36,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from sharing.studies import check_id
 from sharing.teamstore import check_team
 from store import catalog
 from store.paths import private_files
@@ -134,7 +135,7 @@ def check_role(role: str, scopes: list[str] | tuple[str, ...]) -> tuple[str, ...
         raise AccountError(f"a {role} needs {'--teams' if role == 'manager' else '--studies'} (comma-separated names)")
     for scope in scopes:
         try:
-            check_team(scope)  # studies follow the same naming rule as teams
+            check_team(scope) if role == "manager" else check_id(scope)  # a researcher's scopes are study ids
         except ValueError as exc:
             raise AccountError(str(exc)) from None
     return scopes

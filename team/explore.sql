@@ -28,7 +28,7 @@ FROM (SELECT person, CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 ELSE '' END AS g2,
              CASE $measure WHEN 'active_minutes' THEN CAST(active_minutes AS DOUBLE)
                 WHEN 'switches' THEN CAST(switches AS DOUBLE)
-                WHEN 'focus_minutes' THEN focus_seconds / 60.0
+                WHEN 'focus_minutes' THEN CAST(focus_seconds AS DOUBLE) / 60
                 WHEN 'focus_sessions' THEN CAST(focus_sessions AS DOUBLE) END AS v
       FROM days WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi) AS f
 WHERE v IS NOT NULL
@@ -46,7 +46,7 @@ ORDER BY g1, g2;
 SELECT person, avg(v) AS value
 FROM (SELECT person, CASE $measure WHEN 'active_minutes' THEN CAST(active_minutes AS DOUBLE)
                 WHEN 'switches' THEN CAST(switches AS DOUBLE)
-                WHEN 'focus_minutes' THEN focus_seconds / 60.0
+                WHEN 'focus_minutes' THEN CAST(focus_seconds AS DOUBLE) / 60
                 WHEN 'focus_sessions' THEN CAST(focus_sessions AS DOUBLE) END AS v FROM days WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi) AS f
 WHERE v IS NOT NULL
 GROUP BY person

@@ -208,7 +208,8 @@ def _apply(con, study, changes, gone, good) -> None:
                                "day": pa.array([d[1] for d in drop], pa.date32())}),
     }
     if good:
-        registered["batch"] = _wide(pa.concat_tables(good))
+        # One chunk: DuckDB scans a thousand one-row chunks about 30 times slower (measured: 7 s against 0.3 s).
+        registered["batch"] = _wide(pa.concat_tables(good).combine_chunks())
     for name, table in registered.items():
         con.register(name, table)
     con.execute("BEGIN TRANSACTION")

@@ -185,6 +185,7 @@ def test_an_old_hash_is_made_again_at_sign_in(book):
     (("bob", "researcher", [], PASSWORD), "a researcher needs --studies"),
     (("bob", "admin", ["Design"], PASSWORD), "an admin covers every team"),
     (("bob", "manager", ["../x"], PASSWORD), "is not a team name"),
+    (("bob", "researcher", ["Sleep Study"], PASSWORD), "is not a study id"),
     (("bob", "manager", ["Design"], "short"), "at least 10 characters"),
     (("ann", "manager", ["Design"], PASSWORD), "already an account named 'ann'"),
 ])
