@@ -53,11 +53,6 @@ def statements() -> dict:
     return ledger.named()
 
 
-def shared() -> list[str]:
-    """The statements both engines run (every name but the ``_spark`` variants)."""
-    return [n for n in statements() if not n.endswith(SPARK_SUFFIX)]
-
-
 def literal(name: str, value) -> exp.Expression:
     """``value`` as a SQL literal expression: text, whole numbers, finite floats (as DOUBLE), booleans,
     dates, NULL and lists of those. Anything else is a ValueError naming the parameter."""
