@@ -71,7 +71,7 @@ def timed(engine, name: str, params: dict, runs: int) -> tuple[float, float, int
     return statistics.median(times), times[0], n
 
 
-def bench(workers: int, data: Path, runs: int, results: dict) -> None:
+def bench(workers: int, data: Path, runs: int, results: dict, only: list[str] | None = None) -> None:
     root = data / f"w{workers}"
     if not (root / "releases").exists() or set(dataset.tables(root)) != set(gen.tables_for(workers)):
         print(f"generating {workers} workers x {gen.DAYS} days under {root}", flush=True)
@@ -88,6 +88,8 @@ def bench(workers: int, data: Path, runs: int, results: dict) -> None:
     results.setdefault("spark_start_s", round(time.monotonic() - start, 1))
     duck, spark = engines.DuckDB(root), engines.Spark(root, session)
     for label, name, params in queries(root):
+        if only and not any(label.startswith(prefix) for prefix in only):
+            continue
         for engine in (duck, spark):
             median, first, n = timed(engine, name, params, runs)
             entry["queries"].setdefault(label, {})[engine.name] = {"median_s": median, "first_s": first, "rows": n}
@@ -123,6 +125,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=Path, default=Path("/tmp/wp-bench"))
     parser.add_argument("--table", action="store_true", help="print the markdown table of results.json")
+    parser.add_argument("--only", nargs="+", help="only the queries whose label starts with one of these")
     args = parser.parse_args()
     path = args.data / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
@@ -132,7 +135,7 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()}", flush=True)
     for workers in args.workers:
-        bench(workers, args.data, args.runs, results)
+        bench(workers, args.data, args.runs, results, args.only)
     print(table(results))
 
 
