@@ -34,8 +34,10 @@ The rules, all enforced here (never in a page):
   study gives an empty frame. Each side of a compare needs k persons, else ValueError and nothing is shown.
 - Values: day measures are means over person-days, hourly ones over person-day-hours; shares (categories,
   transitions, rhythm bins) are pooled: the group's amount over its time group's (the same keys without the
-  category, pair or bin), so a person with more time weighs more. compare holds per-person values (each
-  person's mean, or own share of the picked category or bin).
+  category, pair or bin), so a person with more time weighs more. A share's cells (time group x category,
+  pair or bin) of fewer than k persons are left out of every sum, the whole included, so one minus the shares
+  shown is never a suppressed cell's share. compare holds per-person values (each person's mean, or own share
+  of the picked category or bin).
 - Logged: before a read returns, one sharing.teamlog entry goes to the access log of every person whose rows
   it read (all persons in its filters, whether or not their groups were shown), under their study
   pseudonym; if one cannot be written the read is refused (LogRefused) and returns nothing.
@@ -64,7 +66,7 @@ from .viewer import Viewer
 
 TIME_KEYS = ("week", "month", "weekday", "day")
 WEEKDAYS = {"every day": (1, 7), "Monday to Friday": (1, 5), "Saturday and Sunday": (6, 7)}
-_FAR = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+_FAR = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))  # no filter; year 1 is no date to Spark (strftime)
 _EDGES = {"typing": ("ms", rf.TYPING_EDGES_MS), "clicking": ("s", rf.CLICK_EDGES_S),
           "typing_fine": ("ms", sf.TYPING_FINE_EDGES_MS), "clicking_fine": ("s", sf.CLICK_FINE_EDGES_S)}
 _TYPES = {"week": pl.Date, "month": pl.Date, "day": pl.Date, "weekday": pl.Int32, "hour": pl.Int32, "bin": pl.Int32,

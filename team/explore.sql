@@ -101,7 +101,9 @@ ORDER BY person;
 -- name: explore_categories
 -- Per group: its share of the active time of its time group (the same keys without category),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x category) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $category: only this category ('' for every one)
 -- $by1: the first group key (week, month, weekday, day, category), or none
 -- $by2: the second group key (as $by1), or none
@@ -112,6 +114,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, seconds AS amount, ($category = '' OR category = $category) AS picked,
+           category AS dim1, '' AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -126,19 +129,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM categories WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('category') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('category') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('category') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('category') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_categories_person
@@ -157,7 +166,9 @@ ORDER BY person;
 -- name: explore_transitions
 -- Per group: its share of the switches between categories of its time group (the same keys without from_category and to_category),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x from_category x to_category) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $category: only switches from or to this category ('' for every one)
 -- $by1: the first group key (week, month, weekday, day, from_category, to_category), or none
 -- $by2: the second group key (as $by1), or none
@@ -168,6 +179,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, n AS amount, ($category = '' OR from_category = $category OR to_category = $category) AS picked,
+           from_category AS dim1, to_category AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -184,19 +196,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM transitions WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('from_category', 'to_category') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('from_category', 'to_category') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('from_category', 'to_category') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('from_category', 'to_category') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_transitions_person
@@ -215,7 +233,9 @@ ORDER BY person;
 -- name: explore_typing
 -- Per group: its share of the intervals of its time group (the same keys without bin),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x bin) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $bin: only this bin (-1 for every one)
 -- $by1: the first group key (week, month, weekday, day, bin), or none
 -- $by2: the second group key (as $by1), or none
@@ -226,6 +246,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, n AS amount, ($bin < 0 OR bin = $bin) AS picked,
+           CAST(bin AS VARCHAR) AS dim1, '' AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -240,19 +261,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM typing WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_typing_person
@@ -271,7 +298,9 @@ ORDER BY person;
 -- name: explore_clicking
 -- Per group: its share of the intervals of its time group (the same keys without bin),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x bin) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $bin: only this bin (-1 for every one)
 -- $by1: the first group key (week, month, weekday, day, bin), or none
 -- $by2: the second group key (as $by1), or none
@@ -282,6 +311,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, n AS amount, ($bin < 0 OR bin = $bin) AS picked,
+           CAST(bin AS VARCHAR) AS dim1, '' AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -296,19 +326,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM clicking WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_clicking_person
@@ -327,7 +363,9 @@ ORDER BY person;
 -- name: explore_typing_fine
 -- Per group: its share of the intervals of its time group (the same keys without bin),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x bin) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $bin: only this bin (-1 for every one)
 -- $by1: the first group key (week, month, weekday, day, bin), or none
 -- $by2: the second group key (as $by1), or none
@@ -338,6 +376,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, n AS amount, ($bin < 0 OR bin = $bin) AS picked,
+           CAST(bin AS VARCHAR) AS dim1, '' AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -352,19 +391,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM typing_fine WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_typing_fine_person
@@ -383,7 +428,9 @@ ORDER BY person;
 -- name: explore_clicking_fine
 -- Per group: its share of the intervals of its time group (the same keys without bin),
 -- over the person-days in the filters, pooled; and how many distinct persons the group's rows are from; shown is
--- false where fewer than k.
+-- false where fewer than k. Each cell (time group x bin) of fewer than k persons is left
+-- out of every sum, the time group's whole too: the shares shown never reveal what a suppressed cell holds
+-- (1 minus the others).
 -- $bin: only this bin (-1 for every one)
 -- $by1: the first group key (week, month, weekday, day, bin), or none
 -- $by2: the second group key (as $by1), or none
@@ -394,6 +441,7 @@ ORDER BY person;
 -- $k: the study's k: a group is shown only if at least this many distinct persons are in it
 WITH f AS (
     SELECT person, n AS amount, ($bin < 0 OR bin = $bin) AS picked,
+           CAST(bin AS VARCHAR) AS dim1, '' AS dim2,
            CASE $by1 WHEN 'week' THEN CAST(week AS VARCHAR)
                 WHEN 'month' THEN substr(CAST(day AS VARCHAR), 1, 7)
                 WHEN 'weekday' THEN CAST(weekday AS VARCHAR)
@@ -408,19 +456,25 @@ WITH f AS (
                 ELSE '' END AS g2
     FROM clicking_fine WHERE day BETWEEN $first AND $last AND weekday BETWEEN $wd_lo AND $wd_hi
 ), d AS (
-    SELECT person, amount, picked, g1, g2,
-           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS d1,
-           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS d2
+    SELECT person, amount, picked, dim1, dim2, g1, g2,
+           CASE WHEN $by1 IN ('bin') THEN '' ELSE g1 END AS t1,
+           CASE WHEN $by2 IN ('bin') THEN '' ELSE g2 END AS t2
     FROM f
-), part AS (
-    SELECT g1, g2, min(d1) AS d1, min(d2) AS d2, sum(amount) AS amount, count(DISTINCT person) AS persons
-    FROM d WHERE picked GROUP BY g1, g2
+), cell AS (
+    SELECT t1, t2, dim1, dim2, count(DISTINCT person) >= $k AS ok FROM d GROUP BY t1, t2, dim1, dim2
+), kept AS (
+    SELECT d.person, d.amount, d.picked, d.g1, d.g2, d.t1, d.t2, cell.ok
+    FROM d JOIN cell ON d.t1 = cell.t1 AND d.t2 = cell.t2 AND d.dim1 = cell.dim1 AND d.dim2 = cell.dim2
 ), whole AS (
-    SELECT d1, d2, sum(amount) AS amount FROM d GROUP BY d1, d2
+    SELECT t1, t2, sum(amount) AS amount FROM kept WHERE ok GROUP BY t1, t2
+), part AS (
+    SELECT g1, g2, min(t1) AS t1, min(t2) AS t2, sum(CASE WHEN ok THEN amount ELSE 0 END) AS amount,
+           count(DISTINCT CASE WHEN ok THEN person END) AS persons
+    FROM kept WHERE picked GROUP BY g1, g2
 )
 SELECT part.g1, part.g2, CAST(part.amount AS DOUBLE) / whole.amount AS value, part.persons,
        part.persons >= $k AS shown
-FROM part JOIN whole ON part.d1 = whole.d1 AND part.d2 = whole.d2
+FROM part LEFT JOIN whole ON part.t1 = whole.t1 AND part.t2 = whole.t2
 ORDER BY part.g1, part.g2;
 
 -- name: explore_clicking_fine_person

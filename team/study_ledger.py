@@ -6,8 +6,9 @@ team/study_tables.py, in ``<state>/studies/<id>.duckdb`` (owner-only).
 key's size and modification time with what the ledger saw last, as
 team/ingest.py does for team releases: new or changed files are read and
 held against the study's promise (sharing.study_format.check, plus the file
-saying the study, day and pseudonym its key says); a file that fails is
-skipped and named in the report, never half-ingested. A key gone from the
+saying the study, day and pseudonym its key says, for a day up to the study's
+end); a file that fails is skipped and named in the report, never
+half-ingested. A key gone from the
 store takes its person-day out of every table: that is how a worker who left
 the study (and removed what was sent) disappears from it.
 
@@ -123,6 +124,8 @@ def _stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
 def _read(store: teamstore.Folder, key: str, study: studies_mod.Study) -> pa.Table:
     """The study release at ``key``, checked against the study's promise. Raises ValueError saying what is wrong."""
     study_id, day, who = studies_mod.parse_release_key(key)
+    if not study.running(day):  # nobody consented to days after the end; such a file is kept out
+        raise ValueError(f"the day {day} is after the study ended ({study.ends})")
     try:
         table = pq.ParquetFile(io.BytesIO(store.get(key))).read(use_threads=False)
     except (pa.ArrowException, OSError) as exc:

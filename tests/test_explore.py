@@ -124,6 +124,19 @@ def test_a_category_fewer_than_k_used_is_left_out(world):
     assert "Rare4" not in explore.choices(ROB, store, state, s.id).categories
 
 
+def test_shares_shown_do_not_reveal_a_suppressed_cell(world):
+    """Were 'Rare4' in the whole its shares are of, one minus the shares shown would be its share: every
+    week's shown shares add up to one, by category and by transition pair, and filtering to a category changes
+    nothing of that."""
+    weekly = _read(world, "category_share", ("week", "category")).frame
+    assert weekly.group_by("week").agg(pl.col("value").sum())["value"].to_list() == pytest.approx([1.0] * WEEKS)
+    assert _read(world, "category_share", ("week",)).frame["value"].to_list() == pytest.approx([1.0] * WEEKS)
+    code = _read(world, "category_share", ("week",), explore.Filters(category="Code")).frame
+    assert code["value"].to_list() == pytest.approx(weekly.filter(pl.col("category") == "Code")["value"].to_list())
+    pairs = _read(world, "transition_share", ("from_category", "to_category")).frame
+    assert pairs["value"].sum() == pytest.approx(1.0)
+
+
 def test_a_filter_narrowing_below_k_suppresses_the_group(world):
     """A filter to one Saturday (four people) leaves nothing; to one Sunday (five) one row; filtering the
     category 'Rare4' leaves nothing whatever the grouping."""
@@ -171,10 +184,10 @@ def test_category_shares_and_typing_bins_are_the_files_own(world):
     for r in rows:
         for c, v in r["category_seconds"]:
             seconds[c] += v
+    del seconds["Rare4"]  # four people: out of the shares and of the whole they are shares of
     total = sum(seconds.values())
     frame = _read(world, "category_share", ("category",)).frame
-    assert dict(zip(frame["category"], frame["value"])) == pytest.approx(
-        {c: v / total for c, v in seconds.items() if c != "Rare4"})
+    assert dict(zip(frame["category"], frame["value"])) == pytest.approx({c: v / total for c, v in seconds.items()})
     bins = [sum(r["typing_fine_bins"][b] for r in rows) for b in range(18)]
     fine = _read(world, "typing_fine_share", ("bin",)).frame
     assert fine["value"].to_list() == pytest.approx([b / sum(bins) for b in bins])
@@ -331,3 +344,22 @@ def test_the_demo_study_shows_on_a_fresh_machine(tmp_path):
     study_people = {studies.parse_release_key(k)[2] for k in store.list(studies.release_prefix(found.id))}
     team_people = {k.split("/")[3][:-8] for k in store.list("releases")}
     assert len(study_people) == made["study"]["people"] and not study_people & team_people
+
+
+def test_options_offer_only_what_the_study_asked_for(tmp_path):
+    """A study of activity and typing offers their measures only, with their group-bys and filters; asking
+    for a category share of it is refused by name."""
+    s = g.study("narrow", ("activity", "typing"), k=3)
+    store = g.build(tmp_path / "store", s, {"A": 3}, days=2)
+    found = explore.options(s)
+    assert [m.name for m in found.measures] == ["active_minutes", "switches", "hourly_active_minutes",
+                                                "hourly_switches", "typing_share"]
+    hourly = found.measures[2]
+    assert "hour" in hourly.keys and hourly.pick is None and "category" not in hourly.filters
+    assert found.measures[-1].keys[-1] == "bin" and found.measures[-1].pick == "bin"
+    assert found.weekdays["Monday to Friday"] == (1, 5)
+    viewer = Viewer("researcher rob", "researcher", frozenset(), frozenset({"narrow"}))
+    with pytest.raises(ValueError, match="'category_share' is not a measure of study 'narrow'"):
+        explore.read(viewer, store, tmp_path / "state", "narrow", "category_share")
+    span = explore.Choices(g.DAY0, g.DAY0 + dt.timedelta(days=1), ())
+    assert explore.choices(viewer, store, tmp_path / "state", "narrow") == span

@@ -140,8 +140,8 @@ def _bytes(table: pa.Table) -> bytes:
 
 def test_a_bad_file_is_skipped_and_named(setup):
     """A file that breaks the promise (an extra column), claims another study or another person than its key,
-    or is not Parquet at all is left out whole and named in the report with what is wrong; the good files
-    still go in, and the bad ones stay named on the next sync."""
+    is for a day after the study ended, or is not Parquet at all is left out whole and named in the report
+    with what is wrong; the good files still go in, and the bad ones stay named on the next sync."""
     s, store, state = setup
     person = g.who(s.id, "B", 0)
     day = g.DAY0 + dt.timedelta(days=20)
@@ -161,6 +161,8 @@ def test_a_bad_file_is_skipped_and_named(setup):
         keys[what] = key
     keys["not parquet"] = studies.release_key(s.id, day + dt.timedelta(days=5), person)
     store.put(keys["not parquet"], b"PAR1 this is not a parquet file")
+    late = s.ends + dt.timedelta(days=1)
+    keys["after the end"] = g.put(store, s, g.row(s, late, person, random.Random(6)))
     with study_ledger.opened(state, s) as con:
         report = study_ledger.sync(con, store, s)
         assert report.added == 6 * DAYS
@@ -169,6 +171,7 @@ def test_a_bad_file_is_skipped_and_named(setup):
         assert "other-study" in report.skipped[keys["other study"]]
         assert "not what its key says" in report.skipped[keys["other person"]]
         assert "not a readable Parquet file" in report.skipped[keys["not parquet"]]
+        assert "after the study ended" in report.skipped[keys["after the end"]]
         assert con.execute("SELECT count(*) FROM days WHERE person = $p", {"p": person}).fetchone()[0] == 0
         assert set(study_ledger.sync(con, store, s).skipped) == set(keys.values())
         assert keys["extra"] in str(report)
