@@ -117,6 +117,8 @@ case "${1:-}" in
   test)
     shift
     ensure_system_packages
+    # The Spark parity tests (tests/test_spark_parity.py) need a JVM; only the tests do, so only here.
+    command -v java >/dev/null || { echo "run.sh: installing Java 17 for the Spark tests"; apt_install openjdk-17-jre-headless; }
     ensure_python requirements.txt requirements-dev.txt
     echo "run.sh: running every test, the layer contracts and the linter (pytest $*)"
     exec "$VENV/bin/python" -m pytest "$@"

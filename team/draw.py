@@ -39,22 +39,27 @@ def complete(week: dt.date, today: dt.date) -> bool:
     return today >= week + dt.timedelta(days=7 + GRACE_DAYS)
 
 
+def contribution_query(measure: str, teams: list[str], weeks: list[dt.date]) -> tuple[str, dict]:
+    """The team.sql statement computing the measure's cells and its parameters (team.engines runs the same
+    on Spark)."""
+    spec = noise.BY_NAME[measure]
+    where = {"teams": teams, "weeks": weeks}
+    if measure in ("activity", "switching"):
+        return f"contrib_{measure}", {**where, "clamp": spec.sensitivity}
+    if measure == "categories":
+        return "contrib_categories", where
+    if measure == "focus":
+        return "contrib_focus", {**where, "edges": list(FOCUS_EDGES_MIN)}
+    return "contrib_rhythm", {**where, "column": "typing_bins" if measure == "typing" else "click_bins"}
+
+
 def _contributions(con, measure: str, teams: list[str], weeks: list[dt.date]) -> list[tuple]:
     """(team, week, idx, category, total, denom, contributors) for the measure's cells."""
-    spec = noise.BY_NAME[measure]
-    if measure == "activity":
-        return ledger.rows(con, "contrib_activity", teams=teams, weeks=weeks, clamp=spec.sensitivity)
-    if measure == "categories":
-        return ledger.rows(con, "contrib_categories", teams=teams, weeks=weeks)
-    if measure == "switching":
-        return ledger.rows(con, "contrib_switching", teams=teams, weeks=weeks, clamp=spec.sensitivity)
-    if measure == "focus":
-        return ledger.rows(con, "contrib_focus", teams=teams, weeks=weeks, edges=list(FOCUS_EDGES_MIN))
-    column = "typing_bins" if measure == "typing" else "click_bins"
-    return ledger.rows(con, "contrib_rhythm", teams=teams, weeks=weeks, column=column)
+    name, params = contribution_query(measure, teams, weeks)
+    return ledger.rows(con, name, **params)
 
 
-def _cells(measure: str, found: list[tuple]) -> list[tuple]:
+def cells(measure: str, found: list[tuple]) -> list[tuple]:
     """The team-week's full vector of cells: fixed-size measures get every cell, empty ones as 0 over 0."""
     if measure == "categories":
         return sorted(found, key=lambda r: r[3])
@@ -90,7 +95,7 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
                 if spent[pair] + rho > rho_total * (1 + 1e-9):
                     refused.setdefault(pair, []).append(spec.name)
                     continue
-                vector = _cells(spec.name, found)
+                vector = cells(spec.name, found)
                 noisy, sigma = noise.draw(spec, rho, [r[4] for r in vector])
                 cells += [(r[0], r[1], spec.name, r[2], r[3], v, sigma, r[5], r[6]) for r, v in zip(vector, noisy)]
                 spent[pair] += rho

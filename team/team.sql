@@ -71,51 +71,61 @@ SELECT team, week FROM drawn WHERE list_contains($teams, team);
 -- name: contrib_activity
 -- Per team-week and weekday x hour cell (idx = weekday * 24 + hour): the sum of each person's active minutes,
 -- each person's 168 minutes scaled down to an L2 norm of at most $clamp; over the people with a release that
--- weekday (denominator and contributors).
+-- weekday (denominator and contributors). Written in the subset Spark runs identically (team/engines.py):
+-- the hour from a series, not generate_subscripts; the weekday from the week's Monday, not isodow (which
+-- sqlglot turns into a wrong Spark weekday); the index cast, so sqlglot shifts it to Spark's 0-based arrays.
 -- $teams: team names
 -- $weeks: ISO-week Mondays
 -- $clamp: L2 bound of one person's week
-WITH r AS (
-    SELECT team, week, pseudonym, isodow(day) - 1 AS weekday, unnest(active_minutes)::DOUBLE AS v,
-           generate_subscripts(active_minutes, 1) - 1 AS hour
+WITH h AS (
+    SELECT team, week, pseudonym, date_diff('day', week, day) AS weekday, active_minutes,
+           unnest(generate_series(0, array_length(active_minutes) - 1)) AS hour
     FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)),
+r AS (SELECT team, week, pseudonym, weekday, hour, CAST(active_minutes[CAST(hour AS INTEGER) + 1] AS DOUBLE) AS v
+      FROM h),
 f AS (SELECT team, week, pseudonym, least(1.0, $clamp / greatest(sqrt(sum(v * v)), 1e-9)) AS f
       FROM r GROUP BY team, week, pseudonym),
 d AS (SELECT team, week, weekday, count(DISTINCT pseudonym) AS people FROM r GROUP BY team, week, weekday)
 SELECT r.team, r.week, r.weekday * 24 + r.hour AS idx, '' AS category, sum(r.v * f.f) AS total,
-       any_value(d.people)::DOUBLE AS denom, any_value(d.people)::INTEGER AS contributors
+       CAST(any_value(d.people) AS DOUBLE) AS denom, CAST(any_value(d.people) AS INTEGER) AS contributors
 FROM r JOIN f USING (team, week, pseudonym) JOIN d USING (team, week, weekday)
 GROUP BY r.team, r.week, r.weekday, r.hour;
 
 -- name: contrib_categories
 -- Per team-week and category: the sum of each person's share of their own week's active time in it; over
 -- the people with any active time (denominator); contributors: the people with time in that category.
+-- (One unnest per SELECT and the value looked up by its key: Spark allows one generator per SELECT.)
 -- $teams: team names
 -- $weeks: ISO-week Mondays
-WITH e AS (
-    SELECT team, week, pseudonym, unnest(map_keys(category_seconds)) AS category,
-           unnest(map_values(category_seconds))::DOUBLE AS s
+WITH k AS (
+    SELECT team, week, pseudonym, category_seconds, unnest(map_keys(category_seconds)) AS category
     FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)),
+e AS (SELECT team, week, pseudonym, category, CAST(category_seconds[category] AS DOUBLE) AS s FROM k),
 p AS (SELECT team, week, pseudonym, category, sum(s) AS s FROM e GROUP BY team, week, pseudonym, category),
 t AS (SELECT team, week, pseudonym, sum(s) AS tot FROM p GROUP BY team, week, pseudonym HAVING sum(s) > 0),
 n AS (SELECT team, week, count(*) AS people FROM t GROUP BY team, week)
-SELECT p.team, p.week, 0 AS idx, p.category, sum(p.s / t.tot) AS total, any_value(n.people)::DOUBLE AS denom,
-       (count(*) FILTER (WHERE p.s > 0))::INTEGER AS contributors
+SELECT p.team, p.week, 0 AS idx, p.category, sum(p.s / t.tot) AS total, CAST(any_value(n.people) AS DOUBLE) AS denom,
+       CAST(count(*) FILTER (WHERE p.s > 0) AS INTEGER) AS contributors
 FROM p JOIN t USING (team, week, pseudonym) JOIN n USING (team, week)
 GROUP BY p.team, p.week, p.category;
 
 -- name: contrib_switching
 -- Per team-week: the sum of each person's app switches per active hour, clamped to $clamp, over the people
--- with at least an hour of activity that week.
+-- with at least an hour of activity that week. (The hours summed from a series, not list_sum, which Spark
+-- lacks.)
 -- $teams: team names
 -- $weeks: ISO-week Mondays
 -- $clamp: the largest rate one person counts with
-WITH p AS (
-    SELECT team, week, pseudonym, sum(list_sum(switches))::DOUBLE AS sw, sum(list_sum(active_minutes))::DOUBLE AS m
-    FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)
-    GROUP BY team, week, pseudonym)
+WITH h AS (
+    SELECT team, week, pseudonym, active_minutes, switches,
+           unnest(generate_series(0, array_length(switches) - 1)) AS hour
+    FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)),
+p AS (
+    SELECT team, week, pseudonym, CAST(sum(switches[CAST(hour AS INTEGER) + 1]) AS DOUBLE) AS sw,
+           CAST(sum(active_minutes[CAST(hour AS INTEGER) + 1]) AS DOUBLE) AS m
+    FROM h GROUP BY team, week, pseudonym)
 SELECT team, week, 0 AS idx, '' AS category, coalesce(sum(least(sw / (m / 60.0), $clamp)) FILTER (WHERE m >= 60), 0) AS total,
-       (count(*) FILTER (WHERE m >= 60))::DOUBLE AS denom, (count(*) FILTER (WHERE m >= 60))::INTEGER AS contributors
+       CAST(count(*) FILTER (WHERE m >= 60) AS DOUBLE) AS denom, CAST(count(*) FILTER (WHERE m >= 60) AS INTEGER) AS contributors
 FROM p GROUP BY team, week;
 
 -- name: contrib_focus
@@ -125,12 +135,11 @@ FROM p GROUP BY team, week;
 -- $weeks: ISO-week Mondays
 -- $edges: the bins' lower edges after 0, minutes
 WITH d AS (
-    SELECT team, week, pseudonym,
-           list_sum(list_transform($edges, lambda x: CAST(x <= focus_seconds / 60.0 AS INTEGER))) AS idx
+    SELECT team, week, pseudonym, array_length(list_filter($edges, lambda x: x <= focus_seconds / 60.0)) AS idx
     FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)),
 n AS (SELECT team, week, count(*) AS days FROM d GROUP BY team, week)
-SELECT d.team, d.week, d.idx, '' AS category, count(*)::DOUBLE AS total, any_value(n.days)::DOUBLE AS denom,
-       count(DISTINCT d.pseudonym)::INTEGER AS contributors
+SELECT d.team, d.week, d.idx, '' AS category, CAST(count(*) AS DOUBLE) AS total, CAST(any_value(n.days) AS DOUBLE) AS denom,
+       CAST(count(DISTINCT d.pseudonym) AS INTEGER) AS contributors
 FROM d JOIN n USING (team, week) GROUP BY d.team, d.week, d.idx;
 
 -- name: contrib_rhythm
@@ -143,12 +152,13 @@ FROM d JOIN n USING (team, week) GROUP BY d.team, d.week, d.idx;
 WITH r AS (
     SELECT team, week, pseudonym, CASE $column WHEN 'typing_bins' THEN typing_bins ELSE click_bins END AS bins
     FROM releases WHERE list_contains($teams, team) AND list_contains($weeks, week)),
-e AS (SELECT team, week, pseudonym, unnest(bins)::DOUBLE AS c, generate_subscripts(bins, 1) - 1 AS idx FROM r),
+b AS (SELECT team, week, pseudonym, bins, unnest(generate_series(0, array_length(bins) - 1)) AS idx FROM r),
+e AS (SELECT team, week, pseudonym, CAST(bins[CAST(idx AS INTEGER) + 1] AS DOUBLE) AS c, idx FROM b),
 p AS (SELECT team, week, pseudonym, idx, sum(c) AS c FROM e GROUP BY team, week, pseudonym, idx),
 t AS (SELECT team, week, pseudonym, sum(c) AS tot FROM p GROUP BY team, week, pseudonym HAVING sum(c) > 0),
 n AS (SELECT team, week, count(*) AS people FROM t GROUP BY team, week)
-SELECT p.team, p.week, p.idx, '' AS category, sum(p.c / t.tot) AS total, any_value(n.people)::DOUBLE AS denom,
-       (count(*) FILTER (WHERE p.c > 0))::INTEGER AS contributors
+SELECT p.team, p.week, p.idx, '' AS category, sum(p.c / t.tot) AS total, CAST(any_value(n.people) AS DOUBLE) AS denom,
+       CAST(count(*) FILTER (WHERE p.c > 0) AS INTEGER) AS contributors
 FROM p JOIN t USING (team, week, pseudonym) JOIN n USING (team, week)
 GROUP BY p.team, p.week, p.idx;
 
