@@ -31,9 +31,14 @@ def span_picker(label: str, default: tuple[dt.date, dt.date], key: str) -> tuple
     return picked[0], picked[1]
 
 
+SHORT_WEEKDAYS = {"every day": "Every day", "Monday to Friday": "Mon–Fri", "Saturday and Sunday": "Sat–Sun"}
+
+
 def weekday_picker(label: str, key: str, default: str = "every day") -> tuple[int, int]:
+    """Short labels: two pickers side by side must fit an 800 px window."""
     names = list(researchdata.WEEKDAYS)
-    chosen = st.segmented_control(label, names, default=default, key=key) or default
+    chosen = st.segmented_control(label, names, default=default, key=key,
+                                  format_func=lambda n: SHORT_WEEKDAYS.get(n, n)) or default
     return researchdata.WEEKDAYS[chosen]
 
 

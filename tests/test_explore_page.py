@@ -211,3 +211,20 @@ def researchdata_table(data: bytes, study_id: str) -> bytes:
     out = io.BytesIO()
     pq.write_table(table, out)
     return out.getvalue()
+
+
+def test_compare_shows_the_query_layers_sentence(demo_dir):
+    """The Compare tab's default (the study's first half against its second, every day) says exactly what
+    team.explore.compare says, and its medians."""
+    import datetime as dt
+
+    at = explore_page()
+    store, study, viewer, state = _demo()
+    got = explore.choices(viewer, store, state, study.id)
+    middle = got.first + (got.last - got.first) / 2
+    a = explore.Filters(first=got.first, last=middle)
+    b = explore.Filters(first=min(middle + dt.timedelta(days=1), got.last), last=got.last)
+    labels = [f"A ({a.first:%-d %b} to {a.last:%-d %b %Y})", f"B ({b.first:%-d %b} to {b.last:%-d %b %Y})"]
+    expected = explore.compare(viewer, store, state, study.id, "active_minutes", a, b, *labels)
+    assert expected.sentence in [m.value for m in at.markdown]
+    assert at.metric[0].value == f"{expected.comparison.median_a:,.3g}"
