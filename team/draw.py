@@ -59,7 +59,7 @@ def _contributions(con, measure: str, teams: list[str], weeks: list[dt.date]) ->
     return ledger.rows(con, name, **params)
 
 
-def cells(measure: str, found: list[tuple]) -> list[tuple]:
+def vector_of(measure: str, found: list[tuple]) -> list[tuple]:
     """The team-week's full vector of cells: fixed-size measures get every cell, empty ones as 0 over 0."""
     if measure == "categories":
         return sorted(found, key=lambda r: r[3])
@@ -95,7 +95,7 @@ def draw(con, pairs: list[tuple[str, dt.date]], rho_total: float) -> dict[tuple[
                 if spent[pair] + rho > rho_total * (1 + 1e-9):
                     refused.setdefault(pair, []).append(spec.name)
                     continue
-                vector = cells(spec.name, found)
+                vector = vector_of(spec.name, found)
                 noisy, sigma = noise.draw(spec, rho, [r[4] for r in vector])
                 cells += [(r[0], r[1], spec.name, r[2], r[3], v, sigma, r[5], r[6]) for r, v in zip(vector, noisy)]
                 spent[pair] += rho

@@ -205,4 +205,4 @@ def team_cells(engine, measure: str, teams: list[str], weeks: list[dt.date], k: 
     grouped: dict[tuple, list[tuple]] = {}
     for row in engine.rows(name, **params):
         grouped.setdefault((row[0], row[1]), []).append(row)
-    return [(*cell, cell[6] >= k) for _, found in sorted(grouped.items()) for cell in draw.cells(measure, found)]
+    return [(*cell, cell[6] >= k) for _, found in sorted(grouped.items()) for cell in draw.vector_of(measure, found)]
