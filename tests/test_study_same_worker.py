@@ -259,3 +259,29 @@ def test_ended_studies_and_leaving_are_said_plainly(two, monkeypatch):
     status = cli("study", "status", "--db", str(first.db)).stdout
     assert (f"left study 'switching' (Switching) on {dt.date.today()} (the day you left); the study ends on "
             f"{SOME.ends}") in status, status
+
+
+def test_the_daemon_logs_a_taken_key_and_goes_on(two, consented):
+    """While capture runs, the daily round of a second worker with the same
+    worker id meets the first one's file: the daemon logs why (the key, the
+    same worker id), replaces nothing, keeps capturing and tries again later."""
+    from test_team_daemon import _wait_for
+
+    from testkit import DaemonProcess
+
+    first, _, folder, secret = two
+    write_person(consented, 4, "local", DAYS[-3:])
+    second = Paths(consented)
+    for paths in (first, second):
+        study_control.join(paths, folder.root, ALL.id, secret)
+        back_date(paths, f"study:{ALL.id}", 3)
+    (mine,) = study_control.send(first, DAYS[-2], ALL.id)
+    before = folder.get(mine["key"])
+    with DaemonProcess(consented, "--backend", "replay", env={"WORKPRINT_RELEASE_RETRY_SECONDS": "0.5"}) as daemon:
+        log = second.log
+        _wait_for(lambda: log.exists() and log.read_text().count(mine["key"]) >= 2, "the log, twice")
+        text = log.read_text()
+        assert "could not send the daily study releases" in text and "same worker id" in text
+        assert daemon.status()["running"] and daemon.proc.poll() is None
+    assert folder.get(mine["key"]) == before
+    assert rows(consented, "SELECT count(*) FROM study_releases WHERE key = $k", {"k": mine["key"]}) == [(0,)]
