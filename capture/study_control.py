@@ -10,6 +10,10 @@ As in capture.team_control, each action has a form on an open connection
 operations) and a form on the paths (through the daemon while it runs, else
 on the file). Every failure the worker should read is a ControlError.
 
+Two workers with the same worker id get the same pseudonym: a release is
+never written over a file this database did not send (sharing.release.write
+refuses, naming the key), and leaving removes only what it sent.
+
 A study release goes out only for a completed local day (before today),
 from the day after that study's consent was given, up to the study's end
 date (the definition as consented to decides, not the store's copy), while
@@ -136,9 +140,10 @@ def join_on(con, offered: dict, sha256: str | None = None) -> dict:
 def leave_on(con, study_id: str) -> dict:
     """Withdraw consent to the study, leave it (no release is sent after
     this, the secret is cleared) and delete from the store every file this
-    worker sent it: those the local record lists and any other under the
-    study pseudonym. Leaving again retries a removal that failed. ValueError
-    if the study was never joined."""
+    database sent it (the bytes the local record's sha256 names). A file
+    under the study pseudonym it did not send stays, listed in ``kept``: it
+    may be another worker's with the same worker id. Leaving again retries a
+    removal that failed. ValueError if the study was never joined."""
     study_id = shared_studies.check_id(study_id)
     last = study_db.last_membership(con, study_id)
     if last is None:

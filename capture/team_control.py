@@ -11,7 +11,10 @@ read is a :class:`capture.control.ControlError`.
 
 A release goes out only for a completed local day (before today), after the
 day team consent was given, while it stands, and only for a day that holds
-data; sending a day again writes nothing when its bytes are the same.
+data; sending a day again writes nothing when its bytes are the same, and
+nothing is ever written over a file this database did not send (another
+worker with the same worker id has the same pseudonym): sharing.release.write
+refuses it, naming the key.
 """
 
 from __future__ import annotations
@@ -192,9 +195,10 @@ def join_on(con, offered: dict, sha256: str | None = None) -> dict:
 
 def leave_on(con, remove: bool = False) -> dict:
     """Withdraw team consent and leave (no release is sent after this); with
-    ``remove``, delete from the store every file this worker released: those
-    the local record lists and any other the store holds under the pseudonym.
-    ValueError if no team was ever joined."""
+    ``remove``, delete from the store every file this database released (the
+    bytes the local record's sha256 names); one under the pseudonym it did not
+    send stays, listed in ``kept`` (another worker may have the same worker
+    id). ValueError if no team was ever joined."""
     last = team_db.last_membership(con)
     if last is None:
         raise ValueError("you have not joined a team: there is nothing to leave")

@@ -7,7 +7,10 @@
     workprint study release [--study ID] [--day YYYY-MM-DD]
 
 They go through capture.study_control, as the Privacy page does; joining
-shows the exact consent text and asks, as ``team join`` does.
+shows the exact consent text and asks, as ``team join`` does. Every command
+but ``list`` and ``join`` needs the worker's database and makes none: a
+mistyped --db is an error, and a join that fails removes the database it
+had just made.
 """
 
 from __future__ import annotations
