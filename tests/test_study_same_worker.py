@@ -202,6 +202,7 @@ def test_a_real_database_does_not_join_the_demo_study_nor_the_demo_team_store(tw
     into the demo study, nor into a demo team store (its marker), whatever is asked."""
     from demo import team as demo_team
 
+    assert team_control.DEMO_MARKER == demo_team.MARKER  # capture may not import demo: the name is kept twice
     first, _, folder, secret = two
     demo_study = dataclasses.replace(SOME, id="demo-rhythm", demo=True)
     studies.publish(folder, demo_study)
