@@ -10,6 +10,10 @@ As in capture.team_control, each action has a form on an open connection
 operations) and a form on the paths (through the daemon while it runs, else
 on the file). Every failure the worker should read is a ControlError.
 
+Two workers with the same worker id get the same pseudonym: a release is
+never written over a file this database did not send (sharing.release.write
+refuses, naming the key), and leaving removes only what it sent.
+
 A study release goes out only for a completed local day (before today),
 from the day after that study's consent was given, up to the study's end
 date (the definition as consented to decides, not the store's copy), while
@@ -25,12 +29,15 @@ from pathlib import Path
 
 import store
 from sharing import pseudonym as pseudonyms
+from sharing import release, study_consent, study_release, teamstore
 from sharing import studies as shared_studies
-from sharing import study_consent, study_release, teamstore
 from store import accesslog
+from store import keys as store_keys
+from store import paths as store_paths
 from store import study as study_db
 from store.paths import Paths
 
+from . import team_control as team
 from .control import ControlError, upgrade
 from .team_control import CAPTURED, DAYS_BACK, _categories, _do, _open_store, _secret, categories_of, consent_digest
 
@@ -74,20 +81,27 @@ def offer(paths: Paths, store_root: str | Path, study_id: str, secret_file: Path
     """What joining the study would mean, before anything is written: its
     consent text (and sha256), the study, the store, the worker id and the
     study pseudonym. ControlError names a bad id, store, definition or secret,
-    or a study that has ended."""
+    a study that has ended, or the demo's study."""
     _check_id(study_id)
     folder = _open_store(store_root)
     study = read_study(folder, study_id)
+    if study.demo:
+        raise ControlError(f"study {study.id!r} is the demo's study (made up, no researcher reads it): a real database "
+                           "does not join it. Join a study your organisation's team store holds")
+    team.refuse_demo_store(folder, "studies")
     secret = _secret(secret_file)
     if not study.running(local_today()):
         raise ControlError(f"study {study.id!r} ended on {study.ends}: nothing more is sent to it, so there is "
                            "nothing to join")
+    default_id = not worker_id
     worker_id = worker_id or getpass.getuser()
     root = str(folder.root.resolve())
     cats = _categories(paths)
-    text = study_consent.generate(study, root, cats, worker_id)
+    own_db = None if paths.db.resolve() == store_paths.db_path().resolve() else paths.db.resolve()
+    text = study_consent.generate(study, root, cats, worker_id, own_db)
     return {"text": text, "sha256": consent_digest(text), "study": study.id,
             "definition": shared_studies.to_json(study), "store": root, "worker_id": worker_id,
+            "default_worker_id": default_id,
             "pseudonym": pseudonyms.scoped(worker_id, secret.encode(), study.scope), "categories": cats,
             "scope": study_consent.scope_json(study, root, cats, worker_id), "_secret": secret}
 
@@ -126,9 +140,10 @@ def join_on(con, offered: dict, sha256: str | None = None) -> dict:
 def leave_on(con, study_id: str) -> dict:
     """Withdraw consent to the study, leave it (no release is sent after
     this, the secret is cleared) and delete from the store every file this
-    worker sent it: those the local record lists and any other under the
-    study pseudonym. Leaving again retries a removal that failed. ValueError
-    if the study was never joined."""
+    database sent it (the bytes the local record's sha256 names). A file
+    under the study pseudonym it did not send stays, listed in ``kept``: it
+    may be another worker's with the same worker id. Leaving again retries a
+    removal that failed. ValueError if the study was never joined."""
     study_id = shared_studies.check_id(study_id)
     last = study_db.last_membership(con, study_id)
     if last is None:
@@ -138,27 +153,21 @@ def leave_on(con, study_id: str) -> dict:
         with store.transaction(con):
             store.record_consent(con, accepted=False, scope=shared_studies.scope(study_id))
             study_db.leave(con, study_id)
-    outcome = {"study": study_id, "left": was_in, "removed": [], "remove_error": None}
+    outcome = {"study": study_id, "left": was_in, "removed": [], "kept": [], "remove_error": None}
     try:
-        outcome["removed"] = _remove_releases(con, last)
+        outcome["removed"], outcome["kept"] = _remove_releases(con, last)
     except (ControlError, teamstore.StoreError, OSError) as exc:
         outcome["remove_error"] = str(exc)
     return outcome
 
 
-def _remove_releases(con, member: dict) -> list[str]:
+def _remove_releases(con, member: dict) -> tuple[list, list]:
     folder = _open_store(member["store"])
-    recorded = {r["key"] for r in study_db.releases(con, member["study"])
+    recorded = {r["key"]: r["sha256"] for r in study_db.releases(con, member["study"])
                 if r["store"] == member["store"] and r["pseudonym"] == member["pseudonym"]}
     found = {k for k in folder.list(shared_studies.release_prefix(member["study"]))
              if (parsed := shared_studies.parse_release_key(k)) and parsed[2] == member["pseudonym"]}
-    removed = []
-    for key in sorted(recorded | found):
-        if folder.delete(key):
-            removed.append(key)
-        if key in recorded:
-            study_db.mark_removed(con, member["store"], key)
-    return removed
+    return team.remove_mine(folder, recorded, found, lambda key: study_db.mark_removed(con, member["store"], key))
 
 
 def _days(member: dict, standing: dict, today: dt.date) -> tuple[shared_studies.Study, dt.date, dt.date]:
@@ -228,15 +237,18 @@ def _release_study(con, access_head: Path, member: dict, standing: dict, day: dt
     folder = teamstore.open_store(Path(member["store"]))
     for d in days:
         key = shared_studies.release_key(study.id, d, member["pseudonym"])
-        if day is None and study_db.release_record(con, member["store"], key):
+        record = study_db.release_record(con, member["store"], key)
+        if day is None and record:
             continue  # sent once: the daily round never sends it again (as for a team)
         row = study_release.compute(con, d, worker, member["pseudonym"], study, allowed)
         if row is None:
             if day is not None:
-                refused.append(f"{d} holds no data: nothing to release to study {study.id!r}")
+                refused.append(f"to study {study.id!r}: " + team.no_data(con, d, worker))
             continue
-        out = study_release.send(folder, row, study.measures, allowed)
-        record = study_db.release_record(con, member["store"], out.key)
+        try:
+            out = study_release.send(folder, row, study.measures, allowed, [record["sha256"]] if record else [])
+        except release.KeyTaken as exc:  # nothing more goes to this study until it is sorted out
+            raise release.KeyTaken(f"{exc} (your worker id here: {member['worker_id']!r})") from None
         new = out.changed or record is None or record["sha256"] != out.sha256 or record["removed"]
         if new:
             study_db.record_release(con, study.id, d, out.key, out.sha256, out.size, out.content,
@@ -253,7 +265,8 @@ def _entry(con, last: dict) -> dict:
     records = study_db.releases(con, study.id)
     shown = {k: v for k, v in last.items() if k not in ("secret", "definition")}
     return {"study": study.id, "name": study.name, "purpose": study.purpose, "researcher": study.researcher,
-            "ends": study.ends, "measures": list(study.measures), "k": study.k, "demo": study.demo,
+            "ends": study.ends, "ended": not study.running(local_today()), "keep_until": study.keep_until,
+            "measures": list(study.measures), "k": study.k, "demo": study.demo,
             "membership": shown, "in_study": last["left_at"] is None, "consent": _standing_on(con, study.id),
             "releases": len([r for r in records if not r["removed"]]),
             "removed": len([r for r in records if r["removed"]]),
@@ -286,7 +299,27 @@ def join(paths: Paths, store_root, study_id: str, secret_file, worker_id: str | 
     hash of the text the worker read, refused if it changed) and the
     membership, with the secret, in the encrypted database. Returns status()."""
     offered = offer(paths, store_root, study_id, secret_file, worker_id)
-    return _do(paths, "study_join", {"offered": offered, "sha256": sha256}, lambda con: join_on(con, offered, sha256))
+    fresh = (not paths.db.exists(), store_keys.key_file(paths.db).exists(), paths.db.parent.exists())
+    try:
+        return _do(paths, "study_join", {"offered": offered, "sha256": sha256},
+                   lambda con: join_on(con, offered, sha256))
+    except ControlError:
+        if fresh[0]:
+            _discard_new(paths.db, *fresh[1:])
+        raise
+
+
+def _discard_new(db: Path, had_key: bool, had_folder: bool) -> None:
+    """Remove the database a failed join just made (a mistyped --db must not
+    leave an empty database behind): the file, its WAL, its new key file and
+    the folder made for it, if empty."""
+    for made in (db, db.with_name(db.name + ".wal")) + (() if had_key else (store_keys.key_file(db),)):
+        made.unlink(missing_ok=True)
+    if not had_folder:
+        try:
+            db.parent.rmdir()
+        except OSError:
+            pass  # something else is in it now: not ours to remove
 
 
 def leave(paths: Paths, study_id: str) -> dict:

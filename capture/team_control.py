@@ -11,7 +11,10 @@ read is a :class:`capture.control.ControlError`.
 
 A release goes out only for a completed local day (before today), after the
 day team consent was given, while it stands, and only for a day that holds
-data; sending a day again writes nothing when its bytes are the same.
+data; sending a day again writes nothing when its bytes are the same, and
+nothing is ever written over a file this database did not send (another
+worker with the same worker id has the same pseudonym): sharing.release.write
+refuses it, naming the key.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .control import ControlError, _through_daemon_or_file, upgrade
 CAPTURED = "local"  # whose rows a release is computed from: what capture recorded here
 DAYS_BACK = 28  # the daily round looks this far back for a completed day not yet sent (under raw retention)
 RELEASE_WHO = "team release"
+DEMO_MARKER = "demo-team.json"  # demo.team.MARKER (capture may not import demo): a demo team store holds it
 
 
 # --- what the consent text needs ---------------------------------------------------
@@ -101,14 +105,60 @@ def offer(paths: Paths, store_root: str | Path, team: str, secret_file: Path | s
     except ValueError as exc:
         raise ControlError(str(exc)) from None
     folder = _open_store(store_root)
+    refuse_demo_store(folder)
     secret = _secret(secret_file)
+    default_id = not worker_id
     worker_id = worker_id or getpass.getuser()
     root = str(folder.root.resolve())
     cats = _categories(paths)
     text = team_consent.generate(team, root, cats, worker_id)
     return {"text": text, "sha256": consent_digest(text), "team": team, "store": root, "worker_id": worker_id,
+            "default_worker_id": default_id,
             "pseudonym": pseudonyms.pseudonym(worker_id, secret.encode()), "categories": cats,
             "scope": team_consent.scope_json(team, root, cats, worker_id), "_secret": secret}
+
+
+def refuse_demo_store(folder: teamstore.Folder, what: str = "team") -> None:
+    """ControlError for the demo's team store: its people are made up, so a
+    real worker's releases must never mix with them (and a researcher or
+    manager reading it takes it for demo data)."""
+    if (folder.root / DEMO_MARKER).exists():
+        raise ControlError(f"{folder.root} is the demo team store (it holds {DEMO_MARKER}): a real database does not "
+                           f"join its {what}. Join the team store your organisation set up")
+
+
+def same_id_hint(worker_id: str) -> str:
+    """What a join says when the worker id is the login name (the default)."""
+    return (f"your worker id is {worker_id!r}, your login name (the default). Two people with the same worker id "
+            "get the same pseudonym and their releases collide: if your organisation assigns worker ids, leave and "
+            "join again with --worker-id ID (the id it gave you)")
+
+
+def remove_mine(folder: teamstore.Folder, recorded: dict[str, str], found: set[str], mark) -> tuple[list, list]:
+    """Delete each key whose bytes are the ones this database sent there
+    (``recorded``: key -> sha256 of the local record); a file under my
+    pseudonym that it did not send (``found`` not recorded, or bytes changed
+    since) stays, and is reported, since it may be another worker's with the
+    same worker id. ``mark(key)`` notes each recorded key as no longer mine in
+    the store. (removed keys, "key: why" of each kept.)"""
+    import hashlib
+
+    removed, kept = [], []
+    for key in sorted(set(recorded) | found):
+        try:
+            there = hashlib.sha256(folder.get(key)).hexdigest()
+        except FileNotFoundError:
+            there = None
+        if there is not None and there == recorded.get(key):
+            if folder.delete(key):
+                removed.append(key)
+        elif there is not None:
+            kept.append(f"{key}: this database did not send it" + (
+                " (its bytes are not the ones sent)" if key in recorded else "")
+                + "; another worker may use the same worker id")
+        if key in recorded:
+            mark(key)
+    return removed, kept
 
 
 def consent_digest(text: str) -> str:
@@ -145,9 +195,10 @@ def join_on(con, offered: dict, sha256: str | None = None) -> dict:
 
 def leave_on(con, remove: bool = False) -> dict:
     """Withdraw team consent and leave (no release is sent after this); with
-    ``remove``, delete from the store every file this worker released: those
-    the local record lists and any other the store holds under the pseudonym.
-    ValueError if no team was ever joined."""
+    ``remove``, delete from the store every file this database released (the
+    bytes the local record's sha256 names); one under the pseudonym it did not
+    send stays, listed in ``kept`` (another worker may have the same worker
+    id). ValueError if no team was ever joined."""
     last = team_db.last_membership(con)
     if last is None:
         raise ValueError("you have not joined a team: there is nothing to leave")
@@ -156,28 +207,30 @@ def leave_on(con, remove: bool = False) -> dict:
         with store.transaction(con):
             store.record_consent(con, accepted=False, scope=TEAM)
             team_db.leave(con)
-    outcome = {"team": last["team"], "left": was_in, "removed": [], "remove_error": None}
+    outcome = {"team": last["team"], "left": was_in, "removed": [], "kept": [], "remove_error": None}
     if remove:
         try:
-            outcome["removed"] = _remove_releases(con, last)
+            outcome["removed"], outcome["kept"] = _remove_releases(con, last)
         except (ControlError, OSError) as exc:
             outcome["remove_error"] = str(exc)
     return outcome
 
 
-def _remove_releases(con, member: dict) -> list[str]:
+def _remove_releases(con, member: dict) -> tuple[list, list]:
     folder = _open_store(member["store"])
-    recorded = {r["key"] for r in team_db.releases(con) if r["store"] == member["store"]
+    recorded = {r["key"]: r["sha256"] for r in team_db.releases(con) if r["store"] == member["store"]
                 and r["pseudonym"] == member["pseudonym"]}
     found = {k for k in folder.list("releases")
              if (parsed := teamstore.parse_release_key(k)) and parsed[2] == member["pseudonym"]}
-    removed = []
-    for key in sorted(recorded | found):
-        if folder.delete(key):
-            removed.append(key)
-        if key in recorded:
-            team_db.mark_removed(con, member["store"], key)
-    return removed
+    return remove_mine(folder, recorded, found, lambda key: team_db.mark_removed(con, member["store"], key))
+
+
+def no_data(con, day: dt.date, worker: str) -> str:
+    """Why ``day`` sends nothing: whose data is released, and that imported data under other names never is."""
+    others = [w for (w,) in statements.execute(con, "deletion_workers", {"worker": None}).fetchall() if w != worker]
+    return (f"{day} holds no data of worker {worker!r} (what capture records on this machine): nothing to release. "
+            f"Only that worker's data is released; data imported under other worker names"
+            + (f" (here: {', '.join(repr(w) for w in others)})" if others else "") + " is never released")
 
 
 def _standing_on(con) -> dict:
@@ -228,17 +281,20 @@ def release_on(con, access_head: Path, day: dt.date | None = None, today: dt.dat
     sent = []
     for d in days:
         key = teamstore.release_key(member["team"], d, member["pseudonym"])
-        if day is None and team_db.release_record(con, member["store"], key):
+        record = team_db.release_record(con, member["store"], key)
+        if day is None and record:
             # Sent once: the daily round never sends it again (its raw events may since have expired,
             # which would change its figures); a release asked for by day recomputes it.
             continue
         row = release.compute(con, d, worker, member["pseudonym"], member["team"], allowed)
         if row is None:
             if day is not None:
-                raise ValueError(f"{d} holds no data: nothing to release")
+                raise ValueError(no_data(con, d, worker))
             continue
-        out = release.send(folder, row)
-        record = team_db.release_record(con, member["store"], out.key)
+        try:
+            out = release.send(folder, row, [record["sha256"]] if record else [])
+        except release.KeyTaken as exc:
+            raise release.KeyTaken(f"{exc} (your worker id here: {member['worker_id']!r})") from None
         if out.changed or record is None or record["sha256"] != out.sha256 or record["removed"]:
             team_db.record_release(con, member["team"], d, out.key, out.sha256, out.size, out.content,
                                    member["pseudonym"], member["store"])

@@ -7,18 +7,21 @@
     workprint study release [--study ID] [--day YYYY-MM-DD]
 
 They go through capture.study_control, as the Privacy page does; joining
-shows the exact consent text and asks, as ``team join`` does.
+shows the exact consent text and asks, as ``team join`` does. Every command
+but ``list`` and ``join`` needs the worker's database and makes none: a
+mistyped --db is an error, and a join that fails removes the database it
+had just made.
 """
 
 from __future__ import annotations
 
 import json
 
-from capture import control, study_control
+from capture import control, study_control, study_seen, team_control
 from store.paths import Paths
 
 from .capture_commands import fail
-from .team_worker_commands import _ask, _day
+from .team_worker_commands import _ask, _day, no_database
 
 
 def add_parser(sub, common) -> None:
@@ -59,9 +62,11 @@ def cmd_study_list(args, paths: Paths) -> int:
         return fail(str(exc))
     if not found:
         print(f"the team store {args.store} holds no study")
+    today = study_control.local_today()
     for study in found:
         demo = " (demo)" if study.demo else ""
-        print(f"{study.id}: {study.name!r}{demo}, by {study.researcher}; ends {study.ends}; k = {study.k}; "
+        ends = f"ends {study.ends}" if study.running(today) else f"ended on {study.ends} (ended: no more releases)"
+        print(f"{study.id}: {study.name!r}{demo}, by {study.researcher}; {ends}; k = {study.k}; "
               f"measures: {', '.join(study.measures)}")
     return 0
 
@@ -84,10 +89,14 @@ def cmd_study_join(args, paths: Paths) -> int:
           f"pseudonym in it is {entry['membership']['pseudonym'][:16]}…")
     print(f"completed days from tomorrow until {entry['ends']} are released once a day while capture runs, "
           "or with: python -m capture study release")
+    if offered["default_worker_id"]:
+        print("note: " + team_control.same_id_hint(offered["worker_id"]))
     return 0
 
 
 def cmd_study_leave(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
         done = study_control.leave(paths, args.study)
     except control.ControlError as exc:
@@ -98,34 +107,68 @@ def cmd_study_leave(args, paths: Paths) -> int:
         return fail(f"the files you sent to it could not be removed yet (run study leave again): "
                     f"{done['remove_error']}", 1)
     print(f"removed {len(done['removed'])} file(s) you sent to it from the store")
+    for kept in done["kept"]:
+        print(f"not removed: {kept}")
     return 0
 
 
+def _in_store(entry: dict) -> str:
+    """How many of the releases held are in the store as sent, gone or changed (study_seen's read-back)."""
+    if entry["store_error"]:
+        return f"the store cannot be read now: {entry['store_error']}"
+    counts = entry["in_store"]
+    said = (f"in the store: {counts[study_seen.AS_SENT]} as sent, {counts[study_seen.GONE]} gone, "
+            f"{counts[study_seen.CHANGED]} changed")
+    return said + (" (a file gone or changed is not the one you sent: see the Privacy page)"
+                   if counts[study_seen.GONE] or counts[study_seen.CHANGED] else "")
+
+
+def _headline(entry: dict) -> str:
+    member = entry["membership"]
+    name = f"study {entry['study']!r} ({entry['name']})"
+    where = f"store {member['store']}"
+    if not entry["in_study"]:
+        left = str(member["left_at"])[:10]
+        ends = f"the study ended on {entry['ends']}" if entry["ended"] else f"the study ends on {entry['ends']}"
+        return f"left {name} on {left} (the day you left); {ends}; {where}"
+    if entry["ended"]:
+        return f"{name} ended on {entry['ends']}, nothing more is sent; {where}"
+    return f"in {name} until it ends on {entry['ends']}; {where}, pseudonym {member['pseudonym'][:16]}…"
+
+
 def cmd_study_status(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
-        state = study_control.status(paths)
+        state = study_seen.releases(paths)
     except control.ControlError as exc:
         return fail(str(exc))
+    for entry in state["studies"]:  # the status, and what the read-back found, without the rows themselves
+        seen = [s["state"] for s in entry.pop("seen")]
+        entry["in_store"] = {k: seen.count(k) for k in (study_seen.AS_SENT, study_seen.GONE, study_seen.CHANGED)}
+        for bulky in ("records", "promise", "promise_text"):
+            entry.pop(bulky, None)
     if args.json:
         print(json.dumps(state, default=str, indent=2))
         return 0
     if not state["studies"]:
         print("you have not joined a study: nothing is sent to any")
     for entry in state["studies"]:
-        member = entry["membership"]
-        where = f"study {entry['study']!r} ({entry['name']}), store {member['store']}, ends {entry['ends']}"
-        print(f"in {where}, pseudonym {member['pseudonym'][:16]}…" if entry["in_study"]
-              else f"left {where} on {member['left_at']}")
+        print(_headline(entry))
         consent = entry["consent"]
         print(f"  consent: given (version {consent['version']}) on {consent['at']}" if consent["given"]
               else "  consent: withdrawn")
         last = entry["last_release"]
         print(f"  {entry['releases']} release(s) held, {entry['removed']} removed"
               + (f"; newest: {last['day']}, sent {last['sent']}" if last else ""))
+        if entry["releases"]:
+            print("  " + _in_store(entry))
     return 0
 
 
 def cmd_study_release(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
         sent = study_control.send(paths, args.day, args.study)
     except control.ControlError as exc:

@@ -60,6 +60,12 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day: give YYYY-MM-DD") from None
 
 
+def no_database(paths: Paths) -> int:
+    """The error of a command that needs the worker's database where there is
+    none: a mistyped --db must not make a new, empty one."""
+    return fail(f"no Workprint database at {paths.db}: check --db (or $WORKPRINT_DB); nothing was created")
+
+
 def _ask() -> bool:
     if not sys.stdin.isatty():
         return False
@@ -88,10 +94,14 @@ def cmd_team_join(args, paths: Paths) -> int:
           f"there is {member['pseudonym'][:16]}…")
     print("completed days from tomorrow on are released once a day while capture runs, or with: "
           "python -m capture release")
+    if offered["default_worker_id"]:
+        print("note: " + team_control.same_id_hint(offered["worker_id"]))
     return 0
 
 
 def cmd_team_leave(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
         done = team_control.leave(paths, args.remove_releases)
     except control.ControlError as exc:
@@ -102,10 +112,14 @@ def cmd_team_leave(args, paths: Paths) -> int:
         if done["remove_error"]:
             return fail(f"your released files could not be removed: {done['remove_error']}", 1)
         print(f"removed {len(done['removed'])} released file(s) from the team store")
+        for kept in done["kept"]:
+            print(f"not removed: {kept}")
     return 0
 
 
 def cmd_team_status(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
         state = team_control.status(paths)
     except control.ControlError as exc:
@@ -128,6 +142,8 @@ def cmd_team_status(args, paths: Paths) -> int:
 
 
 def cmd_release(args, paths: Paths) -> int:
+    if not paths.db.exists():
+        return no_database(paths)
     try:
         sent = team_control.send(paths, args.day)
     except control.ControlError as exc:

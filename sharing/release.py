@@ -138,16 +138,42 @@ class Sent:
     changed: bool  # False: the store held exactly these bytes already
 
 
-def send(folder: teamstore.Folder, row: dict) -> Sent:
-    """Write the row's file at its key (temp name, then an atomic rename);
-    nothing is written when the store holds exactly these bytes already."""
-    data = encode(row)
-    key = teamstore.release_key(row["team"], row["day"], row["pseudonym"])
+class KeyTaken(teamstore.StoreError):
+    """The store holds other bytes at a release key than this database sent
+    there: most likely a second worker with the same worker id, hence the
+    same pseudonym. Nothing was written."""
+
+
+def write(folder: teamstore.Folder, key: str, data: bytes, mine=()) -> bool:
+    """Put ``data`` at ``key`` unless the store holds it already; False when
+    it did. Bytes already there are replaced only when their sha256 is one of
+    ``mine`` (what this database's record says it sent there); otherwise
+    KeyTaken, and nothing is written: one worker's file must never replace
+    another's."""
     digest = hashlib.sha256(data).hexdigest()
     try:
-        same = hashlib.sha256(folder.get(key)).hexdigest() == digest
+        there = hashlib.sha256(folder.get(key)).hexdigest()
     except FileNotFoundError:
-        same = False
-    if not same:
-        folder.put(key, data)
-    return Sent(key, digest, len(data), as_json(row), not same)
+        there = None
+    if there == digest:
+        return False
+    if there is None and folder.put_new(key, data):  # put_new: a file appearing meanwhile is never replaced
+        return True
+    if there is None or there not in set(mine):
+        raise KeyTaken(f"the team store already holds {key}, and not a file this database sent: another worker "
+                       "probably uses the same worker id as you, and so the same pseudonym. Nothing was written. "
+                       "Ask your organisation for a worker id of your own, leave, and join again with "
+                       "--worker-id ID")
+    folder.put(key, data)
+    return True
+
+
+def send(folder: teamstore.Folder, row: dict, mine=()) -> Sent:
+    """Write the row's file at its key (temp name, then an atomic rename);
+    nothing is written when the store holds exactly these bytes already, and
+    KeyTaken (nothing written) when it holds bytes this database did not send
+    (``mine``: the sha256 the local record holds for the key)."""
+    data = encode(row)
+    key = teamstore.release_key(row["team"], row["day"], row["pseudonym"])
+    changed = write(folder, key, data, mine)
+    return Sent(key, hashlib.sha256(data).hexdigest(), len(data), as_json(row), changed)

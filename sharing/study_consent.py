@@ -30,8 +30,11 @@ def scope_json(study: studies.Study, store: str, categories: list[str], worker_i
     return json.dumps(scope(study, store, categories, worker_id), sort_keys=True)
 
 
-def generate(study: studies.Study, store: str, categories: list[str], worker_id: str) -> str:
-    """The consent text for joining ``study``, published in the team store at ``store``."""
+def generate(study: studies.Study, store: str, categories: list[str], worker_id: str, db=None) -> str:
+    """The consent text for joining ``study``, published in the team store at
+    ``store``; ``db``: the database path the leave command must name (None:
+    the default one, which needs no --db)."""
+    leave = f"python -m capture study leave --study {study.id}" + (f" --db {db}" if db else "")
     columns = "\n".join(_fill(f"{c.name}: {c.meaning}.", "  - ") for c in sf.columns(study.measures))
     cats = sorted(set(categories) - {OTHER})
     named = ", ".join(cats + [OTHER]) if cats else OTHER
@@ -56,8 +59,15 @@ def generate(study: studies.Study, store: str, categories: list[str], worker_id:
               f"only results computed over at least k = {study.k} people, in every chart, query and download. "
               "Every read of data that includes you is logged in the store under your study pseudonym; your "
               "Privacy page shows those entries and checks that none was changed or removed."),
+        _fill(f"The research server keeps what this study received until {study.keep_until.isoformat()} "
+              f"({studies.KEEP_DAYS} days after the study's end), then deletes it. It holds each release as your "
+              "rows under your study pseudonym (no name, no worker id), and may run the study's queries on a copy of "
+              "those rows on a Spark cluster inside the organisation; each such run reads data that includes you, "
+              "so it is logged in the access log like every other read."),
         _fill(f"Your Privacy page shows every release sent to this study, read back from the store, and checks it "
-              f"against this text. You can leave at any time: python -m capture study leave --study {study.id} "
-              "stops all further releases and deletes every file you sent to this study from the store. Leaving "
-              "never changes your consent to capture, to your team, or to another study, nor the other way round."),
+              f"against this text. You can leave at any time: {leave} stops all further releases and deletes every "
+              "file you sent to this study from the store; leaving before "
+              f"{study.keep_until.isoformat()} removes everything the study received from you: the files in the store "
+              "and, with them, your rows on the research server. Leaving never changes your consent to capture, "
+              "to your team, or to another study, nor the other way round."),
     ]) + "\n"

@@ -110,16 +110,12 @@ def row_of(table) -> dict:
     return json.loads(as_json(table.to_pylist()[0]))
 
 
-def send(folder: teamstore.Folder, row: dict, measures, categories=None) -> release.Sent:
+def send(folder: teamstore.Folder, row: dict, measures, categories=None, mine=()) -> release.Sent:
     """Write the row's file at studies.release_key (temp name, then an atomic
-    rename); nothing is written when the store holds exactly these bytes already."""
+    rename); nothing is written when the store holds exactly these bytes
+    already, and release.KeyTaken (nothing written) when it holds bytes this
+    database did not send (``mine``: the sha256 the local record holds for the key)."""
     data = encode(row, measures, categories)
     key = studies.release_key(row["study"], row["day"], row["pseudonym"])
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        same = hashlib.sha256(folder.get(key)).hexdigest() == digest
-    except FileNotFoundError:
-        same = False
-    if not same:
-        folder.put(key, data)
-    return release.Sent(key, digest, len(data), as_json(row), not same)
+    changed = release.write(folder, key, data, mine)
+    return release.Sent(key, hashlib.sha256(data).hexdigest(), len(data), as_json(row), changed)

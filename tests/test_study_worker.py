@@ -88,22 +88,25 @@ def test_a_worker_who_did_not_join_a_study_has_no_release_in_it(world):
 
 
 def test_leaving_removes_every_file_sent_and_nothing_more_is_sent(world):
-    """Leave at any time, with removal of what was sent: every file under my
-    study pseudonym goes (also one the local record does not list), nobody
-    else's, the secret is cleared, and no later round sends anything."""
+    """Leave at any time, with removal of what was sent: every file this
+    database sent goes; one under my study pseudonym that it did not send (it
+    may be another worker's with the same worker id) stays and is reported;
+    nobody else's goes; the secret is cleared, and no later round sends anything."""
     paths, folder, secret = world
     join(paths, folder, secret, ALL.id, days_ago=3)
     join(paths, folder, secret, SOME.id)
     sent = study_control.send(paths)
     mine = entry(paths, ALL.id)["membership"]["pseudonym"]
-    stray = studies.release_key(ALL.id, DAYS[0] - dt.timedelta(days=9), mine)  # e.g. from another copy of the file
-    folder.put(stray, b"mine all the same")
+    stray = studies.release_key(ALL.id, DAYS[0] - dt.timedelta(days=9), mine)  # e.g. another worker's, with the same worker id
+    folder.put(stray, b"not sent by this database")
     other = studies.release_key(ALL.id, DAYS[1], "b" * 64)
     folder.put(other, b"someone else's")
     done = study_control.leave(paths, ALL.id)
     assert done["left"] and done["remove_error"] is None
-    assert sorted(done["removed"]) == sorted([s["key"] for s in sent if s["study"] == ALL.id] + [stray])
-    assert files(folder, ALL.id) == [other]
+    assert sorted(done["removed"]) == sorted([s["key"] for s in sent if s["study"] == ALL.id])
+    assert done["kept"] == [f"{stray}: this database did not send it; another worker may use the same worker id"]
+    assert files(folder, ALL.id) == sorted([other, stray])
+    folder.delete(stray)
     assert len(files(folder, SOME.id)) == len([s for s in sent if s["study"] == SOME.id]) > 0  # the other study stays
     with pytest.raises(control.ControlError, match="no consent to study 'rhythm-2027' stands"):
         study_control.send(paths, study_id=ALL.id)
@@ -115,7 +118,7 @@ def test_leaving_removes_every_file_sent_and_nothing_more_is_sent(world):
     assert {s["study"] for s in study_control.send(paths)} <= {SOME.id}
     assert files(folder, ALL.id) == [other]
     left = entry(paths, ALL.id)
-    assert not left["in_study"] and left["releases"] == 0 and left["removed"] == len(done["removed"]) - 1
+    assert not left["in_study"] and left["releases"] == 0 and left["removed"] == len(done["removed"])
     assert rows(paths.db, "SELECT secret FROM study_membership WHERE study = $s", {"s": ALL.id}) == [(None,)]
     assert rows(paths.db, "SELECT count(*) FROM study_membership WHERE study = $s AND secret IS NOT NULL",
                 {"s": SOME.id}) == [(1,)]

@@ -190,6 +190,7 @@ def test_the_workers_team_page_shows_the_managers_figures(monkeypatch, tmp_path,
 
     root = tmp_path / "store"
     demo_team.generate(root, seed=1)
+    (root / demo_team.MARKER).unlink()  # a real store with the demo's people: a real database never joins the demo's
     store = teamstore.open_store(root)
     boss = Viewer("manager of Engineering", "manager", frozenset({"Engineering"}))
     server = tmp_path / "server"

@@ -223,6 +223,7 @@ def test_a_worker_in_a_team_sees_what_their_manager_sees_of_their_team_only(monk
     secret.write_text("an organisation secret of enough length\n")
     secret.chmod(0o600)
     demo_team.generate(tmp_path / "store", seed=1)
+    (tmp_path / "store" / demo_team.MARKER).unlink()  # a real store with the demo's people: never joined as a demo
     team_control.join(Paths(own), tmp_path / "store", "Engineering", secret, worker_id="w-test")
     boss = Viewer("manager of Engineering", "manager", frozenset({"Engineering"}))
     found = teamstore.open_store(tmp_path / "store")
