@@ -562,8 +562,13 @@ def study_leave(study: str) -> str | None:
         done = study_control.leave(paths, study)
     except control.ControlError as exc:
         return str(exc)
-    return f"You left the study, but the files you sent could not be removed yet: {done['remove_error']}" if (
-        done["remove_error"]) else None
+    if done["remove_error"]:
+        return f"You left the study, but the files you sent could not be removed yet: {done['remove_error']}"
+    if done.get("kept"):
+        return (f"You left the study and the files you sent were removed, but {len(done['kept'])} file(s) under your "
+                "pseudonym were left, because this database did not send them: another worker may use the same "
+                "worker id. Ask your organisation for an id of your own.")
+    return None
 
 
 def studies_panel() -> None:
