@@ -37,7 +37,7 @@ class Report:
         return text + "".join(f"\n  skipped {key}: {why}" for key, why in sorted(self.skipped.items()))
 
 
-def _stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
+def stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
     """(size, mtime_ns) of a key: the store's own stat where it has one (an object store's listing), else the
     folder's file."""
     if hasattr(store, "stat"):
@@ -88,7 +88,7 @@ def sync(con, store: teamstore.Folder, prefixes: str | list[str] = "releases") -
     a team) up to date with the store, in one transaction."""
     prefixes = [prefixes] if isinstance(prefixes, str) else list(prefixes)
     report = Report()
-    listed = {key: _stat(store, key) for prefix in prefixes for key in store.list(prefix)
+    listed = {key: stat(store, key) for prefix in prefixes for key in store.list(prefix)
               if teamstore.parse_release_key(key)}
     folders = [p.rstrip("/") + "/" for p in prefixes]
     seen = {r[0]: r[1:] for r in ledger.rows(con, "files_under", prefixes=folders)}

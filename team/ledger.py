@@ -59,7 +59,7 @@ def opened(state: Path):
     private_folder(Path(state))
     path = Path(state) / FILE
     with _LOCK:
-        con = _connect(path)
+        con = connect(path)
         try:
             if str(path) not in _MADE:
                 for name in _SCHEMA:
@@ -73,7 +73,7 @@ def opened(state: Path):
             con.close()
 
 
-def _connect(path: Path, attempts: int = 50):
+def connect(path: Path, attempts: int = 50):
     """The ledger's connection; another process holding it (a CLI sync) is waited for, up to ~5 s."""
     for attempt in range(attempts):
         try:

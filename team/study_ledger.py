@@ -25,12 +25,9 @@ import datetime as dt
 import io
 import os
 import threading
-import time
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -42,6 +39,8 @@ from store import catalog
 from store.paths import private_files, private_folder
 
 from . import study_tables
+from .ingest import Report, stat
+from .ledger import connect
 
 FOLDER = "studies"
 _LOCK = threading.RLock()  # one writer per process: the server's sessions take turns
@@ -59,18 +58,6 @@ def run(con, name: str, **params):
     statement = named()[name]
     return con.execute(statement.sql, statement.bind(params))
 
-
-@dataclass
-class Report:
-    added: int = 0
-    replaced: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    skipped: dict[str, str] = field(default_factory=dict)  # key -> what was wrong with it
-
-    def __str__(self) -> str:
-        text = f"{self.added} new, {self.replaced} changed, {self.removed} removed, {self.unchanged} unchanged"
-        return text + "".join(f"\n  skipped {key}: {why}" for key, why in sorted(self.skipped.items()))
 
 
 def path(state: Path, study_id: str) -> Path:
@@ -90,7 +77,7 @@ def opened(state: Path, study: studies_mod.Study):
     private_folder(folder)
     file = path(state, study.id)
     with _LOCK:
-        con = _connect(file)
+        con = connect(file)
         try:
             run(con, "study_create_files")
             for name in tables(study):
@@ -133,23 +120,6 @@ def persons(con) -> list[str]:
     return [r[0] for r in run(con, "study_persons").fetchall()]
 
 
-def _connect(file: Path, attempts: int = 50):
-    """The ledger's connection; another process holding it (a CLI sync) is waited for, up to ~5 s."""
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(file))
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(0.1)
-    raise AssertionError("unreachable")
-
-
-def _stat(store: teamstore.Folder, key: str) -> tuple[int, int]:
-    if hasattr(store, "stat"):
-        return store.stat(key)
-    info = store.root.joinpath(*key.split("/")).stat()
-    return info.st_size, info.st_mtime_ns
 
 
 def _read(store: teamstore.Folder, key: str, study: studies_mod.Study) -> pa.Table:
@@ -219,7 +189,7 @@ def _sync(con, store: teamstore.Folder, study: studies_mod.Study) -> Report:
         parsed = studies_mod.parse_release_key(key)
         if parsed is None or parsed[0] != study.id:
             continue
-        listed[key] = (parsed, _stat(store, key))
+        listed[key] = (parsed, stat(store, key))
     seen = {r[0]: r[1:] for r in run(con, "study_files").fetchall()}
     good: list[pa.Table] = []
     changes: list[tuple] = []
