@@ -39,7 +39,7 @@ from store.paths import Paths
 
 from . import team_control as team
 from .control import ControlError, upgrade
-from .team_control import CAPTURED, DAYS_BACK, _categories, _do, _open_store, _secret, categories_of, consent_digest
+from .team_control import CAPTURED, DAYS_BACK, _categories, _do, _open_store, _secret, consent_digest
 
 RELEASE_WHO = "study release"
 
@@ -118,13 +118,7 @@ def join_on(con, offered: dict, sha256: str | None = None) -> dict:
     """Record consent to the offered study text and the membership. ValueError
     when the text is not the one read, the file is a demo, or the study is
     joined already."""
-    if store.marked_demo(con):
-        raise ValueError(f"this database {store.DEMO_REFUSED}")
-    if categories_of(con) != offered["categories"]:
-        raise ValueError("the category rules changed since the text was made: read it again")
-    if sha256 is not None and sha256 != offered["sha256"]:
-        raise ValueError("that hash is not the study consent text's now: read it again (python -m capture study "
-                         "join without --yes), with its hash")
+    team.check_offer(con, offered, sha256, "study")
     scope = shared_studies.scope(offered["study"])
     current = study_db.membership(con, offered["study"])
     if current:

@@ -168,17 +168,23 @@ def consent_digest(text: str) -> str:
 
 
 # --- on a connection (the daemon's, or this process's) ---------------------------------
-def join_on(con, offered: dict, sha256: str | None = None) -> dict:
-    """Record team consent to the offered text and the membership. ValueError
-    when the text is not the one read, the file is a demo, or another team is
-    joined already."""
+def check_offer(con, offered: dict, sha256: str | None, command: str) -> None:
+    """ValueError unless the offered consent text (of ``python -m capture COMMAND join``) may be accepted on
+    ``con`` now: not a demo database, the category rules it names unchanged, and the hash, if given, its own."""
     if store.marked_demo(con):
         raise ValueError(f"this database {store.DEMO_REFUSED}")
     if categories_of(con) != offered["categories"]:
         raise ValueError("the category rules changed since the text was made: read it again")
     if sha256 is not None and sha256 != offered["sha256"]:
-        raise ValueError("that hash is not the team consent text's now: read it again (python -m capture team join "
-                         "without --yes), with its hash")
+        raise ValueError(f"that hash is not the {command} consent text's now: read it again (python -m capture "
+                         f"{command} join without --yes), with its hash")
+
+
+def join_on(con, offered: dict, sha256: str | None = None) -> dict:
+    """Record team consent to the offered text and the membership. ValueError
+    when the text is not the one read, the file is a demo, or another team is
+    joined already."""
+    check_offer(con, offered, sha256, "team")
     current = team_db.membership(con)
     if current and (current["team"], current["store"]) != (offered["team"], offered["store"]):
         raise ValueError(f"you are in team {current['team']!r} (store {current['store']}) already: leave it first "
