@@ -34,11 +34,15 @@ def span_picker(label: str, default: tuple[dt.date, dt.date], key: str) -> tuple
 SHORT_WEEKDAYS = {"every day": "Every day", "Monday to Friday": "Mon–Fri", "Saturday and Sunday": "Sat–Sun"}
 
 
-def weekday_picker(label: str, key: str, default: str = "every day") -> tuple[int, int]:
-    """Short labels: two pickers side by side must fit an 800 px window."""
+def weekday_picker(label: str, key: str, default: str = "every day", narrow: bool = False) -> tuple[int, int]:
+    """Buttons across the page; a drop-down where two pickers sit side by side (buttons were cut off at 800 px)."""
     names = list(researchdata.WEEKDAYS)
-    chosen = st.segmented_control(label, names, default=default, key=key,
-                                  format_func=lambda n: SHORT_WEEKDAYS.get(n, n)) or default
+    if narrow:
+        chosen = st.selectbox(label, names, index=names.index(default), key=key,
+                              format_func=lambda n: SHORT_WEEKDAYS.get(n, n))
+    else:
+        chosen = st.segmented_control(label, names, default=default, key=key,
+                                      format_func=lambda n: SHORT_WEEKDAYS.get(n, n)) or default
     return researchdata.WEEKDAYS[chosen]
 
 
@@ -145,10 +149,10 @@ with compare_tab:
     a_col, b_col = st.columns(2)
     with a_col:
         a_span = span_picker("A: days", (choices.first, middle), "cmp_a_days")
-        a_days = weekday_picker("A: weekdays", "cmp_a_weekdays")
+        a_days = weekday_picker("A: weekdays", "cmp_a_weekdays", narrow=True)
     with b_col:
         b_span = span_picker("B: days", (min(middle + dt.timedelta(days=1), choices.last), choices.last), "cmp_b_days")
-        b_days = weekday_picker("B: weekdays", "cmp_b_weekdays")
+        b_days = weekday_picker("B: weekdays", "cmp_b_weekdays", narrow=True)
     names = {v: k for k, v in researchdata.WEEKDAYS.items()}
     if a_span and b_span:
         sides = [researchdata.Filters(first=s[0], last=s[1], weekdays=d, **({pick_name: pick} if pick_name else {}))
