@@ -123,9 +123,33 @@ def demo_if_needed(args) -> int:
         print(f"  done in {time.monotonic() - started:.1f} s")
     if demo_team.ready(team_root):
         print(f"demo team store ready in {team_root}")
-        return 0
-    print(f"generating the demo team store in {team_root} (the Team page shows it)...", flush=True)
-    return demo_cli.write_team_store(team_root)
+    else:
+        print(f"generating the demo team store in {team_root} (the Team page shows it)...", flush=True)
+        code = demo_cli.write_team_store(team_root)
+        if code:
+            return code
+    _demo_study_ledgers(team_root)
+    return 0
+
+
+def _demo_study_ledgers(team_root) -> None:
+    """Take the demo study's releases into its ledger now, so that the first Explore page does not wait on it
+    (a few seconds); a later page takes in only what is new."""
+    from sharing import studies, teamstore
+    from team import study_ledger
+
+    try:
+        store = teamstore.open_store(team_root)
+        for study in (s for s in studies.listing(store) if s.demo):
+            started = time.monotonic()
+            with study_ledger.opened(team_root / ".server-state", study) as con:
+                report = study_ledger.sync(con, store, study)
+            if report.added or report.replaced or report.removed:
+                print(f"  the demo study's ledger took in {report.added + report.replaced} release(s) "
+                      f"in {time.monotonic() - started:.1f} s (the Explore page reads it)")
+    except (teamstore.StoreError, OSError, ValueError, LookupError) as exc:
+        print(f"note: the demo study's ledger could not be brought up to date now ({exc}); the Explore page "
+              "will do it when it opens", file=sys.stderr)
 
 
 def cmd_run(args, paths: Paths) -> int:

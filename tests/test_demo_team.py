@@ -158,6 +158,13 @@ def test_demo_if_needed_writes_the_team_store_once(tmp_path):
     out = cli("demo", "--if-needed", "--db", str(db)).stdout
     root = tmp_path / "demo-team"
     assert demo_team.ready(root), out
+    # The demo study's ledger is filled at set-up, so the first Explore page does not wait on it.
+    import duckdb
+
+    ledger = root / ".server-state" / "studies" / "demo-rhythm.duckdb"
+    assert "the demo study's ledger took in" in out and ledger.exists()
+    with duckdb.connect(str(ledger), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM days").fetchone()[0] > 1000
     stamp = (root / demo_team.MARKER).stat().st_mtime_ns
     out = cli("demo", "--if-needed", "--db", str(db)).stdout
     assert "demo team store ready" in out and (root / demo_team.MARKER).stat().st_mtime_ns == stamp
