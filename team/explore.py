@@ -26,7 +26,7 @@ API (stable; additions only, changes are listed here first):
 
 The rules, all enforced here (never in a page):
 
-- A viewer reads a study only if ``viewer.may_read_study(id)`` (an admin every study, a researcher the studies
+- A viewer reads a study only if ``viewer.may_read_study(id)`` (never an admin; a researcher the studies
   of their account, the demo only demo studies): PermissionError otherwise, before anything is read. An
   unknown study is a LookupError, a measure, key or filter that is not one a ValueError naming it.
 - k: every row of a result covers at least the study's k distinct persons (a person with many days counts

@@ -6,7 +6,7 @@ for the demo. The team query layer (team/views.py) takes nothing else: what a
 viewer may read follows from ``role`` and ``teams`` only, and ``who`` is what
 the access log of every included worker records. ``studies`` is what a
 researcher may read (team/explore.py): the studies of the account's scopes;
-an admin reads every study, a manager or member none.
+an admin, a manager or a member reads none.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 ROLES = ("admin", "manager", "researcher")  # accounts on the team server
 READS_TEAMS = frozenset({"admin", "manager", "member", "demo"})  # who may read team figures at all
-READS_STUDIES = frozenset({"researcher", "demo"})  # besides admin: who may read the studies named to them
+READS_STUDIES = frozenset({"researcher", "demo"})  # who may read the studies named to them (never an admin)
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class Viewer:
         return self.role in READS_TEAMS and team in self.teams
 
     def may_read_study(self, study_id: str) -> bool:
-        """Whether this viewer may read a study's results: an admin every study, a researcher (or the demo,
-        which team/explore.py holds to demo studies) those named in ``studies``; nobody else any."""
-        if self.role == "admin":
-            return True
+        """Whether this viewer may read a study's results: a researcher (or the demo, which team/explore.py
+        holds to demo studies) those named in ``studies``; nobody else any. Not an admin: a study's data goes to
+        the researchers its definition and their accounts name, as its consent text says; an admin manages the
+        accounts and the studies, and reads none of them."""
         return self.role in READS_STUDIES and study_id in self.studies
