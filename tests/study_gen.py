@@ -20,11 +20,14 @@ SECRET = b"a test organisation secret, long enough"
 DAY0 = dt.date(2026, 1, 5)  # a Monday
 CATEGORIES = ("Code", "Mail", "Meetings")
 ALL = tuple(sf.MEASURES)
+# Far enough ahead that the study is still kept whenever the tests run (its releases are from DAY0 on): a fixed
+# end date would have the server delete the study (sharing.studies.KEEP_DAYS) once the tests ran late enough.
+ENDS = max(dt.date(2026, 12, 31), dt.date.today() + dt.timedelta(days=365))
 
 
 def study(study_id: str = "rhythm", measures=ALL, k: int = 5, demo: bool = False) -> studies.Study:
     return studies.Study(id=study_id, name=f"Study {study_id}", purpose="How work flows, for the tests",
-                         researcher="Dr. Test, test@example.org", ends=dt.date(2026, 12, 31), measures=measures,
+                         researcher="Dr. Test, test@example.org", ends=ENDS, measures=measures,
                          k=k, demo=demo)
 
 

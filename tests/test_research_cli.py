@@ -11,11 +11,13 @@ import study_gen as g
 import cli
 from sharing import studies, teamstore
 
+ENDS = dt.date.today() + dt.timedelta(days=200)  # a create refuses an end by today: never a fixed date here
+
 
 def _create(store, *extra):
     return cli.main(["team", "study", "create", "--store", str(store), "--id", "focus-2027", "--name", "Focus",
                      "--purpose", "How long people stay on one thing", "--researcher", "Dr. Ada, ada@example.org",
-                     "--ends", "2027-06-30", "--measures", "transitions,activity", *extra])
+                     "--ends", ENDS.isoformat(), "--measures", "transitions,activity", *extra])
 
 
 def test_create_publishes_once_and_list_shows_it(tmp_path, capsys):
@@ -23,14 +25,14 @@ def test_create_publishes_once_and_list_shows_it(tmp_path, capsys):
     assert _create(store.root, "--k", "6") == 0
     assert "published study 'focus-2027'" in capsys.readouterr().out
     made = studies.load(store, "focus-2027")
-    assert (made.measures, made.k, made.ends, made.demo) == (("activity", "transitions"), 6, dt.date(2027, 6, 30),
+    assert (made.measures, made.k, made.ends, made.demo) == (("activity", "transitions"), 6, ENDS,
                                                              False)
     before = store.get(studies.study_key("focus-2027"))
     assert _create(store.root, "--k", "9") == 2
     assert "already holds a study 'focus-2027'" in capsys.readouterr().err
     assert store.get(studies.study_key("focus-2027")) == before
     assert cli.main(["team", "study", "list", "--store", str(store.root)]) == 0
-    assert capsys.readouterr().out.startswith("focus-2027: Focus (Dr. Ada, ada@example.org); until 2027-06-30; k = 6")
+    assert capsys.readouterr().out.startswith(f"focus-2027: Focus (Dr. Ada, ada@example.org); until {ENDS}; k = 6")
 
 
 def test_a_bad_study_is_refused_naming_the_field(tmp_path, capsys):
