@@ -86,7 +86,8 @@ except READ_ERRORS as exc:
 if src.demo:
     st.warning("**Demo data**: a generated study of made-up people, no real person's work. This is exactly what a "
                "researcher of this study would see on the team server.", icon=":material/science:")
-st.caption(f"Showing {src.who}. {NO_PERSON} The sidebar's dates and filters are for your own data, not this page.")
+st.caption(f"Showing {src.who}. {NO_PERSON}"
+           + (" The sidebar's dates and filters are for your own data, not this page." if src.demo else ""))
 if not found:
     ui.empty("No study you may read is in the team store yet.")
     st.stop()

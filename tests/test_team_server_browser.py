@@ -26,8 +26,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import study_gen as g
 
-from sharing import teamstore
+from sharing import studies, teamlog, teamstore
 from team.accounts import Accounts
 from testkit import stop_group
 from testkit.browser import VIEWPORT, chromium, free_port
@@ -86,6 +87,7 @@ def server(tmp_path_factory, provider):
     tmp = tmp_path_factory.mktemp("team-server")
     store = teamstore.create(tmp / "store")
     (store.root / "releases" / "Design").mkdir(parents=True)
+    g.build(store.root, g.study("sleep-study", ("activity", "categories")), {"A": 6}, days=5, store=store)
     state = tmp / "state"
     env = {**os.environ, "WORKPRINT_TEAM_STATE": str(state)}
     env.pop("WORKPRINT_MODE", None)
@@ -281,3 +283,26 @@ def test_metrics_are_not_served(server):
         urllib.request.urlopen(base(server) + "/_stcore/metrics", timeout=5)
     assert closed.value.code == 404
 
+
+
+def test_a_researcher_explores_their_study_and_each_read_reaches_the_access_logs(server, tab):
+    """rita, researcher of sleep-study, signs in: Explore draws the study's chart, an SQL query's rows show, and
+    every person the study covers finds rita's reads in their access log."""
+    store = teamstore.open_store(Path(server.command[server.command.index("--store") + 1]))
+    people = {studies.parse_release_key(k)[2] for k in store.list(studies.release_prefix("sleep-study"))}
+    sign_in(tab, base(server), "rita")
+    assert heading(tab) == "Explore"
+    tab.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    assert "Study sleep-study" in tab.inner_text("body") and "Demo data" not in tab.inner_text("body")
+    tab.get_by_role("tab", name="SQL").click()
+    box = tab.get_by_role("textbox", name="SQL (read-only)")
+    box.fill("SELECT weekday, count(*) AS person_days FROM days GROUP BY weekday ORDER BY weekday")
+    tab.get_by_role("button", name="Run").click()
+    settled(tab)
+    tab.get_by_text("Logged in 6 people's access logs").wait_for(timeout=30_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / "rita-explore-sql.png"), full_page=True)
+    for person in people:
+        whats = [e.what for e in teamlog.entries(store, person) if e.who.startswith("researcher rita")]
+        assert "study SQL query" in whats and "study results: active_minutes" in whats, whats
+    assert not tab.errors
