@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 RESERVED = "__workprint_persons"  # the k column; a researcher's identifier may not start with "__workprint"
+QUANTILE_BAND = (0.25, 0.75)  # a quantile nearer 0 or 1 is about the minimum or maximum of a group: one value
 
 AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Median, exp.PercentileCont, exp.Stddev,
                exp.StddevSamp, exp.StddevPop, exp.Variance, exp.VariancePop, exp.Corr, exp.CovarSamp, exp.CovarPop,
@@ -101,14 +102,15 @@ def _function(node: exp.Func) -> None:
                       "date, number, text and CASE functions)")
     fraction = node.args.get("expression")
     if isinstance(node, exp.PercentileCont) and not (
-            isinstance(fraction, exp.Literal) and not fraction.is_string and 0 < float(fraction.this) < 1):
-        raise refuse(f"{snippet(node)}", "a quantile takes one fraction, a number strictly between 0 and 1 "
-                      "(0 and 1 are the minimum and maximum: one person's value)")
+            isinstance(fraction, exp.Literal) and not fraction.is_string
+            and QUANTILE_BAND[0] <= float(fraction.this) <= QUANTILE_BAND[1]):
+        raise refuse(f"{snippet(node)}", f"a quantile takes one fraction from {QUANTILE_BAND[0]} to {QUANTILE_BAND[1]} "
+                      "(near 0 or 1 it is the minimum or maximum: one person's value)")
 
 
 def _person_use_ok(column: exp.Column) -> bool:
     """person may be grouped by, counted, selected (as person), ordered by, or equated with another person
-    column in ON."""
+    column in a join's ON that equates their days too."""
     parent = column.parent
     if isinstance(parent, (exp.Group, exp.Ordered)) or isinstance(parent, exp.Count):
         return True
@@ -122,8 +124,30 @@ def _person_use_ok(column: exp.Column) -> bool:
         up = parent.parent
         while isinstance(up, (exp.And, exp.Paren)):
             up = up.parent
-        return isinstance(up, exp.Join)
+        return isinstance(up, exp.Join) and _same_day(up)
     return False
+
+
+def _same_day(join: exp.Join) -> bool:
+    """A join on person must be on the same day too. On person alone, a flag computed over one person's rows (a
+    per-person subquery, or a partner table's rare value) rides onto all of that person's rows, and every row of
+    the result is then that one person's figure while each still counts k people (a review found it: one
+    person's whole daily series). On person and day, a flag can only come from the same person-day."""
+    on = join.args.get("on")
+    return on is not None and any(
+        isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column)
+        and eq.this.name.lower() == "day" == eq.expression.name.lower()
+        and _conjunct(eq, on) for eq in on.find_all(exp.EQ))
+
+
+def _conjunct(node: exp.Expression, top: exp.Expression) -> bool:
+    """``node`` is one of the ANDed conditions of ``top`` (not under an OR or NOT)."""
+    up = node.parent
+    while up is not None and up is not top.parent:
+        if not isinstance(up, (exp.And, exp.Paren)) and up is not top:
+            return False
+        up = up.parent
+    return True
 
 
 def check_node(node: exp.Expression) -> None:

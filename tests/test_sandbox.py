@@ -145,7 +145,18 @@ HOSTILE = [
     ("SELECT week, max_by(day, active_minutes) FROM days GROUP BY week", "max_by.*single person"),
     ("SELECT week, arg_max_null(day, active_minutes) FROM days GROUP BY week", "arg_max_null.*not among the functions"),
     ("SELECT week, mode(active_minutes) FROM days GROUP BY week", "mode.*single person"),
-    ("SELECT week, quantile_cont(active_minutes, 1.0) FROM days GROUP BY week", "strictly between 0 and 1"),
+    ("SELECT week, quantile_cont(active_minutes, 1.0) FROM days GROUP BY week", "from 0.25 to 0.75"),
+    # Near 1 a quantile is the group's maximum: one person's value (a review's bypass of the min/max refusal).
+    ("SELECT day, quantile_cont(active_minutes, 0.999999) FROM days GROUP BY day", "from 0.25 to 0.75"),
+    ("SELECT day, quantile_cont(active_minutes, 0.000001) FROM days GROUP BY day", "from 0.25 to 0.75"),
+    # A per-person flag joined back on person alone carries one person's rows into every group (a review's
+    # attack: one person's whole daily series, each row still counting k people); so does a partner's rare value.
+    ("SELECT d.day, sum(d.switches * s.flag) FROM days d JOIN (SELECT person, sum(CAST(active_minutes = 417 AS "
+     "INTEGER)) AS flag FROM days GROUP BY person) s ON d.person = s.person GROUP BY d.day", "person"),
+    ("SELECT d.day, sum(d.switches * CAST(c.seconds = 1234 AS INTEGER)) FROM days d JOIN categories c "
+     "ON d.person = c.person GROUP BY d.day", "person"),
+    ("SELECT d.day, sum(d.switches) FROM days d JOIN categories c ON d.person = c.person OR d.day = c.day "
+     "GROUP BY d.day", "person"),
     ("SELECT week, quantile_cont(active_minutes, [0.1, 0.9]) FROM days GROUP BY week", "one fraction"),
     ("SELECT week, sum(active_minutes) OVER (PARTITION BY week) FROM days", "window function"),
     ("SELECT week, rank() OVER (ORDER BY count(*)) FROM days GROUP BY week", "window function"),
@@ -293,10 +304,10 @@ def test_persons_are_those_whose_rows_were_read(unchanged):
     assert (week2.persons, week2.rows) == ({"p00", "p01"}, ())
     # A value condition is not trusted to narrow who was read: over-include rather than miss.
     assert _run(unchanged, "SELECT count(*) FROM days WHERE active_minutes > 10000").persons == set(PEOPLE)
-    joined = _run(unchanged, "SELECT count(*) FROM days d JOIN categories c ON d.person = c.person "
+    joined = _run(unchanged, "SELECT count(*) FROM days d JOIN categories c ON d.person = c.person AND d.day = c.day "
                              "WHERE d.week = '2026-01-12' AND c.category = 'Rare'")
     assert joined.persons == set(PEOPLE)  # c is not narrowed by its category, d by its week
-    assert _run(unchanged, "SELECT count(*) FROM days d JOIN hours h ON d.person = h.person "
+    assert _run(unchanged, "SELECT count(*) FROM days d JOIN hours h ON d.person = h.person AND d.day = h.day "
                            "WHERE d.week = '2026-01-12' AND h.week = '2026-01-12'").persons == {"p00", "p01"}
 
 
@@ -377,7 +388,7 @@ ALLOWED = [  # each allowed function, as a researcher would write it
     'SELECT week, sum(active_minutes) AS v FROM days GROUP BY week',
     'SELECT week, avg(active_minutes) AS v FROM days GROUP BY week',
     'SELECT week, median(active_minutes) AS v FROM days GROUP BY week',
-    'SELECT week, quantile_cont(active_minutes, 0.9) AS v FROM days GROUP BY week',
+    'SELECT week, quantile_cont(active_minutes, 0.75) AS v FROM days GROUP BY week',
     'SELECT week, stddev(active_minutes) AS v FROM days GROUP BY week',
     'SELECT week, stddev_pop(active_minutes) AS v FROM days GROUP BY week',
     'SELECT week, variance(active_minutes) AS v FROM days GROUP BY week',
