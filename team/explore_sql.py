@@ -5,9 +5,10 @@ brings the study's ledger up to date with the store (so a worker who left is
 gone), runs the query in the sandbox (team.sandbox: read-only, allow-listed
 tables and functions, the study's k per row, a time and row limit), and logs
 the read in the access log of every person whose rows it read
-(team.explore.log_read) before returning anything. A refused query reads
-nothing and logs nothing; if the log cannot be written, the rows are not
-returned (LogRefused).
+(team.explore.log_read) before returning anything; a query that ran and
+then failed or ran out of time is logged too, since it read. A refused query
+reads nothing and logs nothing; if the log cannot be written, the rows are
+not returned (LogRefused).
 """
 
 from __future__ import annotations
@@ -50,10 +51,20 @@ def query(viewer: Viewer, store: teamstore.Folder, state: Path, study_id: str, s
     if len(sql) > MAX_SQL_CHARS:
         raise SandboxRefused(f"the query is {len(sql):,} characters long, more than {MAX_SQL_CHARS:,}")
     study = explore._study(viewer, store, study_id)
-    with study_ledger.opened(state, study) as con:
-        study_ledger.sync(con, store, study)
-    found = sandbox.run(study_ledger.path(state, study.id), sql, study_tables.for_measures(study.measures), study.k,
-                        timeout_s=timeout_s, max_rows=max_rows)
+    # One lock from the sync through the query: DuckDB refuses to attach a file another connection of this
+    # process holds (an Explore read in another session), and the reverse.
+    with study_ledger.LOCK:
+        with study_ledger.opened(state, study) as con:
+            study_ledger.sync(con, store, study)
+            everyone = study_ledger.persons(con)
+        try:
+            found = sandbox.run(study_ledger.path(state, study.id), sql, study_tables.for_measures(study.measures),
+                                study.k, timeout_s=timeout_s, max_rows=max_rows)
+        except sandbox.SandboxFailed as exc:
+            # It ran, so it read: whether it fails can hang on one person's row. Logged, then said.
+            explore.log_read(store, study, getattr(exc, "persons", everyone), viewer.who,
+                             "study SQL query (stopped)", {"sql": sql, "stopped": str(exc)})
+            raise
     explore.log_read(store, study, found.persons, viewer.who, "study SQL query", {"sql": sql})
     frame = pl.DataFrame([list(r) for r in found.rows], schema=_unique(found.columns), orient="row") \
         if found.rows else pl.DataFrame(schema={c: pl.Null for c in _unique(found.columns)})

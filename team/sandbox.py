@@ -195,8 +195,14 @@ def run(ledger_path, sql: str, tables, k: int, timeout_s: float = 10, max_rows: 
     names = _names(tables)
     plan = check(sql, names)
     with connect(ledger_path, names) as con:
-        columns, rows, suppressed, truncated = execute(
-            con, plan.tree.sql("duckdb", comments=False), timeout_s, lambda c: _rows(c, k, max_rows))
+        # Whose rows it reads, first: a query that then fails or runs out of time has still read them (and whether
+        # it fails can hang on one row), so the caller logs those people either way (SandboxFailed.persons).
         persons = execute(con, _persons_sql(plan), timeout_s, lambda c: frozenset(r[0] for r in c.fetchall() if r[0]))
+        try:
+            columns, rows, suppressed, truncated = execute(
+                con, plan.tree.sql("duckdb", comments=False), timeout_s, lambda c: _rows(c, k, max_rows))
+        except SandboxFailed as exc:
+            exc.persons = persons
+            raise
     return SandboxResult(columns, rows, suppressed, persons, truncated)
 

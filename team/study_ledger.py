@@ -44,6 +44,7 @@ from .ledger import connect
 
 FOLDER = "studies"
 _LOCK = threading.RLock()  # one writer per process: the server's sessions take turns
+LOCK = _LOCK  # held also while the SQL sandbox attaches a ledger: DuckDB refuses a file two connections open
 _EDGES = {"typing": rf.TYPING_EDGES_MS, "clicking": rf.CLICK_EDGES_S, "typing_fine": sf.TYPING_FINE_EDGES_MS,
           "clicking_fine": sf.CLICK_FINE_EDGES_S}
 _ALL = tuple(sf.MEASURES)
