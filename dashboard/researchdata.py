@@ -8,7 +8,7 @@ of every included worker). Two cases:
 
 - **team server** (``WORKPRINT_MODE=team``): the viewer is whoever signed in
   (dashboard.signin.viewer(): a researcher reads the studies of their
-  account, an admin every study); the store is team.config.store_root().
+  account; nobody else reads any); the store is team.config.store_root().
 - **anyone else**, on their own dashboard: the demo study in the demo team
   store (demo/team.py), as a researcher of it would see it, marked as demo.
 
@@ -111,16 +111,18 @@ def choices(src: ResearchSource, study_id: str):
     return explore_layer.choices(src.viewer, src.store, src.state, study_id)
 
 
-def read(src: ResearchSource, study_id: str, measure: str, by: tuple[str, ...], filters: Filters):
-    """One result (team.explore.Result): every row over at least the study's k people, the read logged."""
-    return explore_layer.read(src.viewer, src.store, src.state, study_id, measure, by, filters)
+def read(src: ResearchSource, study_id: str, measure: str, by: tuple[str, ...], filters: Filters,
+         sync: bool = True):
+    """One result (team.explore.Result): every row over at least the study's k people, the read logged.
+    ``sync=False`` when :func:`choices` brought the ledger up to date on this same run."""
+    return explore_layer.read(src.viewer, src.store, src.state, study_id, measure, by, filters, sync=sync)
 
 
 def compare(src: ResearchSource, study_id: str, measure: str, side_a: Filters, side_b: Filters,
-            label_a: str, label_b: str):
+            label_a: str, label_b: str, sync: bool = True):
     """Two sides compared in plain words (team.explore.Compared); each side over at least k people."""
     return explore_layer.compare(src.viewer, src.store, src.state, study_id, measure, side_a, side_b,
-                                 label_a, label_b)
+                                 label_a, label_b, sync=sync)
 
 
 def export(result, fmt: str) -> bytes:
@@ -141,6 +143,13 @@ def sql(src: ResearchSource, study_id: str, query: str):
     from team import explore_sql
 
     return explore_sql.query(src.viewer, src.store, src.state, study_id, query)
+
+
+def sql_export(src: ResearchSource, answer, fmt: str = "csv") -> bytes:
+    """An SQL result's rows as downloaded: checked and logged as a read of its own (team.explore_sql.export)."""
+    from team import explore_sql
+
+    return explore_sql.export(src.viewer, src.store, answer, fmt)
 
 
 def period_default(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date] | None:

@@ -126,7 +126,7 @@ with explore_tab:
     if span:
         filters = researchdata.Filters(first=span[0], last=span[1], weekdays=weekdays, **({pick_name: pick} if pick_name else {}))
         try:
-            result = researchdata.read(src, study.id, m.name, by, filters)
+            result = researchdata.read(src, study.id, m.name, by, filters, sync=False)  # choices() just synced
         except READ_ERRORS + (researchdata.LogRefused,) as exc:
             show_error(exc)
         else:
@@ -143,34 +143,45 @@ with explore_tab:
 with compare_tab:
     st.markdown("Compare two groups of days (two periods, or weekdays against weekends) on one measure, per person: "
                 "each person's own figure on each side, in plain words. Each side must cover at least k people.")
-    cm = measures[st.selectbox("Measure", list(measures), format_func=lambda n: researchdata.measure_label(measures[n]),
-                               key="cmp_measure")]
-    pick_name, pick = pick_for(cm, "cmp_pick")
-    middle = choices.first + (choices.last - choices.first) / 2
-    a_col, b_col = st.columns(2)
-    with a_col:
-        a_span = span_picker("A: days", (choices.first, middle), "cmp_a_days")
-        a_days = weekday_picker("A: weekdays", "cmp_a_weekdays", narrow=True)
-    with b_col:
-        b_span = span_picker("B: days", (min(middle + dt.timedelta(days=1), choices.last), choices.last), "cmp_b_days")
-        b_days = weekday_picker("B: weekdays", "cmp_b_weekdays", narrow=True)
+    # A form: a comparison is a read logged for everyone it covers, so it runs when asked, not on every rerun.
+    with st.form("compare_form"):
+        cm = measures[st.selectbox("Measure", list(measures), key="cmp_measure",
+                                   format_func=lambda n: researchdata.measure_label(measures[n]))]
+        pick_name, pick = pick_for(cm, "cmp_pick")
+        middle = choices.first + (choices.last - choices.first) / 2
+        a_col, b_col = st.columns(2)
+        with a_col:
+            a_span = span_picker("A: days", (choices.first, middle), "cmp_a_days")
+            a_days = weekday_picker("A: weekdays", "cmp_a_weekdays", narrow=True)
+        with b_col:
+            b_span = span_picker("B: days", (min(middle + dt.timedelta(days=1), choices.last), choices.last),
+                                 "cmp_b_days")
+            b_days = weekday_picker("B: weekdays", "cmp_b_weekdays", narrow=True)
+        asked = st.form_submit_button("Compare", icon=":material/compare_arrows:")
     names = {v: k for k, v in researchdata.WEEKDAYS.items()}
-    if a_span and b_span:
+    if asked and a_span and b_span:
         sides = [researchdata.Filters(first=s[0], last=s[1], weekdays=d, **({pick_name: pick} if pick_name else {}))
                  for s, d in ((a_span, a_days), (b_span, b_days))]
         labels = [f"{side} ({s[0]:%-d %b} to {s[1]:%-d %b %Y}{'' if d == (1, 7) else ', ' + names[d]})"
                   for side, s, d in (("A", a_span, a_days), ("B", b_span, b_days))]
         try:
-            compared = researchdata.compare(src, study.id, cm.name, sides[0], sides[1], labels[0], labels[1])
+            st.session_state["compared"] = (study.id, researchdata.compare(
+                src, study.id, cm.name, sides[0], sides[1], labels[0], labels[1], sync=False))
         except READ_ERRORS + (researchdata.LogRefused,) as exc:
+            st.session_state.pop("compared", None)
             show_error(exc)
-        else:
-            st.markdown(compared.sentence)
-            c = compared.comparison
-            for place, (label, value) in zip(ui.metric_row(4), (
-                    ("A: median per person", f"{c.median_a:,.3g}"), ("B: median per person", f"{c.median_b:,.3g}"),
-                    ("Cliff's delta", f"{c.cliffs_delta:+.2f} ({c.magnitude})"), ("people", f"{c.n_a} / {c.n_b}"))):
-                place.metric(label, value)
+    kept_comparison = st.session_state.get("compared")
+    if kept_comparison and kept_comparison[0] == study.id:
+        compared = kept_comparison[1]
+        st.markdown(compared.sentence)
+        c = compared.comparison
+        for place, (label, value) in zip(ui.metric_row(4), (
+                ("A: median per person", f"{c.median_a:,.3g}"), ("B: median per person", f"{c.median_b:,.3g}"),
+                ("Cliff's delta", f"{c.cliffs_delta:+.2f} ({c.magnitude})"), ("people", f"{c.n_a} / {c.n_b}"))):
+            place.metric(label, value)
+        st.caption("A median of an odd number of people is one person's own figure: with few people, read the "
+                   "difference (Cliff's delta), not the medians. The two sides are compared as separate groups, "
+                   "even where the same people are on both.")
 
 with sql_tab:
     st.markdown(SQL_RULES)
@@ -200,5 +211,5 @@ with sql_tab:
                    f"{answer.suppressed:,} row(s) from fewer left out. Logged in {answer.persons:,} people's access "
                    "logs.")
         st.dataframe(answer.frame, hide_index=True)
-        download(f"workprint-{study.id}-sql{'-demo' if src.demo else ''}.csv", lambda: ui.safe_csv(answer.frame),
-                 "text/csv", "sql-csv")
+        download(f"workprint-{study.id}-sql{'-demo' if src.demo else ''}.csv",
+                 lambda: researchdata.sql_export(src, answer), "text/csv", "sql-csv")

@@ -344,21 +344,24 @@ def export(result: Result, fmt: str) -> bytes:
     the read showed. The export is a read of its own and logged as one (LogRefused if it cannot be)."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"{fmt!r} is not an export format: csv or parquet")
-    frame = result.frame
+    data = frame_bytes(result.frame, fmt)
+    if result._read:
+        store, study, persons, who, described = result._read
+        log_read(store, study, persons, who, f"study export ({fmt}): {result.measure}", described)
+    return data
+
+
+def frame_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
+    """A frame as CSV (text cells a spreadsheet would run as formulas quoted, as OWASP advises) or Parquet."""
     if fmt == "csv":
         texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
         guarded = frame.with_columns(
             pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
             for c in texts)
-        data = guarded.write_csv().encode()
-    else:
-        sink = io.BytesIO()
-        frame.write_parquet(sink)
-        data = sink.getvalue()
-    if result._read:
-        store, study, persons, who, described = result._read
-        log_read(store, study, persons, who, f"study export ({fmt}): {result.measure}", described)
-    return data
+        return guarded.write_csv().encode()
+    sink = io.BytesIO()
+    frame.write_parquet(sink)
+    return sink.getvalue()
 
 
 def log_read(store: teamstore.Folder, study: studies_mod.Study, persons, who: str, what: str,

@@ -13,7 +13,7 @@ not returned (LogRefused).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -39,6 +39,7 @@ class SqlResult:
     truncated: bool  # only the first MAX_ROWS rows are here
     k: int
     persons: int  # how many people's access logs the read was written to
+    _read: tuple = field(default=(), repr=False, compare=False)  # (study id, sql, the people): for export
 
 
 def query(viewer: Viewer, store: teamstore.Folder, state: Path, study_id: str, sql: str,
@@ -68,7 +69,19 @@ def query(viewer: Viewer, store: teamstore.Folder, state: Path, study_id: str, s
     explore.log_read(store, study, found.persons, viewer.who, "study SQL query", {"sql": sql})
     frame = pl.DataFrame([list(r) for r in found.rows], schema=_unique(found.columns), orient="row") \
         if found.rows else pl.DataFrame(schema={c: pl.Null for c in _unique(found.columns)})
-    return SqlResult(frame, found.suppressed, found.truncated, study.k, len(found.persons))
+    return SqlResult(frame, found.suppressed, found.truncated, study.k, len(found.persons),
+                     (study.id, sql, tuple(sorted(found.persons))))
+
+
+def export(viewer: Viewer, store: teamstore.Folder, result: SqlResult, fmt: str = "csv") -> bytes:
+    """The rows a query showed, as CSV or Parquet: a read of its own, so the study's rule is checked again (the
+    viewer may have lost it since) and the export logged in the access log of everyone the query read."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"{fmt!r} is not an export format: csv or parquet")
+    study_id, sql, people = result._read
+    study = explore._study(viewer, store, study_id)
+    explore.log_read(store, study, people, viewer.who, f"study SQL export ({fmt})", {"sql": sql})
+    return explore.frame_bytes(result.frame, fmt)
 
 
 def _unique(columns) -> list[str]:

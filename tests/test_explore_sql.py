@@ -78,3 +78,14 @@ def test_a_long_query_and_an_explore_read_run_side_by_side(world):
     thread.join(30)
     assert read.frame.height
     assert outcome["sql"] in ("finished", "timed out"), outcome
+
+
+def test_an_sql_download_is_a_logged_read_and_checks_the_study_again(world):
+    """The CSV of a result is logged for everyone the query read, and refused to a viewer who lost the study."""
+    s, store, state, people = world
+    found = explore_sql.query(ROB, store, state, s.id, "SELECT weekday, count(*) AS n FROM days GROUP BY weekday")
+    data = explore_sql.export(ROB, store, found, "csv")
+    assert data.decode().splitlines()[0] == "weekday,n"
+    assert all(whats == ["study SQL query", "study SQL export (csv)"] for whats in _whats(store, people).values())
+    with pytest.raises(PermissionError):
+        explore_sql.export(Viewer("researcher rob", "researcher", frozenset(), frozenset()), store, found, "csv")
