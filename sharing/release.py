@@ -114,7 +114,9 @@ def decode(data: bytes):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return pq.read_table(pa.BufferReader(data))
+    # One row: no thread pool. pyarrow's pool left native threads running as a short command exited, and the
+    # process once aborted at exit ("terminate called without an active exception") after `study status`.
+    return pq.read_table(pa.BufferReader(data), use_threads=False)
 
 
 def as_json(row: dict) -> str:
