@@ -42,6 +42,7 @@ team views; every read is logged (by the caller) for every person it may have to
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,9 @@ def connect(ledger_path, tables) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@functools.cache
 def _lockdown() -> str:
+    """The connection's settings (sandbox.sql): read once, not for every query (the load parses every team SQL file)."""
     return catalog.load(Path(__file__).resolve().parent)["sandbox_lockdown"].sql
 
 
